@@ -1,0 +1,339 @@
+package io.framestream.core;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The channel implementation. One lock orders publishing, subscribing and removal, so that a late joiner's
+ * catch-up frames and the live frames it receives afterwards neither overlap nor leave a gap. Fan-out
+ * happens under that lock but only enqueues (O(1) per subscriber); sinks run on the dispatcher.
+ */
+final class DefaultChannel implements Channel {
+
+  /** Told about subscriber-count changes and closing; used by the registry. Must not block. */
+  interface Listener {
+    void subscribersChanged(DefaultChannel channel);
+
+    void closed(DefaultChannel channel);
+  }
+
+  private static final DefaultSubscription[] NONE = new DefaultSubscription[0];
+  private static final long FPS_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private final String name;
+  private final ChannelConfig config;
+  private final Dispatcher dispatcher;
+  private final Listener listener;
+  private final ScheduledFuture<?> sweeper;
+
+  private final Object lock = new Object();
+  // Guarded by lock (subscribers is also read without it: a volatile copy-on-write array).
+  private volatile DefaultSubscription[] subscribers = NONE;
+  private long lastSequence;
+  private Frame init;
+  private Frame key;
+  private Frame latest;
+  private final List<Frame> gop = new ArrayList<>();
+  private long gopBytes;
+  private boolean gopComplete = true;
+  private long framesIn;
+  private long bytesIn;
+  private volatile boolean closed;
+  private volatile long lastActivityNanos = System.nanoTime();
+
+  // Updated from delivery threads.
+  private final LongAdder framesOut = new LongAdder();
+  private final LongAdder bytesOut = new LongAdder();
+  private final LongAdder[] drops = new LongAdder[DropReason.values().length];
+  private final LongAdder evictions = new LongAdder();
+  private final LongAdder sinkFailures = new LongAdder();
+  private final LatencyHistogram latency = new LatencyHistogram();
+
+  // Written by the sweeper only.
+  private long fpsSampleNanos = System.nanoTime();
+  private long fpsSampleIn;
+  private long fpsSampleOut;
+  private volatile double fpsIn;
+  private volatile double fpsOut;
+
+  DefaultChannel(String name, ChannelConfig config, Dispatcher dispatcher, Listener listener) {
+    this.name = ChannelNames.requireValid(name);
+    this.config = Objects.requireNonNull(config, "config");
+    this.dispatcher = dispatcher;
+    this.listener = listener;
+    for (int i = 0; i < drops.length; i++) {
+      drops[i] = new LongAdder();
+    }
+    long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10),
+        Math.min(TimeUnit.MILLISECONDS.toNanos(250), config.stallTimeout().toNanos() / 4));
+    this.sweeper = dispatcher.scheduleAtFixedRate(this::sweep, period);
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public ChannelConfig config() {
+    return config;
+  }
+
+  Dispatcher dispatcher() {
+    return dispatcher;
+  }
+
+  @Override
+  public Frame publish(Frame frame) {
+    Objects.requireNonNull(frame, "frame");
+    synchronized (lock) {
+      if (closed) {
+        throw new ChannelClosedException("channel '" + name + "' is closed");
+      }
+      long now = System.nanoTime();
+      Frame f = frame.published(++lastSequence, now);
+      remember(f);
+      latest = f;
+      framesIn++;
+      bytesIn += f.size();
+      lastActivityNanos = now;
+      for (DefaultSubscription s : subscribers) {
+        s.offer(f);
+      }
+      return f;
+    }
+  }
+
+  /** Updates the late-joiner cache: INIT, newest KEY, and the deltas after it while they fit. */
+  private void remember(Frame f) {
+    switch (f.kind()) {
+      case INIT:
+        init = f;
+        key = null;
+        clearGop(true);
+        break;
+      case KEY:
+        key = f;
+        clearGop(true);
+        break;
+      case DELTA:
+        if (key != null && gopComplete) {
+          if (gop.size() < config.keyframeCacheMaxFrames()
+              && gopBytes + f.size() <= config.keyframeCacheMaxBytes()) {
+            gop.add(f);
+            gopBytes += f.size();
+          } else {
+            clearGop(false); // too long to replay: late joiners wait for the next key frame
+          }
+        }
+        break;
+      default:
+        throw new AssertionError(f.kind());
+    }
+  }
+
+  private void clearGop(boolean complete) {
+    gop.clear();
+    gopBytes = 0;
+    gopComplete = complete;
+  }
+
+  @Override
+  public Subscription subscribe(FrameSink sink, SubscriberOptions options) {
+    Objects.requireNonNull(sink, "sink");
+    Objects.requireNonNull(options, "options");
+    DefaultSubscription s;
+    synchronized (lock) {
+      if (closed) {
+        throw new ChannelClosedException("channel '" + name + "' is closed");
+      }
+      DefaultSubscription[] current = subscribers;
+      if (current.length >= config.maxSubscribers()) {
+        throw new LimitExceededException("channel '" + name + "' already has the maximum of "
+            + config.maxSubscribers() + " subscribers (maxSubscribers)");
+      }
+      s = new DefaultSubscription(this, sink, options);
+      List<Frame> catchUp = new ArrayList<>(gop.size() + 2);
+      if (init != null) {
+        catchUp.add(init);
+      }
+      boolean keyUsable = key != null && gopComplete;
+      if (keyUsable) {
+        catchUp.add(key);
+        catchUp.addAll(gop);
+      }
+      s.preload(catchUp, keyUsable);
+      DefaultSubscription[] next = Arrays.copyOf(current, current.length + 1);
+      next[current.length] = s;
+      subscribers = next;
+      lastActivityNanos = System.nanoTime();
+    }
+    s.kick();
+    if (listener != null) {
+      listener.subscribersChanged(this);
+    }
+    return s;
+  }
+
+  void remove(DefaultSubscription s) {
+    boolean removed = false;
+    synchronized (lock) {
+      DefaultSubscription[] current = subscribers;
+      for (int i = 0; i < current.length; i++) {
+        if (current[i] == s) {
+          DefaultSubscription[] next = new DefaultSubscription[current.length - 1];
+          System.arraycopy(current, 0, next, 0, i);
+          System.arraycopy(current, i + 1, next, i, current.length - i - 1);
+          subscribers = next;
+          removed = true;
+          break;
+        }
+      }
+      lastActivityNanos = System.nanoTime();
+    }
+    if (removed && listener != null) {
+      listener.subscribersChanged(this);
+    }
+  }
+
+  void recordDelivered(int bytes, long latencyNanos) {
+    framesOut.increment();
+    bytesOut.add(bytes);
+    latency.record(latencyNanos);
+  }
+
+  void recordDrop(DropReason reason) {
+    drops[reason.ordinal()].increment();
+  }
+
+  void recordEviction() {
+    evictions.increment();
+  }
+
+  void recordSinkFailure() {
+    sinkFailures.increment();
+  }
+
+  private void sweep() {
+    long now = System.nanoTime();
+    long stallNanos = config.stallTimeout().toNanos();
+    boolean updateFps = now - fpsSampleNanos >= FPS_WINDOW_NANOS;
+    for (DefaultSubscription s : subscribers) {
+      s.sweep(now, stallNanos, updateFps);
+    }
+    if (updateFps) {
+      long in;
+      synchronized (lock) {
+        in = framesIn;
+      }
+      long out = framesOut.sum();
+      double seconds = (now - fpsSampleNanos) / 1e9;
+      fpsIn = (in - fpsSampleIn) / seconds;
+      fpsOut = (out - fpsSampleOut) / seconds;
+      fpsSampleIn = in;
+      fpsSampleOut = out;
+      fpsSampleNanos = now;
+    }
+  }
+
+  @Override
+  public Optional<Frame> initFrame() {
+    synchronized (lock) {
+      return Optional.ofNullable(init);
+    }
+  }
+
+  @Override
+  public Optional<Frame> latestKeyFrame() {
+    synchronized (lock) {
+      return Optional.ofNullable(key);
+    }
+  }
+
+  @Override
+  public Optional<Frame> latestFrame() {
+    synchronized (lock) {
+      return Optional.ofNullable(latest);
+    }
+  }
+
+  @Override
+  public int subscriberCount() {
+    return subscribers.length;
+  }
+
+  /** System.nanoTime() of the last publish, subscribe or unsubscribe. */
+  long lastActivityNanos() {
+    return lastActivityNanos;
+  }
+
+  @Override
+  public ChannelStats stats() {
+    long in;
+    long inBytes;
+    long seq;
+    String type;
+    synchronized (lock) {
+      in = framesIn;
+      inBytes = bytesIn;
+      seq = lastSequence;
+      type = latest != null ? latest.contentType() : "";
+    }
+    long queued = 0;
+    long inFlight = 0;
+    DefaultSubscription[] subs = subscribers;
+    for (DefaultSubscription s : subs) {
+      long[] q = s.occupancy();
+      queued += q[0];
+      inFlight += q[1];
+    }
+    Map<DropReason, Long> dropMap = new EnumMap<>(DropReason.class);
+    for (DropReason r : DropReason.values()) {
+      dropMap.put(r, drops[r.ordinal()].sum());
+    }
+    return new ChannelStats(name, subs.length, in, inBytes, fpsIn, framesOut.sum(), bytesOut.sum(), fpsOut,
+        dropMap, evictions.sum(), sinkFailures.sum(), queued, inFlight, seq, type, latency.snapshot());
+  }
+
+  @Override
+  public boolean isClosed() {
+    return closed;
+  }
+
+  @Override
+  public void close() {
+    DefaultSubscription[] subs;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      subs = subscribers;
+      subscribers = NONE;
+      init = null;
+      key = null;
+      clearGop(true);
+    }
+    sweeper.cancel(false);
+    CloseReason reason = new CloseReason(CloseReason.Code.CHANNEL_CLOSED, "channel '" + name + "' closed");
+    for (DefaultSubscription s : subs) {
+      s.terminate(reason, false);
+    }
+    if (listener != null) {
+      listener.closed(this);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Channel[" + name + ", subscribers=" + subscribers.length + (closed ? ", closed" : "") + "]";
+  }
+}

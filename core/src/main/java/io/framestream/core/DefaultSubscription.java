@@ -1,0 +1,426 @@
+package io.framestream.core;
+
+import java.util.ArrayDeque;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One subscriber's mailbox and its delivery loop.
+ *
+ * <p>State is guarded by this object's monitor. The delivery loop ({@link #run()}) is scheduled on the
+ * dispatcher whenever there is something to send and room in flight; the {@code scheduled} flag makes sure
+ * at most one loop runs at a time, which serialises every call to the sink, {@code closed} included. The
+ * sink is always called outside the monitor.
+ */
+final class DefaultSubscription implements Subscription, Runnable {
+
+  private static final System.Logger LOG = System.getLogger(DefaultSubscription.class.getName());
+  private static final AtomicLong IDS = new AtomicLong();
+
+  private final long id = IDS.incrementAndGet();
+  private final DefaultChannel channel;
+  private final FrameSink sink;
+  private final Dispatcher dispatcher;
+  private final int maxInFlight;
+  private final int maxQueued;
+  private final long minIntervalNanos;
+  private final long maxAgeNanos;
+
+  // Guarded by this.
+  private final ArrayDeque<Frame> queue = new ArrayDeque<>();
+  private int catchUp; // non-INIT late-joiner frames still queued; not counted against maxQueued
+  private int queuedInits;
+  private int inFlight;
+  private boolean skipToKey;
+  private boolean scheduled;
+  private boolean rateTimerPending;
+  private boolean rateHeld;
+  private long progressMark;
+  private long lastSendNanos;
+  private boolean sentAny;
+  private CloseReason reason;
+  private boolean closedSignalled;
+  private long framesOut;
+  private long bytesOut;
+  private final long[] drops = new long[DropReason.values().length];
+  private double latencyAvgNanos;
+  private long latencyMaxNanos;
+  private long fpsSampleFrames;
+  private long fpsSampleNanos = System.nanoTime();
+  private double fpsOut;
+
+  DefaultSubscription(DefaultChannel channel, FrameSink sink, SubscriberOptions options) {
+    this.channel = channel;
+    this.sink = sink;
+    this.dispatcher = channel.dispatcher();
+    ChannelConfig config = channel.config();
+    this.maxInFlight = config.maxInFlight();
+    this.maxQueued = config.maxQueuedFrames();
+    double cap = config.maxFpsPerSubscriber();
+    double asked = options.maxFps();
+    double fps = asked == 0 ? cap : cap == 0 ? asked : Math.min(asked, cap);
+    this.minIntervalNanos = fps > 0 ? Math.round(1e9 / fps) : 0;
+    long age = options.maxFrameAge().isZero() ? config.maxFrameAge().toNanos() : options.maxFrameAge().toNanos();
+    this.maxAgeNanos = age;
+  }
+
+  /** Called under the channel lock, before the subscription becomes visible to publishers. */
+  synchronized void preload(List<Frame> frames, boolean startsWithKey) {
+    for (Frame f : frames) {
+      queue.add(f);
+      if (f.kind() == FrameKind.INIT) {
+        queuedInits++;
+      } else {
+        catchUp++;
+      }
+    }
+    skipToKey = !startsWithKey; // a codec stream must start at a key frame
+  }
+
+  /** Starts delivery of preloaded frames. */
+  void kick() {
+    boolean run;
+    synchronized (this) {
+      run = reason == null && !scheduled && !queue.isEmpty();
+      if (run) {
+        scheduled = true;
+      }
+    }
+    if (run) {
+      dispatcher.execute(this);
+    }
+  }
+
+  /** Called by the publisher under the channel lock: O(1) apart from dropping replaced frames. */
+  void offer(Frame f) {
+    boolean run;
+    synchronized (this) {
+      if (reason != null) {
+        return;
+      }
+      switch (f.kind()) {
+        case INIT:
+          dropWaiting(DropReason.SUPERSEDED);
+          queue.add(f);
+          queuedInits++;
+          skipToKey = true; // a new stream starts at its first key frame
+          break;
+        case KEY:
+          dropWaiting(rateHeld ? DropReason.RATE_LIMITED : DropReason.SUPERSEDED);
+          queue.add(f);
+          skipToKey = false;
+          break;
+        case DELTA:
+          if (skipToKey) {
+            countDrop(DropReason.SKIPPED_TO_KEY);
+            return;
+          }
+          if (queue.size() - catchUp - queuedInits >= maxQueued) {
+            countDrop(DropReason.SKIPPED_TO_KEY);
+            skipToKey = true;
+            return;
+          }
+          queue.add(f);
+          break;
+        default:
+          throw new AssertionError(f.kind());
+      }
+      run = !scheduled && !rateTimerPending && inFlight < maxInFlight;
+      if (run) {
+        scheduled = true;
+      }
+    }
+    if (run) {
+      dispatcher.execute(this);
+    }
+  }
+
+  /** Drops every waiting frame except INIT frames. Caller holds the monitor. */
+  private void dropWaiting(DropReason why) {
+    if (queue.size() == queuedInits) {
+      return;
+    }
+    for (Iterator<Frame> it = queue.iterator(); it.hasNext(); ) {
+      if (it.next().kind() != FrameKind.INIT) {
+        it.remove();
+        countDrop(why);
+      }
+    }
+    catchUp = 0;
+  }
+
+  /** Drops waiting deltas up to the next waiting key frame; if none, skips future deltas. */
+  private void dropDeltasUntilKey() {
+    for (Iterator<Frame> it = queue.iterator(); it.hasNext(); ) {
+      Frame f = it.next();
+      if (f.kind() == FrameKind.KEY) {
+        return;
+      }
+      if (f.kind() == FrameKind.DELTA) {
+        it.remove();
+        if (catchUp > 0) {
+          catchUp--;
+        }
+        countDrop(DropReason.SKIPPED_TO_KEY);
+      }
+    }
+    skipToKey = true;
+  }
+
+  private void countDrop(DropReason why) {
+    drops[why.ordinal()]++;
+    channel.recordDrop(why);
+  }
+
+  /** The delivery loop. Only one instance runs at a time (guarded by {@code scheduled}). */
+  @Override
+  public void run() {
+    while (true) {
+      Frame toSend;
+      Delivery delivery;
+      CloseReason signal = null;
+      long rateDelay = 0;
+      synchronized (this) {
+        long now = System.nanoTime();
+        if (reason != null) {
+          if (closedSignalled) {
+            return; // scheduled stays true: nothing is ever scheduled again
+          }
+          closedSignalled = true;
+          signal = reason;
+          toSend = null;
+          delivery = null;
+        } else {
+          if (queue.isEmpty() || inFlight >= maxInFlight) {
+            scheduled = false;
+            return;
+          }
+          Frame head = queue.peek();
+          if (minIntervalNanos > 0 && sentAny && head.kind() != FrameKind.INIT
+              && now - lastSendNanos < minIntervalNanos) {
+            scheduled = false;
+            rateHeld = true;
+            rateTimerPending = true;
+            rateDelay = minIntervalNanos - (now - lastSendNanos);
+            toSend = null;
+            delivery = null;
+          } else {
+            rateHeld = false;
+            queue.poll();
+            if (head.kind() == FrameKind.INIT) {
+              queuedInits--;
+            } else if (catchUp > 0) {
+              catchUp--;
+            }
+            if (maxAgeNanos > 0 && head.kind() != FrameKind.INIT && now - head.publishNanoTime() > maxAgeNanos) {
+              countDrop(DropReason.TOO_OLD);
+              dropDeltasUntilKey();
+              continue;
+            }
+            if (inFlight++ == 0) {
+              progressMark = now;
+            }
+            lastSendNanos = now;
+            sentAny = true;
+            toSend = head;
+            delivery = new Delivery(head);
+          }
+        }
+      }
+      if (signal != null) {
+        signalClosed(signal);
+        return;
+      }
+      if (toSend == null) {
+        dispatcher.schedule(this::rateTimerFired, rateDelay);
+        return;
+      }
+      try {
+        sink.send(toSend, delivery);
+      } catch (RuntimeException | Error e) {
+        delivery.failed(e);
+      }
+    }
+  }
+
+  private void rateTimerFired() {
+    boolean run;
+    synchronized (this) {
+      rateTimerPending = false;
+      run = reason == null && !scheduled && !queue.isEmpty() && inFlight < maxInFlight;
+      if (run) {
+        scheduled = true;
+      }
+    }
+    if (run) {
+      dispatcher.execute(this);
+    }
+  }
+
+  private void signalClosed(CloseReason why) {
+    try {
+      sink.closed(why);
+    } catch (RuntimeException | Error e) {
+      LOG.log(System.Logger.Level.WARNING, "sink of subscription " + id + " threw from closed()", e);
+    }
+  }
+
+  private void completed(Frame f) {
+    long now = System.nanoTime();
+    long latency = now - f.publishNanoTime();
+    boolean run;
+    synchronized (this) {
+      inFlight--;
+      progressMark = now;
+      framesOut++;
+      bytesOut += f.size();
+      latencyAvgNanos = latencyAvgNanos == 0 ? latency : latencyAvgNanos + (latency - latencyAvgNanos) / 16;
+      latencyMaxNanos = Math.max(latencyMaxNanos, latency);
+      run = reason == null && !scheduled && !rateTimerPending && !queue.isEmpty();
+      if (run) {
+        scheduled = true;
+      }
+    }
+    channel.recordDelivered(f.size(), latency);
+    if (run) {
+      dispatcher.execute(this);
+    }
+  }
+
+  private void failed(Throwable cause) {
+    synchronized (this) {
+      inFlight--;
+    }
+    if (reason() == null) {
+      LOG.log(System.Logger.Level.DEBUG, "sink of subscription " + id + " failed", cause);
+      channel.recordSinkFailure();
+    }
+    terminate(new CloseReason(CloseReason.Code.SINK_FAILED, "sink failed: " + cause), true);
+  }
+
+  /** Periodic check from the channel's sweeper: evicts when stalled, samples the frame rate. */
+  void sweep(long now, long stallNanos, boolean updateFps) {
+    boolean stalled;
+    int stuck;
+    synchronized (this) {
+      stuck = inFlight;
+      stalled = reason == null && inFlight > 0 && now - progressMark > stallNanos;
+      if (updateFps) {
+        fpsOut = (framesOut - fpsSampleFrames) / ((now - fpsSampleNanos) / 1e9);
+        fpsSampleFrames = framesOut;
+        fpsSampleNanos = now;
+      }
+    }
+    if (stalled) {
+      String msg = "evicted: no progress for " + stallNanos / 1_000_000 + " ms with " + stuck
+          + " frame(s) in flight (stallTimeout)";
+      if (terminate(new CloseReason(CloseReason.Code.STALLED, msg), true)) {
+        channel.recordEviction();
+      }
+    }
+  }
+
+  /**
+   * Ends the subscription once: releases the queue at once and schedules the terminal signal.
+   *
+   * @return {@code true} if this call ended it
+   */
+  boolean terminate(CloseReason why, boolean removeFromChannel) {
+    boolean run;
+    synchronized (this) {
+      if (reason != null) {
+        return false;
+      }
+      reason = why;
+      queue.clear();
+      catchUp = 0;
+      queuedInits = 0;
+      run = !scheduled;
+      scheduled = true;
+    }
+    if (removeFromChannel) {
+      channel.remove(this);
+    }
+    if (run) {
+      dispatcher.execute(this);
+    }
+    return true;
+  }
+
+  private synchronized CloseReason reason() {
+    return reason;
+  }
+
+  /** [queued, in flight], for channel statistics. */
+  synchronized long[] occupancy() {
+    return new long[] {queue.size(), inFlight};
+  }
+
+  @Override
+  public long id() {
+    return id;
+  }
+
+  @Override
+  public String channelName() {
+    return channel.name();
+  }
+
+  @Override
+  public synchronized SubscriberStats stats() {
+    Map<DropReason, Long> dropMap = new EnumMap<>(DropReason.class);
+    for (DropReason r : DropReason.values()) {
+      dropMap.put(r, drops[r.ordinal()]);
+    }
+    return new SubscriberStats(id, framesOut, bytesOut, fpsOut, dropMap, inFlight, queue.size(),
+        latencyAvgNanos / 1e6, latencyMaxNanos / 1e6, reason != null);
+  }
+
+  @Override
+  public boolean isClosed() {
+    return reason() != null;
+  }
+
+  @Override
+  public Optional<CloseReason> closeReason() {
+    return Optional.ofNullable(reason());
+  }
+
+  @Override
+  public void close() {
+    terminate(CloseReason.NORMAL, true);
+  }
+
+  @Override
+  public String toString() {
+    return "Subscription[" + id + " on " + channel.name() + "]";
+  }
+
+  /** The callback of one send: the first call wins. */
+  private final class Delivery extends AtomicBoolean implements SendCallback {
+    private final Frame frame;
+
+    Delivery(Frame frame) {
+      this.frame = frame;
+    }
+
+    @Override
+    public void completed() {
+      if (compareAndSet(false, true)) {
+        DefaultSubscription.this.completed(frame);
+      }
+    }
+
+    @Override
+    public void failed(Throwable cause) {
+      if (compareAndSet(false, true)) {
+        DefaultSubscription.this.failed(cause);
+      }
+    }
+  }
+}

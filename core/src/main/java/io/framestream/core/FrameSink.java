@@ -1,0 +1,68 @@
+package io.framestream.core;
+
+/**
+ * Something that accepts frames: a viewer connection, a recorder, a remote publisher, a test probe, or a
+ * {@link Channel} itself.
+ *
+ * <p>The rules (numbered in {@code docs/contract.md}, section "FrameSink"):
+ *
+ * <ol>
+ *   <li>{@link #send(Frame, SendCallback)} never blocks its caller: it starts the work and returns.
+ *   <li>It reports the outcome of every send exactly once through the callback, from any thread, possibly
+ *       before it returns.
+ *   <li>A sink subscribed to a channel receives calls serially: never two calls at once, never a call after
+ *       {@link #closed(CloseReason)}. It may still have frames in flight when {@code closed} arrives.
+ *   <li>{@code closed} is called at most once, and exactly once for a subscribed sink, when its
+ *       subscription ends for any reason.
+ *   <li>An exception thrown from {@code send} fails only this sink's subscription; the channel and other
+ *       subscribers are not affected.
+ * </ol>
+ *
+ * <p>The simplest sink handles the frame synchronously: {@code (frame, done) -> { store(frame);
+ * done.completed(); }}; {@link #of(java.util.function.Consumer)} wraps a consumer that way.
+ *
+ * <h2>Thread safety</h2>
+ *
+ * A channel calls a subscribed sink from its shared delivery pool, one call at a time (rule 3), so an
+ * implementation needs no locking against itself; but the thread may differ from call to call. Methods
+ * must return quickly and must not block: a blocking sink holds a delivery thread that other subscribers
+ * share.
+ *
+ * @since 0.1.0
+ */
+@FunctionalInterface
+public interface FrameSink {
+
+  /**
+   * Starts handing on a frame. Must not block.
+   *
+   * @param frame the frame; immutable, may be shared with other sinks
+   * @param callback to be told, exactly once, when the sink is done with the frame
+   */
+  void send(Frame frame, SendCallback callback);
+
+  /**
+   * Called once when the subscription that feeds this sink ends, after which no further {@code send}
+   * comes. A transport closes its connection here (for {@link CloseReason.Code#STALLED}, without waiting
+   * for queued data to drain). The default does nothing. Must not block.
+   *
+   * @param reason why the subscription ended
+   */
+  default void closed(CloseReason reason) {}
+
+  /**
+   * Wraps a consumer as a sink that handles each frame synchronously and completes at once; an exception
+   * from the consumer fails the subscription (rule 5).
+   *
+   * @param consumer receives each frame
+   * @return a sink
+   * @throws NullPointerException if {@code consumer} is {@code null}
+   */
+  static FrameSink of(java.util.function.Consumer<? super Frame> consumer) {
+    java.util.Objects.requireNonNull(consumer, "consumer");
+    return (frame, callback) -> {
+      consumer.accept(frame);
+      callback.completed();
+    };
+  }
+}

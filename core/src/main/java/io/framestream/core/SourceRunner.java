@@ -1,0 +1,500 @@
+package io.framestream.core;
+
+import java.io.EOFException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs a {@link FrameSource} on its own thread and publishes what it produces into a {@link FrameSink}
+ * (usually a {@link Channel}): paced to a target frame rate, restarted with exponential backoff and jitter
+ * after a failure, stopped cleanly by {@link #close()}.
+ *
+ * <p>Pacing: with {@link Builder#fps(double)} above zero, {@code nextFrame()} is called at most that often,
+ * on a fixed schedule; a tick missed because the source was slow is skipped, never made up in a burst. With
+ * {@code fps(0)} (the default) the source runs as fast as {@code nextFrame()} returns, which suits sources
+ * that block until a frame arrives (a pipe, a socket).
+ *
+ * <p>Back-pressure: the runner keeps at most one frame in flight to the sink. A frame produced while the
+ * previous one is still in flight is dropped and counted in {@link Stats#framesSkipped()}, so a slow sink
+ * costs frames, never latency or memory. A {@link Channel} completes at once, so nothing is skipped there.
+ *
+ * <p>End of stream ({@link EOFException} from {@code nextFrame()}): the runner stops in state {@link
+ * State#ENDED}, or, with {@link Builder#restartOnEnd(boolean) restartOnEnd(true)}, reopens the source after
+ * the backoff, like after a failure. When the sink reports a {@link ChannelClosedException} the runner
+ * stops.
+ *
+ * <h2>Thread safety</h2>
+ *
+ * Thread-safe. {@link #start()}, {@link #close()}, {@link #state()} and {@link #stats()} may be called from
+ * any thread. The source's methods run on the runner's thread {@code framestream-source-<name>} (a daemon
+ * thread), except that {@code close()} of the source may run on the stopping thread (rule 4 of {@link
+ * FrameSource}).
+ *
+ * @since 0.1.0
+ */
+public final class SourceRunner implements AutoCloseable {
+
+  /** Default first restart delay: 100 ms. */
+  public static final Duration DEFAULT_MIN_BACKOFF = Duration.ofMillis(100);
+  /** Default longest restart delay: 10 s. */
+  public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(10);
+  /** Default bound on how long {@link #close()} waits for the runner thread: 5 s. */
+  public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(5);
+
+  private static final System.Logger LOG = System.getLogger(SourceRunner.class.getName());
+  private static final AtomicLong IDS = new AtomicLong();
+
+  /**
+   * The life cycle of a runner.
+   *
+   * <h2>Thread safety</h2>
+   *
+   * An enum: immutable.
+   *
+   * @since 0.1.0
+   */
+  public enum State {
+    /** Built, not started. */
+    NEW,
+    /** Producing frames (or opening the source). */
+    RUNNING,
+    /** Waiting before a restart after a failure or an end of stream. */
+    BACKING_OFF,
+    /** The source ended and is not restarted. */
+    ENDED,
+    /** Stopped by {@link SourceRunner#close()} or because the sink was closed. */
+    STOPPED
+  }
+
+  /**
+   * Counters of a runner.
+   *
+   * <h2>Thread safety</h2>
+   *
+   * An immutable record.
+   *
+   * @param framesProduced frames returned by {@code nextFrame()}
+   * @param framesPublished frames the sink completed
+   * @param framesSkipped frames dropped because the previous one was still in flight
+   * @param failures failures of {@code open()} or {@code nextFrame()}
+   * @param sinkFailures sends the sink failed or threw on
+   * @param restarts times the source was reopened
+   * @param lastFailure the message of the newest failure, or empty
+   * @since 0.1.0
+   */
+  public record Stats(
+      long framesProduced,
+      long framesPublished,
+      long framesSkipped,
+      long failures,
+      long sinkFailures,
+      long restarts,
+      String lastFailure) {}
+
+  private final FrameSource source;
+  private final FrameSink sink;
+  private final String name;
+  private final long periodNanos;
+  private final long minBackoffNanos;
+  private final long maxBackoffNanos;
+  private final Duration stopTimeout;
+  private final boolean restartOnEnd;
+  private final Thread thread;
+
+  private final CountDownLatch stopSignal = new CountDownLatch(1);
+  private final AtomicBoolean started = new AtomicBoolean();
+  private volatile State state = State.NEW;
+  private volatile boolean stopping;
+  /** Non-null while the source is open; whoever flips it first closes the source (rule 4). */
+  private volatile AtomicBoolean openToken;
+  private volatile boolean inNextFrame;
+
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicLong framesProduced = new AtomicLong();
+  private final AtomicLong framesPublished = new AtomicLong();
+  private final AtomicLong framesSkipped = new AtomicLong();
+  private final AtomicLong failures = new AtomicLong();
+  private final AtomicLong sinkFailures = new AtomicLong();
+  private final AtomicLong restarts = new AtomicLong();
+  private volatile String lastFailure = "";
+
+  private SourceRunner(Builder b) {
+    this.source = b.source;
+    this.sink = b.sink;
+    this.name = b.name != null ? b.name : "source-" + IDS.incrementAndGet();
+    this.periodNanos = b.fps > 0 ? Math.round(1e9 / b.fps) : 0;
+    this.minBackoffNanos = b.minBackoff.toNanos();
+    this.maxBackoffNanos = b.maxBackoff.toNanos();
+    this.stopTimeout = b.stopTimeout;
+    this.restartOnEnd = b.restartOnEnd;
+    this.thread = new Thread(this::run, "framestream-source-" + name);
+    this.thread.setDaemon(true);
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @param source what produces frames
+   * @param sink where frames go, usually a {@link Channel}
+   * @return a new builder
+   * @throws NullPointerException if an argument is {@code null}
+   */
+  public static Builder builder(FrameSource source, FrameSink sink) {
+    return new Builder(Objects.requireNonNull(source, "source"), Objects.requireNonNull(sink, "sink"));
+  }
+
+  /**
+   * Starts the runner thread.
+   *
+   * @return this runner
+   * @throws IllegalStateException if already started or closed
+   */
+  public SourceRunner start() {
+    if (!started.compareAndSet(false, true)) {
+      throw new IllegalStateException("runner " + name + " was already started or closed");
+    }
+    state = State.RUNNING;
+    thread.start();
+    return this;
+  }
+
+  /**
+   * Returns the runner's name, used in its thread name and log lines.
+   *
+   * @return the name
+   */
+  public String name() {
+    return name;
+  }
+
+  /**
+   * Returns the current state.
+   *
+   * @return the state
+   */
+  public State state() {
+    return state;
+  }
+
+  /**
+   * Returns a snapshot of the counters.
+   *
+   * @return the counters
+   */
+  public Stats stats() {
+    return new Stats(framesProduced.get(), framesPublished.get(), framesSkipped.get(), failures.get(),
+        sinkFailures.get(), restarts.get(), lastFailure);
+  }
+
+  /**
+   * Waits until the runner thread has finished (after {@link #close()}, an end of stream, or a closed
+   * sink).
+   *
+   * @param timeout the longest time to wait
+   * @return {@code true} if the thread has finished (or was never started)
+   * @throws InterruptedException if interrupted while waiting
+   */
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    if (!thread.isAlive()) {
+      return true;
+    }
+    thread.join(Math.max(1, timeout.toMillis()));
+    return !thread.isAlive();
+  }
+
+  /**
+   * Stops the runner: no further frames, the source closed, the thread finished. Waits at most the stop
+   * timeout for the thread; idempotent; safe from any thread, including the sink's callbacks (then it does
+   * not wait for itself).
+   */
+  @Override
+  public void close() {
+    requestStop();
+    if (Thread.currentThread() != thread && thread.isAlive()) {
+      try {
+        thread.join(Math.max(1, stopTimeout.toMillis()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (thread.isAlive()) {
+        LOG.log(System.Logger.Level.WARNING, "source {0} did not stop within {1}", name, stopTimeout);
+      }
+    }
+    if (!thread.isAlive() || state == State.NEW) {
+      state = state == State.ENDED ? State.ENDED : State.STOPPED;
+    }
+  }
+
+  /** Signals the runner to stop without waiting for its thread. Idempotent. */
+  void requestStop() {
+    started.set(true); // a never-started runner cannot be started any more
+    if (!stopping) {
+      stopping = true;
+      stopSignal.countDown();
+      if (inNextFrame) {
+        closeSourceOnce(); // unblock a source blocked in I/O (rule 4)
+      }
+      thread.interrupt();
+    }
+    if (!thread.isAlive() && state == State.NEW) {
+      state = State.STOPPED;
+    }
+  }
+
+  private void run() {
+    long backoff = minBackoffNanos;
+    try {
+      while (!stopping) {
+        state = State.RUNNING;
+        boolean ended = false;
+        boolean produced = false;
+        try {
+          source.open();
+          openToken = new AtomicBoolean();
+          if (stopping) {
+            break;
+          }
+          long nextTick = System.nanoTime();
+          while (!stopping) {
+            if (periodNanos > 0) {
+              long wait = nextTick - System.nanoTime();
+              if (wait > 0 && stopSignal.await(wait, TimeUnit.NANOSECONDS)) {
+                break;
+              }
+              long now = System.nanoTime();
+              nextTick += periodNanos;
+              if (now - nextTick > periodNanos) {
+                nextTick = now + periodNanos; // fell behind: skip missed ticks, no burst
+              }
+            }
+            Frame frame = nextFrame();
+            produced = true;
+            backoff = minBackoffNanos;
+            deliver(frame);
+          }
+        } catch (EOFException e) {
+          ended = true;
+        } catch (InterruptedException e) {
+          if (!stopping) {
+            recordFailure(e);
+          }
+        } catch (Exception | LinkageError | AssertionError e) {
+          if (!stopping) {
+            recordFailure(e);
+          }
+        } finally {
+          closeSourceOnce();
+        }
+        if (stopping) {
+          break;
+        }
+        if (ended && !restartOnEnd) {
+          state = State.ENDED;
+          LOG.log(System.Logger.Level.DEBUG, "source {0} ended", name);
+          return;
+        }
+        if (produced) {
+          backoff = minBackoffNanos;
+        }
+        state = State.BACKING_OFF;
+        long jittered = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+        if (stopSignal.await(jittered, TimeUnit.NANOSECONDS)) {
+          break;
+        }
+        backoff = Math.min(maxBackoffNanos, backoff * 2);
+        restarts.incrementAndGet();
+      }
+    } catch (InterruptedException e) {
+      // stopping
+    } finally {
+      if (state != State.ENDED) {
+        state = State.STOPPED;
+      }
+    }
+  }
+
+  private Frame nextFrame() throws Exception {
+    inNextFrame = true;
+    try {
+      if (stopping) {
+        throw new InterruptedException("stopping");
+      }
+      Frame frame = source.nextFrame();
+      if (frame == null) {
+        throw new NullPointerException("nextFrame() returned null; throw EOFException to end the stream");
+      }
+      framesProduced.incrementAndGet();
+      return frame;
+    } finally {
+      inNextFrame = false;
+    }
+  }
+
+  private void deliver(Frame frame) {
+    if (inFlight.get() > 0) {
+      framesSkipped.incrementAndGet();
+      return;
+    }
+    inFlight.incrementAndGet();
+    Completion completion = new Completion();
+    try {
+      sink.send(frame, completion);
+    } catch (RuntimeException e) {
+      completion.failed(e);
+    }
+  }
+
+  private void recordFailure(Throwable e) {
+    failures.incrementAndGet();
+    lastFailure = String.valueOf(e);
+    LOG.log(System.Logger.Level.WARNING, "source " + name + " failed; restarting with backoff", e);
+  }
+
+  private void closeSourceOnce() {
+    AtomicBoolean token = openToken;
+    if (token != null && token.compareAndSet(false, true)) {
+      try {
+        source.close();
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "source " + name + " threw from close()", e);
+      }
+    }
+  }
+
+  /** One send's outcome; the first call wins. */
+  private final class Completion extends AtomicBoolean implements SendCallback {
+    @Override
+    public void completed() {
+      if (compareAndSet(false, true)) {
+        inFlight.decrementAndGet();
+        framesPublished.incrementAndGet();
+      }
+    }
+
+    @Override
+    public void failed(Throwable cause) {
+      if (compareAndSet(false, true)) {
+        inFlight.decrementAndGet();
+        sinkFailures.incrementAndGet();
+        if (cause instanceof ChannelClosedException) {
+          LOG.log(System.Logger.Level.DEBUG, "source {0}: sink closed, stopping", name);
+          stopping = true;
+          stopSignal.countDown();
+        } else {
+          LOG.log(System.Logger.Level.WARNING, "source " + name + ": sink failed a frame", cause);
+        }
+      }
+    }
+  }
+
+  /**
+   * Builds a {@link SourceRunner}.
+   *
+   * <h2>Thread safety</h2>
+   *
+   * Not thread-safe.
+   *
+   * @since 0.1.0
+   */
+  public static final class Builder {
+    private final FrameSource source;
+    private final FrameSink sink;
+    private String name;
+    private double fps;
+    private Duration minBackoff = DEFAULT_MIN_BACKOFF;
+    private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
+    private Duration stopTimeout = DEFAULT_STOP_TIMEOUT;
+    private boolean restartOnEnd;
+
+    private Builder(FrameSource source, FrameSink sink) {
+      this.source = source;
+      this.sink = sink;
+    }
+
+    /**
+     * Names the runner (used in the thread name and logs); default {@code source-<n>}.
+     *
+     * @param runnerName a short name
+     * @return this builder
+     * @throws NullPointerException if {@code runnerName} is {@code null}
+     */
+    public Builder name(String runnerName) {
+      this.name = Objects.requireNonNull(runnerName, "name");
+      return this;
+    }
+
+    /**
+     * Sets the target frame rate; 0 (the default) runs the source as fast as it returns frames.
+     *
+     * @param framesPerSecond 0 to 1000
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder fps(double framesPerSecond) {
+      this.fps = SubscriberOptions.checkFps(framesPerSecond);
+      return this;
+    }
+
+    /**
+     * Sets the restart backoff: the first delay after a failure and the largest, doubling in between, each
+     * delay drawn at random from its upper half.
+     *
+     * @param min the first delay, positive
+     * @param max the largest delay, at least {@code min}
+     * @return this builder
+     * @throws IllegalArgumentException if the bounds are not positive or {@code max < min}
+     */
+    public Builder backoff(Duration min, Duration max) {
+      Objects.requireNonNull(min, "min");
+      Objects.requireNonNull(max, "max");
+      if (min.isNegative() || min.isZero() || max.compareTo(min) < 0) {
+        throw new IllegalArgumentException("backoff needs 0 < min <= max, got " + min + ", " + max);
+      }
+      this.minBackoff = min;
+      this.maxBackoff = max;
+      return this;
+    }
+
+    /**
+     * Sets how long {@link SourceRunner#close()} waits for the runner thread.
+     *
+     * @param timeout positive
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder stopTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "stopTimeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("stopTimeout must be positive, got " + timeout);
+      }
+      this.stopTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Whether to reopen the source after it ends (default {@code false}: stop in {@link State#ENDED}).
+     *
+     * @param restart {@code true} to loop a file or restart a process that exited
+     * @return this builder
+     */
+    public Builder restartOnEnd(boolean restart) {
+      this.restartOnEnd = restart;
+      return this;
+    }
+
+    /**
+     * Builds the runner; call {@link SourceRunner#start()} to run it.
+     *
+     * @return the runner, in state {@link State#NEW}
+     */
+    public SourceRunner build() {
+      return new SourceRunner(this);
+    }
+  }
+}

@@ -270,6 +270,11 @@ final class DefaultChannel implements Channel {
     return subscribers.length;
   }
 
+  /** The current subscriptions; for tests and diagnostics. */
+  DefaultSubscription[] subscribersForTest() {
+    return subscribers.clone();
+  }
+
   /** System.nanoTime() of the last publish, subscribe or unsubscribe. */
   long lastActivityNanos() {
     return lastActivityNanos;

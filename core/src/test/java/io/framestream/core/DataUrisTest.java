@@ -1,0 +1,49 @@
+package io.framestream.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Base64;
+import org.junit.jupiter.api.Test;
+
+class DataUrisTest {
+
+  @Test
+  void decodesWhatACanvasProduces() {
+    byte[] jpeg = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, 1, 2, 3, 4};
+    String uri = "data:image/jpeg;base64," + Base64.getEncoder().encodeToString(jpeg);
+    Frame f = DataUris.decode(uri, 100).build();
+    assertEquals("image/jpeg", f.contentType());
+    assertArrayEquals(jpeg, f.copyPayload());
+    assertEquals(uri, f.dataUri(), "a frame's data URI round-trips");
+    assertTrue(DataUris.isDataUri("DATA:image/png;base64,"));
+    assertFalse(DataUris.isDataUri("{\"type\":\"meta\"}"));
+  }
+
+  @Test
+  void malformedUrisGiveAPreciseError() {
+    assertMalformed("image/jpeg;base64,AAAA", "does not start");
+    assertMalformed("data:image/jpeg;base64AAAA", "no ','");
+    assertMalformed("data:image/jpeg,AAAA", "only ';base64'");
+    assertMalformed("data:jpeg;base64,AAAA", "type/subtype");
+    assertMalformed("data:image/jpeg;base64,A*==", "invalid base64");
+    assertMalformed("data:" + "x".repeat(500) + ";base64,AAAA", "no ','");
+  }
+
+  @Test
+  void oversizePayloadIsRejectedBeforeDecoding() {
+    String uri = "data:image/png;base64," + "A".repeat(4000);
+    LimitExceededException e = assertThrows(LimitExceededException.class, () -> DataUris.decode(uri, 1000));
+    assertTrue(e.getMessage().contains("maxFrameBytes"), e.getMessage());
+    assertEquals(3000, DataUris.decode(uri, 3000).build().size());
+    assertTrue(DataUris.maxTextLength(3000) >= uri.length());
+  }
+
+  private static void assertMalformed(String uri, String expected) {
+    FrameCodecException e = assertThrows(FrameCodecException.class, () -> DataUris.decode(uri, 1 << 20));
+    assertTrue(e.getMessage().contains(expected), e.getMessage());
+  }
+}

@@ -1,0 +1,408 @@
+package io.framestream.server;
+
+import io.framestream.core.ChannelRegistry;
+import io.framestream.core.TransportException;
+import io.framestream.server.internal.ApiHandler;
+import io.framestream.server.internal.ConnectionTracker;
+import io.framestream.server.internal.EmbeddedContainer;
+import io.framestream.transport.websocket.WebSocketTransport;
+import jakarta.websocket.DeploymentException;
+import jakarta.websocket.server.ServerEndpointConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import org.glassfish.grizzly.http.server.CLStaticHttpHandler;
+import org.glassfish.grizzly.http.server.HttpHandler;
+import org.glassfish.grizzly.http.server.HttpServer;
+import org.glassfish.grizzly.http.server.NetworkListener;
+import org.glassfish.grizzly.http.server.ServerConfiguration;
+import org.glassfish.grizzly.strategies.WorkerThreadIOStrategy;
+import org.glassfish.tyrus.container.grizzly.server.WebSocketAddOn;
+
+/**
+ * The embedded framestream server: one Grizzly HTTP server on one port carrying the WebSocket endpoints
+ * ({@code /ws/publish/{channel}}, {@code /ws/live/{channel}}), the JSON API ({@code GET /api/channels},
+ * {@code GET /api/channels/{name}}), pages from the class path, and any extra handlers (the SSE transport
+ * mounts at {@code /sse/*}).
+ *
+ * <pre>{@code
+ * try (FrameStreamServer server = FrameStreamServer.builder().port(8080).build().start()) {
+ *   server.registry().channel("cam1").publish(Frame.of("image/jpeg", bytes));
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <p>Decisions: the listener runs WebSocket callbacks on worker threads (never on selector threads), and
+ * its keep-alive idle timeout is off, because Grizzly's idle timer would otherwise kill an idle WebSocket
+ * viewer after 30 s. A viewer that stops reading is dropped at once at the socket (not by a graceful close,
+ * which would keep its queued frames), so its memory is freed immediately.
+ *
+ * <h2>Thread safety</h2>
+ *
+ * Thread-safe. {@link #start()} once; {@link #close()} any number of times from any thread.
+ *
+ * @since 0.1.0
+ */
+public final class FrameStreamServer implements AutoCloseable {
+
+  /** Default port: 8080. */
+  public static final int DEFAULT_PORT = 8080;
+  /** Default bind address: loopback only; use {@code "0.0.0.0"} to accept other machines. */
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  /** Default class-path folder the pages are served from. */
+  public static final String DEFAULT_STATIC_ROOT = "framestream/static/";
+  /** Default bound on {@link #close()}: 5 s. */
+  public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
+
+  private static final System.Logger LOG = System.getLogger(FrameStreamServer.class.getName());
+
+  private final String host;
+  private final int requestedPort;
+  private final ChannelRegistry registry;
+  private final boolean ownsRegistry;
+  private final WebSocketTransport webSocket;
+  private final ConnectionTracker tracker = new ConnectionTracker();
+  private final ClassLoader staticLoader;
+  private final String staticRoot;
+  private final Map<String, HttpHandler> extraHandlers;
+  private final Duration shutdownTimeout;
+  private final HttpServer http = new HttpServer();
+  private final EmbeddedContainer container;
+  private final AtomicBoolean started = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile int port = -1;
+
+  private FrameStreamServer(Builder b) {
+    this.host = b.host;
+    this.requestedPort = b.port;
+    this.ownsRegistry = b.registry == null;
+    this.registry = b.registry != null ? b.registry : ChannelRegistry.builder().build();
+    this.webSocket = WebSocketTransport.builder(registry).maxFrameBytes(b.maxFrameBytes).aborter(tracker).build();
+    this.staticLoader = b.staticLoader;
+    this.staticRoot = b.staticRoot;
+    this.extraHandlers = new LinkedHashMap<>(b.handlers);
+    this.shutdownTimeout = b.shutdownTimeout;
+    // Room for frames split over WebSocket fragments of up to twice the largest data URI; beyond it Tyrus
+    // itself closes with 1011.
+    long engineBuffer = Math.min(Integer.MAX_VALUE - 64, 2L * webSocket.maxIncomingMessageBytes());
+    this.container = new EmbeddedContainer((int) engineBuffer);
+  }
+
+  /**
+   * Starts a builder with the defaults: {@value #DEFAULT_HOST}:{@value #DEFAULT_PORT}, a new registry that
+   * creates channels on demand, pages from {@value #DEFAULT_STATIC_ROOT} on the class path.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Binds the port and starts serving.
+   *
+   * @return this server
+   * @throws IllegalStateException if already started or closed
+   * @throws TransportException if the port cannot be bound or the endpoints cannot be deployed
+   */
+  public FrameStreamServer start() {
+    if (closed.get() || !started.compareAndSet(false, true)) {
+      throw new IllegalStateException("server already started or closed");
+    }
+    NetworkListener listener = new NetworkListener("framestream", host, requestedPort);
+    listener.getTransport().setIOStrategy(WorkerThreadIOStrategy.getInstance());
+    listener.getKeepAlive().setIdleTimeoutInSeconds(-1);
+    listener.registerAddOn(tracker);
+    listener.registerAddOn(new WebSocketAddOn(container, EmbeddedContainer.contextPath()));
+    http.addListener(listener);
+
+    ServerConfiguration config = http.getServerConfiguration();
+    config.setName("framestream");
+    config.setDefaultErrorPageGenerator(null);
+    config.addHttpHandler(new ApiHandler(registry), "/api/*");
+    for (Map.Entry<String, HttpHandler> e : extraHandlers.entrySet()) {
+      config.addHttpHandler(e.getValue(), e.getKey());
+    }
+    CLStaticHttpHandler pages = new CLStaticHttpHandler(staticLoader, "/" + staticRoot);
+    pages.setFileCacheEnabled(false);
+    config.addHttpHandler(pages, "/");
+    try {
+      for (ServerEndpointConfig sec : webSocket.endpointConfigs()) {
+        container.addEndpoint(sec);
+      }
+      container.start(EmbeddedContainer.contextPath(), requestedPort);
+      container.doneDeployment();
+      http.start();
+    } catch (IOException | DeploymentException e) {
+      closeQuietly();
+      throw new TransportException("cannot start the server on " + host + ":" + requestedPort + ": " + e.getMessage(), e);
+    }
+    port = listener.getPort();
+    LOG.log(System.Logger.Level.INFO, "framestream server listening on http://{0}:{1,number,#}/", host, port);
+    return this;
+  }
+
+  /**
+   * Returns the bound port (the real one when 0 was asked for).
+   *
+   * @return the port
+   * @throws IllegalStateException if not started
+   */
+  public int port() {
+    if (port < 0) {
+      throw new IllegalStateException("server not started");
+    }
+    return port;
+  }
+
+  /**
+   * Returns the bind address.
+   *
+   * @return the host
+   */
+  public String host() {
+    return host;
+  }
+
+  /**
+   * Returns the base HTTP address, such as {@code http://127.0.0.1:8080/}.
+   *
+   * @return the URI
+   * @throws IllegalStateException if not started
+   */
+  public URI httpUri() {
+    return URI.create("http://" + uriHost() + ":" + port() + "/");
+  }
+
+  /**
+   * Returns the base WebSocket address, such as {@code ws://127.0.0.1:8080/}.
+   *
+   * @return the URI
+   * @throws IllegalStateException if not started
+   */
+  public URI webSocketUri() {
+    return URI.create("ws://" + uriHost() + ":" + port() + "/");
+  }
+
+  private String uriHost() {
+    String h = host.equals("0.0.0.0") ? "127.0.0.1" : host;
+    return h.contains(":") ? "[" + h + "]" : h;
+  }
+
+  /**
+   * Returns the channel registry behind the server.
+   *
+   * @return the registry
+   */
+  public ChannelRegistry registry() {
+    return registry;
+  }
+
+  /**
+   * Returns the WebSocket transport.
+   *
+   * @return the transport
+   */
+  public WebSocketTransport webSocket() {
+    return webSocket;
+  }
+
+  /**
+   * Stops the server: WebSocket sessions get close code 1001, extra handlers that are {@link AutoCloseable}
+   * are closed, the port is released, and a registry the server created is closed. Bounded by the shutdown
+   * timeout; idempotent.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    long deadline = System.nanoTime() + shutdownTimeout.toNanos();
+    webSocket.close();
+    for (HttpHandler h : extraHandlers.values()) {
+      if (h instanceof AutoCloseable) {
+        try {
+          ((AutoCloseable) h).close();
+        } catch (Exception e) {
+          LOG.log(System.Logger.Level.WARNING, "closing handler " + h + " failed", e);
+        }
+      }
+    }
+    // Let the close frames go out (bounded), then stop.
+    long closeFramesBy = Math.min(deadline, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+    while (webSocket.openSessions() > 0 && System.nanoTime() < closeFramesBy) {
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+    }
+    closeQuietly();
+    try {
+      http.shutdown(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+          .get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      http.shutdownNow();
+    } catch (InterruptedException e) {
+      http.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    if (ownsRegistry) {
+      registry.close();
+    }
+  }
+
+  private void closeQuietly() {
+    try {
+      container.stop();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, "stopping the WebSocket container failed", e);
+    }
+  }
+
+  /**
+   * Builds a {@link FrameStreamServer}.
+   *
+   * <h2>Thread safety</h2>
+   *
+   * Not thread-safe.
+   *
+   * @since 0.1.0
+   */
+  public static final class Builder {
+    private String host = DEFAULT_HOST;
+    private int port = DEFAULT_PORT;
+    private ChannelRegistry registry;
+    private int maxFrameBytes = WebSocketTransport.DEFAULT_MAX_FRAME_BYTES;
+    private ClassLoader staticLoader = FrameStreamServer.class.getClassLoader();
+    private String staticRoot = DEFAULT_STATIC_ROOT;
+    private final Map<String, HttpHandler> handlers = new LinkedHashMap<>();
+    private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+
+    private Builder() {}
+
+    /**
+     * Sets the bind address.
+     *
+     * @param bindHost an IP address or host name, such as {@code 0.0.0.0}
+     * @return this builder
+     * @throws NullPointerException if {@code bindHost} is {@code null}
+     */
+    public Builder host(String bindHost) {
+      this.host = Objects.requireNonNull(bindHost, "host");
+      return this;
+    }
+
+    /**
+     * Sets the port; 0 picks a free one (see {@link FrameStreamServer#port()}).
+     *
+     * @param bindPort 0 to 65535
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder port(int bindPort) {
+      if (bindPort < 0 || bindPort > 65_535) {
+        throw new IllegalArgumentException("port must be 0..65535, got " + bindPort);
+      }
+      this.port = bindPort;
+      return this;
+    }
+
+    /**
+     * Uses an existing registry; the server will not close it.
+     *
+     * @param channels the registry
+     * @return this builder
+     * @throws NullPointerException if {@code channels} is {@code null}
+     */
+    public Builder registry(ChannelRegistry channels) {
+      this.registry = Objects.requireNonNull(channels, "registry");
+      return this;
+    }
+
+    /**
+     * Sets the largest frame a publisher may send (default 8 MiB); larger WebSocket messages are closed
+     * with 1009.
+     *
+     * @param bytes 1 to 256 MiB
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder maxFrameBytes(int bytes) {
+      if (bytes < 1 || bytes > (256 << 20)) {
+        throw new IllegalArgumentException("maxFrameBytes must be 1..268435456, got " + bytes);
+      }
+      this.maxFrameBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Serves pages from a class-path folder (default {@value #DEFAULT_STATIC_ROOT} of the server's class
+     * loader). {@code /} serves {@code index.html}; missing files get 404.
+     *
+     * @param loader the class loader to read from
+     * @param root the folder, such as {@code "framestream/static/"}
+     * @return this builder
+     * @throws NullPointerException if an argument is {@code null}
+     */
+    public Builder staticContent(ClassLoader loader, String root) {
+      this.staticLoader = Objects.requireNonNull(loader, "loader");
+      String r = Objects.requireNonNull(root, "root");
+      r = r.startsWith("/") ? r.substring(1) : r;
+      this.staticRoot = r.endsWith("/") ? r : r + "/";
+      return this;
+    }
+
+    /**
+     * Mounts an extra Grizzly handler, such as the SSE transport at {@code "/sse/*"}. A handler that is
+     * {@link AutoCloseable} is closed with the server.
+     *
+     * @param mapping a Grizzly mapping such as {@code "/sse/*"}
+     * @param handler the handler
+     * @return this builder
+     * @throws NullPointerException if an argument is {@code null}
+     */
+    public Builder handler(String mapping, HttpHandler handler) {
+      handlers.put(Objects.requireNonNull(mapping, "mapping"), Objects.requireNonNull(handler, "handler"));
+      return this;
+    }
+
+    /**
+     * Sets the bound on {@link FrameStreamServer#close()}.
+     *
+     * @param timeout positive
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder shutdownTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("shutdownTimeout must be positive, got " + timeout);
+      }
+      this.shutdownTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Builds the server; call {@link FrameStreamServer#start()} to bind it.
+     *
+     * @return the server
+     */
+    public FrameStreamServer build() {
+      return new FrameStreamServer(this);
+    }
+  }
+
+  /** Lists the mappings of the extra handlers, for diagnostics. */
+  @Override
+  public String toString() {
+    List<String> mappings = new ArrayList<>(extraHandlers.keySet());
+    return "FrameStreamServer[" + host + ":" + (port < 0 ? requestedPort : port) + ", handlers=" + mappings + "]";
+  }
+}

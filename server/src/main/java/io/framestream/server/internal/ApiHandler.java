@@ -1,0 +1,102 @@
+package io.framestream.server.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.framestream.core.Channel;
+import io.framestream.core.ChannelNames;
+import io.framestream.core.ChannelRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import org.glassfish.grizzly.http.Method;
+import org.glassfish.grizzly.http.server.HttpHandler;
+import org.glassfish.grizzly.http.server.Request;
+import org.glassfish.grizzly.http.server.Response;
+
+/**
+ * {@code GET /api/channels} (every channel's statistics) and {@code GET /api/channels/{name}} (one
+ * channel's), as JSON. Bad requests get a status and a JSON body <code>{"error": "..."}</code>.
+ */
+public final class ApiHandler extends HttpHandler {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String PREFIX = "/api/channels";
+
+  private final ChannelRegistry registry;
+
+  /**
+   * Creates the handler.
+   *
+   * @param registry the channels to report on
+   */
+  public ApiHandler(ChannelRegistry registry) {
+    this.registry = registry;
+  }
+
+  @Override
+  public void service(Request request, Response response) throws IOException {
+    response.setHeader("Cache-Control", "no-cache");
+    String path = request.getRequestURI();
+    if (!Method.GET.equals(request.getMethod()) && !Method.HEAD.equals(request.getMethod())) {
+      response.setHeader("Allow", "GET, HEAD");
+      error(response, 405, "method " + request.getMethod().getMethodString() + " not allowed; use GET");
+      return;
+    }
+    if (path.equals(PREFIX) || path.equals(PREFIX + "/")) {
+      ArrayNode list = JSON.createArrayNode();
+      for (Channel c : registry.channels()) {
+        list.add(JSON.valueToTree(c.stats()));
+      }
+      ObjectNode body = JSON.createObjectNode();
+      body.set("channels", list);
+      write(response, 200, body);
+      return;
+    }
+    if (!path.startsWith(PREFIX + "/")) {
+      error(response, 404, "no such resource; see /api/channels");
+      return;
+    }
+    String name = path.substring(PREFIX.length() + 1);
+    if (!ChannelNames.isValid(name)) {
+      try {
+        ChannelNames.requireValid(name);
+      } catch (IllegalArgumentException e) {
+        error(response, 400, e.getMessage());
+        return;
+      }
+    }
+    Optional<Channel> channel = registry.find(name);
+    if (channel.isEmpty()) {
+      error(response, 404, "no channel named '" + name + "'");
+      return;
+    }
+    write(response, 200, JSON.valueToTree(channel.get().stats()));
+  }
+
+  /**
+   * Writes a JSON error body with a status.
+   *
+   * @param response the response
+   * @param status the HTTP status
+   * @param message the error text
+   * @throws IOException if writing fails
+   */
+  public static void error(Response response, int status, String message) throws IOException {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("error", message);
+    write(response, status, body);
+  }
+
+  private static void write(Response response, int status, Object body) throws IOException {
+    byte[] bytes = JSON.writeValueAsString(body).getBytes(StandardCharsets.UTF_8);
+    response.setStatus(status);
+    response.setContentType("application/json");
+    response.setCharacterEncoding("UTF-8");
+    response.setContentLength(bytes.length);
+    try (OutputStream out = response.getOutputStream()) {
+      out.write(bytes);
+    }
+  }
+}

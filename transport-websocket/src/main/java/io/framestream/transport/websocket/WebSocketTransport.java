@@ -1,0 +1,249 @@
+package io.framestream.transport.websocket;
+
+import io.framestream.core.ChannelRegistry;
+import io.framestream.core.DataUris;
+import io.framestream.transport.websocket.internal.CloseCodes;
+import io.framestream.transport.websocket.internal.HandshakeConfigurator;
+import io.framestream.transport.websocket.internal.LiveEndpoint;
+import io.framestream.transport.websocket.internal.PublishEndpoint;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Session;
+import jakarta.websocket.server.ServerEndpointConfig;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The WebSocket transport: standard Jakarta WebSocket endpoints that publish into and view the channels of a
+ * {@link ChannelRegistry}.
+ *
+ * <ul>
+ *   <li>{@value #PUBLISH_PATH}: each binary message is one frame (content type from {@code ?type=}, else
+ *       recognised from its first bytes: JPEG, PNG, WebP, GIF, MP4 boxes); each text message starting with
+ *       {@code data:} is a data-URI frame, as a canvas {@code toDataURL()} page sends; a text message
+ *       starting with <code>{</code> is a JSON control message, such as <code>{"type":"meta",
+ *       "contentType":"video/mp4","width":640,"height":360,"codec":"avc1.42E01E"}</code>, which sets what
+ *       following frames carry.
+ *   <li>{@value #LIVE_PATH}: on join, a JSON text {@code init} message (see {@link
+ *       io.framestream.core.InitMessage}), then the channel's late-joiner frames, then one binary message per
+ *       frame; before a new init segment of a video stream, another {@code init} text. With {@code
+ *       ?format=datauri}: one text data URI per frame and nothing else, so a page doing {@code img.src =
+ *       event.data} works unchanged.
+ * </ul>
+ *
+ * <p>Deploy {@link #endpointConfigs()} in any Jakarta WebSocket 2.2 container; the embedded {@code
+ * framestream-server} does it for you on Tyrus. Bad input is answered precisely: an invalid channel name or
+ * query is refused in the handshake with HTTP 400 (404 for an unknown channel when channels must be
+ * declared) on Tyrus, and closed with 1008 right after the handshake elsewhere; an oversized message gets
+ * close code 1009, a malformed data URI or control message 1007, an unrecognisable binary frame or an
+ * unexpected text 1003. Every close carries a reason text.
+ *
+ * <h2>Thread safety</h2>
+ *
+ * Thread-safe. The container calls the endpoints on its own threads; frames reach viewers from the
+ * registry's delivery pool, one send in flight per viewer.
+ *
+ * @since 0.1.0
+ */
+public final class WebSocketTransport implements AutoCloseable {
+
+  /** The path of the publishing endpoint. */
+  public static final String PUBLISH_PATH = "/ws/publish/{channel}";
+  /** The path of the viewing endpoint. */
+  public static final String LIVE_PATH = "/ws/live/{channel}";
+  /** Default for {@link Builder#maxFrameBytes(int)}: 8 MiB. */
+  public static final int DEFAULT_MAX_FRAME_BYTES = 8 << 20;
+  /**
+   * The handshake header through which a host can identify the connection of an upgrade request (the
+   * embedded server sets it, overwriting any value a client sent); copied into the session's user
+   * properties under the same name.
+   */
+  public static final String CONNECTION_ID_HEADER = "x-framestream-connection";
+
+  private final ChannelRegistry registry;
+  private final int maxFrameBytes;
+  private final SessionAborter aborter;
+  private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
+
+  private WebSocketTransport(Builder b) {
+    this.registry = b.registry;
+    this.maxFrameBytes = b.maxFrameBytes;
+    this.aborter = b.aborter;
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @param registry the channels to publish into and view
+   * @return a new builder
+   * @throws NullPointerException if {@code registry} is {@code null}
+   */
+  public static Builder builder(ChannelRegistry registry) {
+    return new Builder(Objects.requireNonNull(registry, "registry"));
+  }
+
+  /**
+   * Returns the endpoint configurations to deploy: {@value #PUBLISH_PATH} and {@value #LIVE_PATH}.
+   *
+   * @return the two endpoint configurations
+   */
+  public List<ServerEndpointConfig> endpointConfigs() {
+    return List.of(
+        ServerEndpointConfig.Builder.create(PublishEndpoint.class, PUBLISH_PATH)
+            .configurator(new HandshakeConfigurator(this, HandshakeConfigurator.Role.PUBLISH))
+            .build(),
+        ServerEndpointConfig.Builder.create(LiveEndpoint.class, LIVE_PATH)
+            .configurator(new HandshakeConfigurator(this, HandshakeConfigurator.Role.LIVE))
+            .build());
+  }
+
+  /**
+   * Returns the registry the endpoints use.
+   *
+   * @return the registry
+   */
+  public ChannelRegistry registry() {
+    return registry;
+  }
+
+  /**
+   * Returns the largest frame payload a publisher may send.
+   *
+   * @return bytes
+   */
+  public int maxFrameBytes() {
+    return maxFrameBytes;
+  }
+
+  /**
+   * Returns the largest single WebSocket message the container must be able to buffer for a publisher: a
+   * data URI of {@link #maxFrameBytes()} bytes. A host configures its incoming buffer to at least this.
+   *
+   * @return bytes
+   */
+  public int maxIncomingMessageBytes() {
+    return (int) Math.min(Integer.MAX_VALUE - 64, DataUris.maxTextLength(maxFrameBytes));
+  }
+
+  /**
+   * Returns the aborter used for stalled viewers.
+   *
+   * @return the aborter
+   */
+  public SessionAborter aborter() {
+    return aborter;
+  }
+
+  /**
+   * Returns the number of open publisher and viewer sessions.
+   *
+   * @return the count
+   */
+  public int openSessions() {
+    return sessions.size();
+  }
+
+  /**
+   * Tells whether {@link #close()} was called.
+   *
+   * @return {@code true} once closed
+   */
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /**
+   * Registers an open session so that {@link #close()} can reach it. For the endpoints of this transport.
+   *
+   * @param session the session
+   * @return {@code false} if the transport is closed (the caller then closes the session)
+   */
+  public boolean track(Session session) {
+    sessions.add(session);
+    if (closed) {
+      sessions.remove(session);
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Forgets a closed session. For the endpoints of this transport.
+   *
+   * @param session the session
+   */
+  public void untrack(Session session) {
+    sessions.remove(session);
+  }
+
+  /**
+   * Closes every open session with 1001 (going away); later connections are closed the same way. Does not
+   * close the registry. Idempotent.
+   */
+  @Override
+  public void close() {
+    closed = true;
+    CloseReason goingAway = CloseCodes.reason(CloseReason.CloseCodes.GOING_AWAY, "server shutting down");
+    for (Session s : sessions.toArray(new Session[0])) {
+      CloseCodes.closeQuietly(s, goingAway);
+      sessions.remove(s);
+    }
+  }
+
+  /**
+   * Builds a {@link WebSocketTransport}.
+   *
+   * <h2>Thread safety</h2>
+   *
+   * Not thread-safe.
+   *
+   * @since 0.1.0
+   */
+  public static final class Builder {
+    private final ChannelRegistry registry;
+    private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
+    private SessionAborter aborter = SessionAborter.GRACEFUL;
+
+    private Builder(ChannelRegistry registry) {
+      this.registry = registry;
+    }
+
+    /**
+     * Sets the largest frame payload a publisher may send; larger messages are closed with 1009.
+     *
+     * @param bytes 1 to 256 MiB
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder maxFrameBytes(int bytes) {
+      if (bytes < 1 || bytes > (256 << 20)) {
+        throw new IllegalArgumentException("maxFrameBytes must be 1..268435456, got " + bytes);
+      }
+      this.maxFrameBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Sets how stalled viewers are dropped; see {@link SessionAborter}.
+     *
+     * @param sessionAborter the aborter
+     * @return this builder
+     * @throws NullPointerException if {@code sessionAborter} is {@code null}
+     */
+    public Builder aborter(SessionAborter sessionAborter) {
+      this.aborter = Objects.requireNonNull(sessionAborter, "aborter");
+      return this;
+    }
+
+    /**
+     * Builds the transport.
+     *
+     * @return the transport
+     */
+    public WebSocketTransport build() {
+      return new WebSocketTransport(this);
+    }
+  }
+}

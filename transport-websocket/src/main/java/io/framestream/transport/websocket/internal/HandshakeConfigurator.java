@@ -1,0 +1,172 @@
+package io.framestream.transport.websocket.internal;
+
+import io.framestream.core.Channel;
+import io.framestream.core.ChannelClosedException;
+import io.framestream.core.ChannelNames;
+import io.framestream.core.ContentTypes;
+import io.framestream.core.LimitExceededException;
+import io.framestream.core.NoSuchChannelException;
+import io.framestream.transport.websocket.WebSocketTransport;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.HandshakeResponse;
+import jakarta.websocket.Session;
+import jakarta.websocket.server.HandshakeRequest;
+import jakarta.websocket.server.ServerEndpointConfig;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Validates a handshake (channel name, query) before the upgrade, resolves the channel, and hands the result
+ * to the endpoint through the session's user properties. On Tyrus a bad request is refused with an HTTP
+ * status; on other containers the endpoint closes the session with 1008 right after opening.
+ */
+public final class HandshakeConfigurator extends ServerEndpointConfig.Configurator {
+
+  /** Which endpoint this configurator serves. */
+  public enum Role {
+    /** {@code /ws/publish/{channel}}. */
+    PUBLISH,
+    /** {@code /ws/live/{channel}}. */
+    LIVE
+  }
+
+  static final String CHANNEL = "framestream.channel";
+  static final String CONTENT_TYPE = "framestream.contentType";
+  static final String DATA_URI = "framestream.dataUri";
+  static final String REJECTION = "framestream.rejection";
+
+  private static final boolean TYRUS = classPresent("org.glassfish.tyrus.spi.UpgradeResponse");
+
+  private final WebSocketTransport transport;
+  private final Role role;
+
+  /**
+   * Creates the configurator of one endpoint.
+   *
+   * @param transport the transport
+   * @param role the endpoint it serves
+   */
+  public HandshakeConfigurator(WebSocketTransport transport, Role role) {
+    this.transport = transport;
+    this.role = role;
+  }
+
+  @Override
+  public <T> T getEndpointInstance(Class<T> endpointClass) {
+    Object endpoint = role == Role.LIVE ? new LiveEndpoint(transport) : new PublishEndpoint(transport);
+    return endpointClass.cast(endpoint);
+  }
+
+  @Override
+  public void modifyHandshake(ServerEndpointConfig sec, HandshakeRequest request, HandshakeResponse response) {
+    Map<String, Object> props = sec.getUserProperties();
+    for (Map.Entry<String, List<String>> h : request.getHeaders().entrySet()) {
+      if (WebSocketTransport.CONNECTION_ID_HEADER.equalsIgnoreCase(h.getKey()) && !h.getValue().isEmpty()) {
+        props.put(WebSocketTransport.CONNECTION_ID_HEADER, h.getValue().get(0));
+      }
+    }
+    Rejection rejection = validate(request, props);
+    if (rejection != null) {
+      props.put(REJECTION, rejection);
+      if (TYRUS) {
+        TyrusHandshake.refuse(response, rejection.status, rejection.message);
+      }
+    }
+  }
+
+  private Rejection validate(HandshakeRequest request, Map<String, Object> props) {
+    String path = request.getRequestURI().getRawPath();
+    String name = path.substring(path.lastIndexOf('/') + 1);
+    if (!ChannelNames.isValid(name)) {
+      try {
+        ChannelNames.requireValid(name);
+      } catch (IllegalArgumentException e) {
+        return new Rejection(400, e.getMessage());
+      }
+    }
+    Map<String, List<String>> params = request.getParameterMap();
+    if (role == Role.LIVE) {
+      String format = first(params, "format");
+      if (format != null && !format.equals("binary") && !format.equals("datauri")) {
+        return new Rejection(400, "format must be 'binary' or 'datauri', got '" + printable(format) + "'");
+      }
+      props.put(DATA_URI, "datauri".equals(format));
+    } else {
+      String type = first(params, "type");
+      if (type != null) {
+        try {
+          props.put(CONTENT_TYPE, ContentTypes.requireValid(type));
+        } catch (IllegalArgumentException e) {
+          return new Rejection(400, "invalid ?type: " + e.getMessage());
+        }
+      }
+    }
+    try {
+      Channel channel = transport.registry().channel(name);
+      props.put(CHANNEL, channel);
+    } catch (NoSuchChannelException e) {
+      return new Rejection(404, e.getMessage());
+    } catch (LimitExceededException e) {
+      return new Rejection(429, e.getMessage());
+    } catch (ChannelClosedException e) {
+      return new Rejection(410, "server shutting down");
+    }
+    return null;
+  }
+
+  private static String first(Map<String, List<String>> params, String key) {
+    List<String> values = params.get(key);
+    return values == null || values.isEmpty() ? null : values.get(0);
+  }
+
+  static String printable(String s) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < s.length() && i < 64; i++) {
+      char c = s.charAt(i);
+      sb.append(c >= 0x20 && c < 0x7f ? c : '?');
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Closes a session whose handshake was refused on a container that could not refuse it with a status.
+   *
+   * @return {@code true} if the session was refused (and is being closed)
+   */
+  static boolean closeIfRejected(Session session) {
+    Object r = session.getUserProperties().get(REJECTION);
+    if (r instanceof Rejection) {
+      Rejection rejection = (Rejection) r;
+      CloseCodes.closeQuietly(session,
+          CloseCodes.reason(CloseReason.CloseCodes.VIOLATED_POLICY, rejection.status + " " + rejection.message));
+      return true;
+    }
+    return false;
+  }
+
+  private static boolean classPresent(String name) {
+    try {
+      Class.forName(name, false, HandshakeConfigurator.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
+  }
+
+  /** A refused handshake: the HTTP status and a one-line reason. */
+  static final class Rejection {
+    final int status;
+    final String message;
+
+    Rejection(int status, String message) {
+      this.status = status;
+      this.message = message.replaceAll("[\\r\\n]", " ");
+    }
+
+    @Override
+    public String toString() {
+      return status + " " + message.toLowerCase(Locale.ROOT);
+    }
+  }
+}

@@ -1,0 +1,193 @@
+package io.framestream.transport.websocket.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.framestream.core.Channel;
+import io.framestream.core.ChannelClosedException;
+import io.framestream.core.ContentTypes;
+import io.framestream.core.DataUris;
+import io.framestream.core.Frame;
+import io.framestream.core.FrameCodecException;
+import io.framestream.core.FrameKind;
+import io.framestream.core.LimitExceededException;
+import io.framestream.transport.websocket.WebSocketTransport;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.CloseReason.CloseCode;
+import jakarta.websocket.Endpoint;
+import jakarta.websocket.EndpointConfig;
+import jakarta.websocket.MessageHandler;
+import jakarta.websocket.Session;
+import java.nio.ByteBuffer;
+import java.util.Optional;
+
+/**
+ * {@code /ws/publish/{channel}}: turns each binary message or data-URI text into a frame and publishes it;
+ * applies JSON control messages. Messages of one session arrive serially, so the per-connection state needs
+ * no lock.
+ */
+public final class PublishEndpoint extends Endpoint {
+
+  private static final System.Logger LOG = System.getLogger(PublishEndpoint.class.getName());
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Control messages are small; anything longer that is not a data URI is refused. */
+  static final int MAX_CONTROL_MESSAGE = 16 * 1024;
+
+  private final WebSocketTransport transport;
+  private Session session;
+  private Channel channel;
+  private String contentType; // null: sniff each frame
+  private int width;
+  private int height;
+  private String codec;
+
+  /**
+   * Creates the endpoint of one connection.
+   *
+   * @param transport the transport
+   */
+  public PublishEndpoint(WebSocketTransport transport) {
+    this.transport = transport;
+  }
+
+  @Override
+  public void onOpen(Session s, EndpointConfig config) {
+    if (HandshakeConfigurator.closeIfRejected(s)) {
+      return;
+    }
+    if (!transport.track(s)) {
+      CloseCodes.closeQuietly(s, CloseCodes.reason(CloseReason.CloseCodes.GOING_AWAY, "server shutting down"));
+      return;
+    }
+    this.session = s;
+    this.channel = (Channel) s.getUserProperties().get(HandshakeConfigurator.CHANNEL);
+    this.contentType = (String) s.getUserProperties().get(HandshakeConfigurator.CONTENT_TYPE);
+    s.setMaxIdleTimeout(0);
+    s.setMaxBinaryMessageBufferSize(transport.maxFrameBytes());
+    s.setMaxTextMessageBufferSize(transport.maxIncomingMessageBytes());
+    s.addMessageHandler(ByteBuffer.class, (MessageHandler.Whole<ByteBuffer>) this::onBinary);
+    s.addMessageHandler(String.class, (MessageHandler.Whole<String>) this::onText);
+  }
+
+  private void onBinary(ByteBuffer bytes) {
+    int size = bytes.remaining();
+    if (size > transport.maxFrameBytes()) {
+      refuse(CloseReason.CloseCodes.TOO_BIG,
+          "frame of " + size + " bytes exceeds maxFrameBytes " + transport.maxFrameBytes());
+      return;
+    }
+    String type = contentType;
+    if (type == null) {
+      Optional<String> sniffed = ContentTypes.sniff(bytes);
+      if (sniffed.isEmpty()) {
+        refuse(CloseReason.CloseCodes.CANNOT_ACCEPT,
+            "unknown frame format: send JPEG/PNG/WebP/GIF/MP4, or name the type with ?type=");
+        return;
+      }
+      type = sniffed.get();
+    }
+    Frame.Builder b = Frame.builder(new byte[0]).payload(bytes).contentType(type);
+    if (ContentTypes.MP4.equals(type) && startsWithInitBox(bytes)) {
+      b.kind(FrameKind.INIT);
+    }
+    publish(b);
+  }
+
+  /** An MP4 init segment starts with {@code ftyp} or {@code moov}. */
+  private static boolean startsWithInitBox(ByteBuffer b) {
+    if (b.remaining() < 8) {
+      return false;
+    }
+    int p = b.position() + 4;
+    String box = new String(new byte[] {b.get(p), b.get(p + 1), b.get(p + 2), b.get(p + 3)},
+        java.nio.charset.StandardCharsets.ISO_8859_1);
+    return box.equals("ftyp") || box.equals("moov");
+  }
+
+  private void onText(String text) {
+    if (DataUris.isDataUri(text)) {
+      try {
+        publish(DataUris.decode(text, transport.maxFrameBytes()));
+      } catch (LimitExceededException e) {
+        refuse(CloseReason.CloseCodes.TOO_BIG, e.getMessage());
+      } catch (FrameCodecException e) {
+        refuse(CloseReason.CloseCodes.NOT_CONSISTENT, e.getMessage());
+      }
+      return;
+    }
+    if (text.length() > MAX_CONTROL_MESSAGE) {
+      refuse(CloseReason.CloseCodes.TOO_BIG, "control message longer than " + MAX_CONTROL_MESSAGE + " characters");
+      return;
+    }
+    if (!text.startsWith("{")) {
+      refuse(CloseReason.CloseCodes.CANNOT_ACCEPT, "text messages must be data: URIs or JSON control messages");
+      return;
+    }
+    try {
+      control(JSON.readTree(text));
+    } catch (JsonProcessingException e) {
+      refuse(CloseReason.CloseCodes.NOT_CONSISTENT, "malformed JSON control message at column "
+          + (e.getLocation() != null ? e.getLocation().getColumnNr() : 0));
+    } catch (IllegalArgumentException e) {
+      refuse(CloseReason.CloseCodes.NOT_CONSISTENT, "invalid control message: " + e.getMessage());
+    }
+  }
+
+  /** Applies <code>{"type":"meta", "contentType", "width", "height", "codec"}</code>. */
+  private void control(JsonNode msg) {
+    if (!msg.isObject() || !"meta".equals(msg.path("type").asText())) {
+      refuse(CloseReason.CloseCodes.CANNOT_ACCEPT, "unsupported control message: expected {\"type\":\"meta\",...}");
+      return;
+    }
+    String newType = contentType;
+    if (msg.hasNonNull("contentType")) {
+      newType = ContentTypes.requireValid(msg.get("contentType").asText());
+    }
+    int w = width;
+    int h = height;
+    if (msg.has("width") || msg.has("height")) {
+      w = msg.path("width").asInt(-1);
+      h = msg.path("height").asInt(-1);
+      Frame.builder(new byte[0]).dimensions(w, h); // validates, throws IllegalArgumentException
+    }
+    String c = codec;
+    if (msg.hasNonNull("codec")) {
+      c = msg.get("codec").asText();
+      Frame.builder(new byte[0]).codec(c);
+    }
+    contentType = newType;
+    width = w;
+    height = h;
+    codec = c;
+  }
+
+  private void publish(Frame.Builder b) {
+    if (width > 0 && height > 0) {
+      b.dimensions(width, height);
+    }
+    if (codec != null) {
+      b.codec(codec);
+    }
+    try {
+      channel.publish(b.build());
+    } catch (ChannelClosedException e) {
+      CloseCodes.closeQuietly(session, CloseCodes.reason(CloseReason.CloseCodes.GOING_AWAY, "channel closed"));
+    }
+  }
+
+  private void refuse(CloseCode code, String reason) {
+    LOG.log(System.Logger.Level.DEBUG, "publisher {0} on {1} refused: {2} {3}", session.getId(), channel.name(),
+        code.getCode(), reason);
+    CloseCodes.closeQuietly(session, CloseCodes.reason(code, reason));
+  }
+
+  @Override
+  public void onClose(Session s, CloseReason closeReason) {
+    transport.untrack(s);
+  }
+
+  @Override
+  public void onError(Session s, Throwable thr) {
+    LOG.log(System.Logger.Level.DEBUG, "publisher session " + s.getId() + " failed", thr);
+  }
+}

@@ -1,0 +1,160 @@
+package io.framestream.transport.websocket.internal;
+
+import io.framestream.core.Channel;
+import io.framestream.core.ChannelClosedException;
+import io.framestream.core.CloseReason;
+import io.framestream.core.Frame;
+import io.framestream.core.FrameKind;
+import io.framestream.core.FrameSink;
+import io.framestream.core.InitMessage;
+import io.framestream.core.LimitExceededException;
+import io.framestream.core.SendCallback;
+import io.framestream.core.Subscription;
+import io.framestream.core.TransportException;
+import io.framestream.transport.websocket.SessionAborter;
+import jakarta.websocket.CloseReason.CloseCodes;
+import jakarta.websocket.SendHandler;
+import jakarta.websocket.SendResult;
+import jakarta.websocket.Session;
+
+/**
+ * One viewer connection as a {@link FrameSink}: each frame becomes one binary message (or one data-URI text)
+ * sent asynchronously; the send's completion is the frame's completion, so the channel's mailbox keeps at
+ * most one frame in flight on this connection and evicts it when the peer stops reading.
+ */
+final class WebSocketViewer implements FrameSink {
+
+  private static final System.Logger LOG = System.getLogger(WebSocketViewer.class.getName());
+
+  private final Session session;
+  private final Channel channel;
+  private final boolean dataUri;
+  private final SessionAborter aborter;
+  private volatile Subscription subscription;
+  private volatile boolean stopped;
+  /** Written and read by serial sink calls only. */
+  private boolean sentAny;
+
+  WebSocketViewer(Session session, Channel channel, boolean dataUri, SessionAborter aborter) {
+    this.session = session;
+    this.channel = channel;
+    this.dataUri = dataUri;
+    this.aborter = aborter;
+  }
+
+  /** Sends the init message (binary mode), then subscribes. */
+  void start() {
+    if (dataUri) {
+      subscribe();
+      return;
+    }
+    session.getAsyncRemote().sendText(InitMessage.of(channel).toJson(), result -> {
+      if (result.isOK()) {
+        subscribe();
+      } else {
+        stop();
+      }
+    });
+  }
+
+  private void subscribe() {
+    try {
+      subscription = channel.subscribe(this);
+    } catch (ChannelClosedException e) {
+      close(CloseCodes.GOING_AWAY, "channel closed");
+      return;
+    } catch (LimitExceededException e) {
+      close(CloseCodes.TRY_AGAIN_LATER, e.getMessage());
+      return;
+    }
+    if (stopped || !session.isOpen()) {
+      subscription.close();
+    }
+  }
+
+  /** The connection ended: leave the channel. */
+  void stop() {
+    stopped = true;
+    Subscription s = subscription;
+    if (s != null) {
+      s.close();
+    }
+  }
+
+  @Override
+  public void send(Frame frame, SendCallback callback) {
+    if (!session.isOpen()) {
+      callback.failed(new TransportException("session closed"));
+      return;
+    }
+    if (dataUri) {
+      session.getAsyncRemote().sendText(frame.dataUri(), completion(callback));
+      return;
+    }
+    boolean announce = frame.kind() == FrameKind.INIT && sentAny;
+    sentAny = true;
+    if (announce) {
+      // A new stream starts mid-connection: describe it before its init segment.
+      session.getAsyncRemote().sendText(InitMessage.of(channel.name(), frame).toJson(), result -> {
+        if (result.isOK()) {
+          sendBinary(frame, callback);
+        } else {
+          callback.failed(failure(result));
+        }
+      });
+    } else {
+      sendBinary(frame, callback);
+    }
+  }
+
+  private void sendBinary(Frame frame, SendCallback callback) {
+    try {
+      session.getAsyncRemote().sendBinary(frame.payload(), completion(callback));
+    } catch (RuntimeException e) {
+      callback.failed(e);
+    }
+  }
+
+  private static SendHandler completion(SendCallback callback) {
+    return result -> {
+      if (result.isOK()) {
+        callback.completed();
+      } else {
+        callback.failed(failure(result));
+      }
+    };
+  }
+
+  private static Throwable failure(SendResult result) {
+    return result.getException() != null ? result.getException() : new TransportException("send failed");
+  }
+
+  @Override
+  public void closed(CloseReason reason) {
+    switch (reason.code()) {
+      case STALLED:
+        LOG.log(System.Logger.Level.DEBUG, "viewer {0} of {1}: {2}", session.getId(), channel.name(), reason.message());
+        if (!aborter.abort(session, reason.message())) {
+          close(CloseCodes.VIOLATED_POLICY, "too slow: " + reason.message());
+        }
+        break;
+      case CHANNEL_CLOSED:
+        close(CloseCodes.GOING_AWAY, reason.message());
+        break;
+      case SINK_FAILED:
+        close(CloseCodes.UNEXPECTED_CONDITION, "delivery failed");
+        break;
+      case NORMAL:
+      default:
+        if (!stopped) {
+          close(CloseCodes.NORMAL_CLOSURE, reason.message());
+        }
+        break;
+    }
+  }
+
+  private void close(jakarta.websocket.CloseReason.CloseCode code, String text) {
+    io.framestream.transport.websocket.internal.CloseCodes.closeQuietly(session,
+        io.framestream.transport.websocket.internal.CloseCodes.reason(code, text));
+  }
+}

@@ -8,7 +8,7 @@ import java.util.Objects;
 
 /**
  * Splits an MJPEG byte stream into whole JPEG images. <b>Internal: not part of the framestream API</b>;
- * it may change or disappear in any release. Use {@code io.framestream.core.MjpegSource} instead.
+ * it may change or disappear in any release. Use {@link io.framestream.core.MjpegSource} instead.
  *
  * <p>It accepts JPEG images written back to back (what {@code ffmpeg -f mjpeg pipe:1} produces) and
  * {@code multipart/x-mixed-replace} bodies as IP cameras serve them: everything outside a JPEG image
@@ -181,7 +181,7 @@ public final class MjpegSplitter {
           if (!wasSkipping) {
             truncatedImages++;
             LOG.log(System.Logger.Level.DEBUG, "dropped an image cut short by the next one after {0} bytes",
-                p - imageStart);
+                Integer.toString(p - imageStart));
           }
           continue;
         case MALFORMED:
@@ -189,7 +189,7 @@ public final class MjpegSplitter {
             malformedImages++;
             garbageBytes += p - imageStart;
             LOG.log(System.Logger.Level.DEBUG, "dropped a malformed image: bad structure at byte {0}",
-                p - imageStart);
+                Integer.toString(p - imageStart));
           }
           continue;
         default: // END
@@ -356,8 +356,8 @@ public final class MjpegSplitter {
       int keepFrom = start >= 0 ? start : p;
       if (buf.length - limit < MIN_READ_BYTES) {
         int kept = limit - keepFrom;
-        if (keepFrom > 0 && buf.length - kept >= MIN_READ_BYTES) {
-          System.arraycopy(buf, keepFrom, buf, 0, kept);
+        if (keepFrom > 0 && kept <= buf.length / 2) {
+          System.arraycopy(buf, keepFrom, buf, 0, kept); // moving frees at least half the buffer
         } else if (buf.length < maxCapacity) {
           int capacity = (int) Math.min(maxCapacity,
               Math.max(2L * buf.length, (long) kept + READ_CHUNK_BYTES));
@@ -399,7 +399,7 @@ public final class MjpegSplitter {
     System.Logger.Level level = warnedOversize ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING;
     warnedOversize = true;
     LOG.log(level, "rejected an MJPEG image of {0} (limit {1} bytes); further ones are logged at DEBUG",
-        size, maxImageBytes);
+        size, Integer.toString(maxImageBytes));
   }
 
   private static boolean isStartOfFrame(int marker) {

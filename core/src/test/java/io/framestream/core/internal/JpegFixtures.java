@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
 import java.awt.GradientPaint;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
@@ -172,9 +171,12 @@ public final class JpegFixtures {
           g.drawRect(x, y, w, h);
         }
       }
-      g.setColor(Color.WHITE);
-      g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, Math.max(8, height / 6)));
-      g.drawString("frame " + seed, 4, Math.max(10, height / 2));
+      // The seed as 16 bars, black or white: no text, so no dependency on installed fonts.
+      int bar = Math.max(1, width / 32);
+      for (int bit = 0; bit < 16; bit++) {
+        g.setColor(((seed >> bit) & 1) == 1 ? Color.WHITE : Color.BLACK);
+        g.fillRect(bit * bar * 2 % Math.max(1, width), 0, bar, Math.max(1, height / 8));
+      }
     } finally {
       g.dispose();
     }

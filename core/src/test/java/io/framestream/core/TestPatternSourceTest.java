@@ -30,6 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
@@ -145,6 +147,17 @@ class TestPatternSourceTest {
 
   @Test
   void aFailingFontOnlyDropsTheLabel() throws IOException {
+    Logger log = Logger.getLogger(TestPatternSource.class.getName());
+    Level saved = log.getLevel();
+    log.setLevel(Level.OFF); // the failure is logged once per source, with a stack trace
+    try {
+      checkThatAFailingFontOnlyDropsTheLabel();
+    } finally {
+      log.setLevel(saved);
+    }
+  }
+
+  private static void checkThatAFailingFontOnlyDropsTheLabel() throws IOException {
     AtomicInteger attempts = new AtomicInteger();
     TestPatternSource source = TestPatternSource.builder()
         .label("no fonts here")

@@ -42,9 +42,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Tests of the {@link SourceRunner} rules S1 to S8 (see the brief in {@link FrameSource} and {@link
- * SourceRunner}). The machine running them may be slow and busy: every wait is on a condition with a
- * bound, and timing assertions use generous bands or firm one-sided bounds.
+ * Tests of the {@link SourceRunner} rules S1 to S8: S1 to S5 are rules 1 to 5 of {@link FrameSource}, S6
+ * pacing, S7 back-pressure and S8 stopping are described in {@link SourceRunner}. The machine running
+ * them may be slow and busy: every wait is on a condition with a bound, and timing assertions use generous
+ * bands or firm one-sided bounds.
  */
 class SourceRunnerTest {
 

@@ -269,7 +269,7 @@ public final class SourceRunner implements AutoCloseable {
               }
               long now = System.nanoTime();
               nextTick += periodNanos;
-              if (now - nextTick > periodNanos) {
+              if (now - nextTick >= 0) {
                 nextTick = now + periodNanos; // fell behind: skip missed ticks, no burst
               }
             }

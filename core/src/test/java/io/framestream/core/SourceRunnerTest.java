@@ -1,0 +1,1072 @@
+package io.framestream.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.framestream.core.SourceRunner.State;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Tests of the {@link SourceRunner} rules S1 to S8: S1 to S5 are rules 1 to 5 of {@link FrameSource}, S6
+ * pacing, S7 back-pressure and S8 stopping are described in {@link SourceRunner}. The machine running
+ * them may be slow and busy: every wait is on a condition with a bound, and timing assertions use generous
+ * bands or firm one-sided bounds.
+ */
+class SourceRunnerTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final Logger RUNNER_LOG = Logger.getLogger(SourceRunner.class.getName());
+  private static Level savedLevel;
+
+  @BeforeAll
+  static void quietRunnerLog() {
+    savedLevel = RUNNER_LOG.getLevel();
+    RUNNER_LOG.setLevel(Level.OFF); // the failure tests would log a stack trace per failure
+  }
+
+  @AfterAll
+  static void restoreRunnerLog() {
+    RUNNER_LOG.setLevel(savedLevel);
+  }
+
+  // ---- S1: open() before the first frame and after each restart ---------------------------------
+
+  @Test
+  void s1_openIsCalledBeforeTheFirstFrameAndAgainAfterEachRestart() {
+    FakeSource source = new FakeSource();
+    source.onNext = call -> {
+      if (call.inOpen == 3) {
+        throw new IOException("every third frame fails");
+      }
+      return frame(call.total);
+    };
+    CountingSink sink = new CountingSink();
+    try (SourceRunner runner = runner(source, sink).backoff(ms(5), ms(20)).build()) {
+      runner.start();
+      await("four openings", () -> source.successfulOpens.get() >= 4);
+      source.closeMayOverlap = true;
+      runner.close();
+      assertEquals(State.STOPPED, runner.state());
+    }
+    assertEquals(List.of(), source.violations, "nextFrame() is only called on an open source");
+    assertEquals("open", source.events.get(0));
+    // Within each opening: open, then frames, then close.
+    List<String> events = source.eventsSnapshot();
+    for (int i = 1; i < events.size(); i++) {
+      if (events.get(i).equals("open")) {
+        assertEquals("close", events.get(i - 1), "a restart reopens only after closing: " + events);
+      }
+    }
+    assertEquals(source.successfulOpens.get(), source.closes.get());
+  }
+
+  // ---- S2: nextFrame() may block; EOF ends; other exceptions are failures ------------------------
+
+  @Test
+  void s2_nextFrameMayBlockUntilAFrameIsReady() throws Exception {
+    BlockingQueue<Frame> ready = new LinkedBlockingQueue<>();
+    FakeSource source = new FakeSource();
+    source.onNext = call -> {
+      Frame f = ready.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      if (f == null) {
+        throw new IOException("test gave no frame in time");
+      }
+      return f;
+    };
+    CountingSink sink = new CountingSink();
+    try (SourceRunner runner = runner(source, sink).build()) {
+      runner.start();
+      await("the runner to ask for a frame", () -> source.nextCalls.get() == 1);
+      assertEquals(State.RUNNING, runner.state());
+      assertEquals(0, sink.sends.get());
+
+      Frame first = frame(1);
+      ready.add(first);
+      await("the first frame to be published", () -> sink.sends.get() == 1);
+      assertSame(first, sink.frames.get(0));
+      ready.add(frame(2));
+      await("the second frame to be published", () -> sink.sends.get() == 2);
+      assertEquals(2, runner.stats().framesProduced());
+      assertEquals(2, runner.stats().framesPublished());
+      assertEquals(0, runner.stats().failures());
+      source.closeMayOverlap = true;
+    }
+  }
+
+  @Test
+  void s2_endOfStreamEndsTheRunner() throws Exception {
+    FakeSource source = new FakeSource();
+    source.onNext = call -> {
+      if (call.total > 3) {
+        throw new EOFException("end of file");
+      }
+      return frame(call.total);
+    };
+    CountingSink sink = new CountingSink();
+    SourceRunner runner = runner(source, sink).backoff(ms(5), ms(20)).build();
+    runner.start();
+    assertTrue(runner.awaitTermination(WAIT), "the runner thread ends at the end of the stream");
+    assertEquals(State.ENDED, runner.state());
+    SourceRunner.Stats stats = runner.stats();
+    assertEquals(3, stats.framesProduced());
+    assertEquals(3, stats.framesPublished());
+    assertEquals(0, stats.failures());
+    assertEquals(0, stats.restarts());
+    assertEquals(1, source.openAttempts.get());
+    assertEquals(1, source.closes.get());
+
+    runner.close();
+    assertEquals(State.ENDED, runner.state(), "close() after the end keeps ENDED");
+    assertThrows(IllegalStateException.class, runner::start);
+    assertEquals(1, source.closes.get());
+    assertEquals(List.of(), source.violations);
+  }
+
+  @Test
+  void s2_endOfStreamWithRestartOnEndReopensTheSource() {
+    FakeSource source = new FakeSource();
+    source.onNext = call -> {
+      if (call.inOpen > 2) {
+        throw new EOFException();
+      }
+      return frame(call.total);
+    };
+    CountingSink sink = new CountingSink();
+    try (SourceRunner runner = runner(source, sink).restartOnEnd(true).backoff(ms(5), ms(20)).build()) {
+      runner.start();
+      await("three openings", () -> source.successfulOpens.get() >= 3);
+      State state = runner.state();
+      assertTrue(state == State.RUNNING || state == State.BACKING_OFF, state.toString());
+      source.closeMayOverlap = true;
+      runner.close();
+      assertEquals(State.STOPPED, runner.state());
+      SourceRunner.Stats stats = runner.stats();
+      assertEquals(0, stats.failures(), "an end of stream is not a failure");
+      assertTrue(stats.restarts() >= 2, stats.toString());
+      assertTrue(stats.framesPublished() >= 4, stats.toString());
+    }
+    assertEquals(source.successfulOpens.get(), source.closes.get());
+    assertEquals(List.of(), source.violations);
+  }
+
+  @Test
+  void s2_otherExceptionsAndNullFramesAreFailures() {
+    FakeSource source = new FakeSource();
+    source.onNext = call -> {
+      if (call.total == 1) {
+        throw new IOException("camera unplugged");
+      }
+      if (call.total == 2) {
+        throw new IllegalStateException("decoder bug");
+      }
+      if (call.total == 3) {
+        return null;
+      }
+      return frame(call.total);
+    };
+    CountingSink sink = new CountingSink();
+    try (SourceRunner runner = runner(source, sink).backoff(ms(5), ms(20)).build()) {
+      runner.start();
+      await("a frame after three failures", () -> sink.sends.get() >= 1);
+      SourceRunner.Stats stats = runner.stats();
+      assertEquals(3, stats.failures(), stats.toString());
+      assertTrue(stats.lastFailure().contains("returned null"), stats.lastFailure());
+      assertEquals(3, stats.restarts(), stats.toString());
+      assertEquals(4, source.openAttempts.get());
+      assertEquals(3, source.closes.get(), "each failed opening was closed");
+      source.closeMayOverlap = true;
+    }
+    assertEquals(List.of(), source.violations);
+  }
+
+  // ---- S3: after a failure, close, then an exponentially growing, jittered backoff ---------------
+
+  @Test
+  void s3_failureRestartsWithGrowingBackoff() {
+    FakeSource source = new FakeSource();
+    source.onNext = call -> {
+      throw new IOException("broken");
+    };
+    int openings = 9;
+    try (SourceRunner runner = runner(source, new CountingSink()).backoff(ms(20), ms(200)).build()) {
+      runner.start();
+      await(openings + " openings", () -> source.openAttempts.get() >= openings);
+      assertTrue(runner.stats().restarts() >= openings - 1, runner.stats().toString());
+      assertTrue(runner.stats().failures() >= openings - 1, runner.stats().toString());
+    }
+    long[] opens = source.openTimes.snapshot();
+    long[] closes = source.closeTimes.snapshot();
+    for (int i = 0; i + 1 < openings; i++) {
+      assertTrue(closes[i] >= opens[i] && closes[i] <= opens[i + 1], "close " + i + " follows its failure");
+      long nominalMs = Math.min(200, 20L << i);
+      double gapMs = (opens[i + 1] - closes[i]) / 1e6;
+      // Jitter draws each delay from the upper half of the nominal one: a firm lower bound. The upper
+      // bound allows for a busy machine, but is still far below the uncapped 20 ms * 2^i.
+      assertTrue(gapMs >= nominalMs / 2.0 - 1, "gap " + i + " = " + gapMs + " ms, nominal " + nominalMs);
+      assertTrue(gapMs <= nominalMs + 1000, "gap " + i + " = " + gapMs + " ms, nominal " + nominalMs);
+    }
+  }
+
+  @Test
+  void s3_aFailingOpenIsRetriedAndNotClosed() {
+    FakeSource source = new FakeSource();
+    source.onOpen = attempt -> {
+      if (attempt <= 3) {
+        throw new IOException("device busy");
+      }
+    };
+    CountingSink sink = new CountingSink();
+    try (SourceRunner runner = runner(source, sink).backoff(ms(5), ms(20)).build()) {
+      runner.start();
+      await("a frame once open succeeds", () -> sink.sends.get() >= 1);
+      assertEquals(4, source.openAttempts.get());
+      assertEquals(1, source.successfulOpens.get());
+      assertEquals(0, source.closes.get(), "close() only follows a successful open()");
+      assertEquals(3, runner.stats().failures());
+      assertTrue(runner.stats().lastFailure().contains("device busy"), runner.stats().lastFailure());
+      source.closeMayOverlap = true;
+    }
+    assertEquals(1, source.closes.get());
+    assertEquals(List.of(), source.violations);
+  }
+
+  @Test
+  void s3_backoffIsResetByTheNextSuccess() {
+    FakeSource source = new FakeSource();
+    source.onNext = call -> {
+      if (call.opening == 7 && call.inOpen == 1) {
+        return frame(call.total); // one success after six failed openings
+      }
+      throw new IOException("broken");
+    };
+    try (SourceRunner runner = runner(source, new CountingSink()).backoff(ms(20), Duration.ofSeconds(5)).build()) {
+      runner.start();
+      await("eight openings", () -> source.openAttempts.get() >= 8);
+    }
+    long[] opens = source.openTimes.snapshot();
+    long[] closes = source.closeTimes.snapshot();
+    double grownMs = (opens[6] - closes[5]) / 1e6; // after six failures: nominal 640 ms, at least 320
+    double resetMs = (opens[7] - closes[6]) / 1e6; // after a success: nominal 20 ms (without reset: >= 640)
+    assertTrue(grownMs >= 319, "backoff before the 7th opening: " + grownMs + " ms");
+    assertTrue(resetMs < 400, "backoff after a success should be back to the minimum: " + resetMs + " ms");
+    assertTrue(resetMs >= 9, "backoff after a success: " + resetMs + " ms");
+  }
+
+  // ---- S4: close() once per successful open(); stopping unblocks a blocked nextFrame() -----------
+
+  @Test
+  void s4_closeIsCalledExactlyOncePerSuccessfulOpen() {
+    FakeSource source = new FakeSource();
+    source.onOpen = attempt -> {
+      if (attempt == 2 || attempt == 5) {
+        throw new IOException("open failed");
+      }
+    };
+    source.onNext = call -> {
+      if (call.total % 4 == 0) {
+        throw new IOException("frame failed");
+      }
+      if (call.total % 7 == 0) {
+        throw new EOFException();
+      }
+      return frame(call.total);
+    };
+    try (SourceRunner runner =
+        runner(source, new CountingSink()).restartOnEnd(true).backoff(ms(2), ms(10)).build()) {
+      runner.start();
+      await("ten opening attempts", () -> source.openAttempts.get() >= 10);
+      source.closeMayOverlap = true;
+    }
+    assertEquals(source.successfulOpens.get(), source.closes.get());
+    assertEquals(source.openAttempts.get() - 2, source.successfulOpens.get());
+    assertEquals(List.of(), source.violations, "no double close, no close without open");
+  }
+
+  @Test
+  void s4_cleanStopEndsTheThreadAndClosesTheSourceOnce() throws Exception {
+    FakeSource source = new FakeSource();
+    CountingSink sink = new CountingSink();
+    SourceRunner runner = runner(source, sink).fps(200).build();
+    runner.start();
+    await("some frames", () -> sink.sends.get() >= 5);
+    source.closeMayOverlap = true;
+    runner.close();
+    assertEquals(State.STOPPED, runner.state());
+    assertTrue(runner.awaitTermination(ms(1)), "close() returns after the runner thread has ended");
+    assertFalse(threadAlive("framestream-source-" + runner.name()));
+    assertEquals(1, source.successfulOpens.get());
+    assertEquals(1, source.closes.get());
+    int sends = sink.sends.get();
+    assertEquals(sends, source.nextCalls.get(), "every frame was delivered");
+    assertEquals(0, runner.stats().failures());
+  }
+
+  @Test
+  void s4_stopWhileNextFrameBlocksClosesTheSourceFromTheStoppingThread() throws Exception {
+    CountDownLatch blocked = new CountDownLatch(1);
+    CountDownLatch closed = new CountDownLatch(1);
+    FakeSource source = new FakeSource();
+    source.onClose = closed::countDown;
+    source.onNext = call -> { // blocks until close(); deaf to interrupts, like a blocking read
+      blocked.countDown();
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (closed.getCount() > 0 && System.nanoTime() - deadline < 0) {
+        try {
+          closed.await(10, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException ignored) {
+          // keep blocking: only close() unblocks this source
+        }
+      }
+      throw new IOException("stream closed");
+    };
+    SourceRunner runner = runner(source, new CountingSink()).stopTimeout(Duration.ofSeconds(10)).build();
+    runner.start();
+    assertTrue(blocked.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+
+    source.closeMayOverlap = true;
+    long start = System.nanoTime();
+    runner.close();
+    long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+    assertTrue(elapsedMs < 5_000, "stop took " + elapsedMs + " ms; the stop timeout is 10 s");
+    assertSame(Thread.currentThread(), source.lastCloseThread, "close() runs on the stopping thread");
+    assertEquals(1, source.closes.get());
+    assertEquals(State.STOPPED, runner.state());
+    assertTrue(runner.awaitTermination(ms(1)));
+    assertEquals(0, runner.stats().failures(), "an exception caused by stopping is not a failure");
+    assertEquals(List.of(), source.violations);
+  }
+
+  @Test
+  void s4_stopWhileNextFrameBlocksOnASocketRead() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      server.setSoTimeout((int) WAIT.toMillis());
+      AtomicReference<Socket> connection = new AtomicReference<>();
+      CountDownLatch blocked = new CountDownLatch(1);
+      FakeSource source = new FakeSource();
+      source.onOpen = attempt -> connection.set(new Socket(server.getInetAddress(), server.getLocalPort()));
+      source.onNext = call -> {
+        blocked.countDown();
+        int b = connection.get().getInputStream().read(); // no data ever comes: blocks, not interruptible
+        throw b < 0 ? new EOFException() : new IOException("unexpected data");
+      };
+      source.onClose = () -> {
+        try {
+          connection.get().close();
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      };
+      SourceRunner runner = runner(source, new CountingSink()).stopTimeout(Duration.ofSeconds(10)).build();
+      runner.start();
+      try (Socket peer = server.accept()) {
+        assertTrue(blocked.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        source.closeMayOverlap = true;
+        long start = System.nanoTime();
+        runner.close();
+        long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(elapsedMs < 5_000, "stop took " + elapsedMs + " ms");
+      }
+      assertEquals(State.STOPPED, runner.state());
+      assertTrue(runner.awaitTermination(ms(1)));
+      assertTrue(connection.get().isClosed());
+      assertEquals(1, source.closes.get());
+      assertEquals(0, runner.stats().failures());
+    }
+  }
+
+  @Test
+  void s4_stopInterruptsTheRunnerThread() throws Exception {
+    CountDownLatch blocked = new CountDownLatch(1);
+    AtomicBoolean interrupted = new AtomicBoolean();
+    FakeSource source = new FakeSource(); // close() does nothing: only the interrupt can unblock
+    source.onNext = call -> {
+      blocked.countDown();
+      try {
+        if (!new CountDownLatch(1).await(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+          throw new IOException("never interrupted");
+        }
+        throw new AssertionError("unreachable");
+      } catch (InterruptedException e) {
+        interrupted.set(true);
+        throw e;
+      }
+    };
+    SourceRunner runner = runner(source, new CountingSink()).stopTimeout(Duration.ofSeconds(10)).build();
+    runner.start();
+    assertTrue(blocked.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+    source.closeMayOverlap = true;
+    long start = System.nanoTime();
+    runner.close();
+    long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertTrue(elapsedMs < 5_000, "stop took " + elapsedMs + " ms");
+    assertTrue(interrupted.get(), "the runner thread was interrupted");
+    assertEquals(State.STOPPED, runner.state());
+    assertEquals(1, source.closes.get());
+    assertEquals(0, runner.stats().failures());
+  }
+
+  // ---- S5: never concurrent -----------------------------------------------------------------------
+
+  @Test
+  void s5_sourceMethodsAreNeverCalledConcurrently() {
+    FakeSource source = new FakeSource();
+    source.onOpen = attempt -> {
+      LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(200)); // a little work, to widen any window
+      if (attempt % 6 == 0) {
+        throw new IOException("open failed");
+      }
+    };
+    source.onNext = call -> {
+      LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(200));
+      if (call.total % 5 == 0) {
+        throw new IOException("failed");
+      }
+      if (call.total % 7 == 0) {
+        throw new EOFException();
+      }
+      return frame(call.total);
+    };
+    ScheduledExecutorService completer = Executors.newSingleThreadScheduledExecutor();
+    try {
+      FrameSink asyncSink = (frame, callback) ->
+          completer.schedule(callback::completed, 300, TimeUnit.MICROSECONDS);
+      try (SourceRunner runner =
+          runner(source, asyncSink).fps(500).restartOnEnd(true).backoff(ms(1), ms(4)).build()) {
+        runner.start();
+        await("150 frames requested", () -> source.nextCalls.get() >= 150);
+        source.closeMayOverlap = true; // stopping may close while a nextFrame() runs (S4)
+      }
+    } finally {
+      completer.shutdownNow();
+    }
+    assertEquals(List.of(), source.violations);
+    assertEquals(source.successfulOpens.get(), source.closes.get());
+  }
+
+  // ---- S6: pacing ---------------------------------------------------------------------------------
+
+  @Test
+  void s6_pacingHoldsTheTargetRate() {
+    FakeSource source = new FakeSource();
+    try (SourceRunner runner = runner(source, new CountingSink()).fps(20).build()) {
+      runner.start();
+      await("the first frame", () -> source.nextCalls.get() >= 1);
+      long first = source.nextStartTimes.get(0);
+      long window = TimeUnit.MILLISECONDS.toNanos(1500);
+      await("1.6 s of running", () -> System.nanoTime() - first > window + TimeUnit.MILLISECONDS.toNanos(100));
+      source.closeMayOverlap = true;
+    }
+    long[] starts = source.nextStartTimes.snapshot();
+    long first = starts[0];
+    long inWindow = Arrays.stream(starts).filter(t -> t - first < TimeUnit.MILLISECONDS.toNanos(1500)).count();
+    // Nominal 30; a busy machine may lose ticks (they are skipped), but never gains any.
+    assertTrue(inWindow >= 12 && inWindow <= 32, inWindow + " frames in 1.5 s at 20 fps");
+    int maxPerSecond = maxInWindow(starts, TimeUnit.SECONDS.toNanos(1));
+    assertTrue(maxPerSecond <= 22, maxPerSecond + " frames within one second at 20 fps");
+  }
+
+  @Test
+  void s6_aSlowFrameIsNotMadeUpInABurst() {
+    long period = TimeUnit.MILLISECONDS.toNanos(200); // fps(5)
+    FakeSource source = new FakeSource();
+    source.onNext = call -> {
+      if (call.total == 3) { // the source's own slow work: 2.5 periods
+        long until = System.nanoTime() + period * 5 / 2;
+        while (System.nanoTime() - until < 0) {
+          LockSupport.parkNanos(until - System.nanoTime());
+        }
+      }
+      return frame(call.total);
+    };
+    try (SourceRunner runner = runner(source, new CountingSink()).fps(5).build()) {
+      runner.start();
+      await("eight frames", () -> source.nextCalls.get() >= 8);
+      source.closeMayOverlap = true;
+    }
+    long[] starts = source.nextStartTimes.snapshot();
+    long slowReturned = source.nextEndTimes.get(2);
+    long soon = Arrays.stream(starts)
+        .filter(t -> t >= slowReturned && t - slowReturned < period * 2 / 5)
+        .count();
+    assertTrue(soon <= 1, soon + " calls within 80 ms after the slow frame: missed ticks were made up in a"
+        + " burst; starts (ms after the slow frame returned): " + relativeMs(starts, slowReturned));
+    for (int i = 0; i + 2 < starts.length; i++) {
+      long span = starts[i + 2] - starts[i];
+      assertTrue(span >= period / 2, "three calls within " + span / 1_000_000 + " ms at 5 fps: "
+          + relativeMs(starts, slowReturned));
+    }
+  }
+
+  @Test
+  void s6_fpsZeroRunsAsFastAsTheSourceReturns() {
+    FakeSource source = new FakeSource();
+    source.recordTimes = false;
+    try (SourceRunner runner = runner(source, new CountingSink()).fps(0).build()) {
+      runner.start();
+      // At even 100 fps this would take 20 s.
+      await("2000 frames", () -> runner.stats().framesPublished() >= 2_000);
+      source.closeMayOverlap = true;
+    }
+  }
+
+  // ---- S7: at most one frame in flight; the rest are skipped and counted -------------------------
+
+  @Test
+  void s7_aSinkThatNeverCompletesCostsFramesNotMemory() {
+    byte[] payload = new byte[64 * 1024];
+    FakeSource source = new FakeSource();
+    source.recordTimes = false;
+    source.onNext = call -> Frame.of("image/jpeg", payload);
+    List<SendCallback> held = new CopyOnWriteArrayList<>();
+    FrameSink sink = (frame, callback) -> held.add(callback);
+    try (SourceRunner runner = runner(source, sink).build()) {
+      runner.start();
+      // 20,000 frames of 64 KiB: 1.3 GB if anything kept them, more than the test heap.
+      await("20,000 skipped frames", () -> runner.stats().framesSkipped() >= 20_000);
+      assertEquals(1, held.size(), "only one frame was ever handed to the sink");
+      assertEquals(0, runner.stats().framesPublished());
+
+      held.get(0).completed(); // the sink catches up: the next frame goes out, no backlog follows
+      await("a second send", () -> held.size() >= 2);
+      assertTrue(runner.stats().framesPublished() >= 1);
+      long skippedBefore = runner.stats().framesSkipped();
+      await("more skipped frames", () -> runner.stats().framesSkipped() > skippedBefore + 1_000);
+      assertEquals(2, held.size());
+      source.closeMayOverlap = true;
+      runner.close();
+      SourceRunner.Stats stats = runner.stats();
+      assertEquals(stats.framesProduced(), stats.framesSkipped() + 2, stats.toString());
+    }
+  }
+
+  @Test
+  void s7_atMostOneFrameIsInFlight() throws Exception {
+    ScheduledExecutorService completer = Executors.newSingleThreadScheduledExecutor();
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger maxInFlight = new AtomicInteger();
+    AtomicInteger completed = new AtomicInteger();
+    FrameSink slowSink = (frame, callback) -> {
+      maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+      completer.schedule(() -> {
+        inFlight.decrementAndGet();
+        completed.incrementAndGet();
+        callback.completed();
+      }, 3, TimeUnit.MILLISECONDS);
+    };
+    FakeSource source = new FakeSource();
+    source.recordTimes = false;
+    try (SourceRunner runner = runner(source, slowSink).build()) {
+      runner.start();
+      await("20 completed sends", () -> completed.get() >= 20);
+      source.closeMayOverlap = true;
+      runner.close();
+      SourceRunner.Stats stats = runner.stats();
+      assertEquals(1, maxInFlight.get());
+      assertTrue(stats.framesSkipped() > 0, stats.toString());
+      assertTrue(stats.framesPublished() >= 20, stats.toString());
+    } finally {
+      completer.shutdown();
+      assertTrue(completer.awaitTermination(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+    }
+  }
+
+  @Test
+  void s7_sinkFailuresAreCountedAndTheRunnerGoesOn() {
+    FakeSource source = new FakeSource();
+    AtomicInteger sends = new AtomicInteger();
+    FrameSink flaky = (frame, callback) -> {
+      int n = sends.incrementAndGet();
+      if (n % 3 == 0) {
+        throw new IllegalStateException("sink threw");
+      }
+      if (n % 3 == 1) {
+        callback.failed(new IOException("sink failed"));
+        return;
+      }
+      callback.completed();
+      callback.completed(); // a second call is ignored
+    };
+    try (SourceRunner runner = runner(source, flaky).fps(200).build()) {
+      runner.start();
+      await("nine sends", () -> sends.get() >= 9);
+      source.closeMayOverlap = true;
+      runner.close();
+      SourceRunner.Stats stats = runner.stats();
+      assertEquals(State.STOPPED, runner.state(), "only a closed channel stops the runner");
+      assertEquals(sends.get(), stats.framesPublished() + stats.sinkFailures(), stats.toString());
+      assertEquals(0, stats.failures(), "sink failures are not source failures");
+    }
+  }
+
+  // ---- S8: close() bounded, idempotent, safe from any thread; a closed channel stops the runner --
+
+  @Test
+  void s8_closeIsIdempotentAndWorksBeforeStart() throws Exception {
+    FakeSource source = new FakeSource();
+    SourceRunner never = runner(source, new CountingSink()).build();
+    assertEquals(State.NEW, never.state());
+    never.close();
+    never.close();
+    assertEquals(State.STOPPED, never.state());
+    assertThrows(IllegalStateException.class, never::start);
+    assertTrue(never.awaitTermination(ms(1)));
+    assertEquals(0, source.openAttempts.get());
+
+    SourceRunner runner = runner(source, new CountingSink()).fps(100).build();
+    runner.start();
+    assertThrows(IllegalStateException.class, runner::start);
+    await("a frame", () -> source.nextCalls.get() >= 1);
+    source.closeMayOverlap = true;
+    ExecutorService closers = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        futures.add(closers.submit(runner::close));
+      }
+      for (Future<?> f : futures) {
+        f.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    } finally {
+      closers.shutdown();
+    }
+    runner.close();
+    assertEquals(State.STOPPED, runner.state());
+    assertEquals(1, source.closes.get());
+    assertEquals(List.of(), source.violations);
+  }
+
+  @Test
+  void s8_closeFromInsideTheSinkCallback() throws Exception {
+    // On the runner thread, inside send().
+    AtomicReference<SourceRunner> ref = new AtomicReference<>();
+    AtomicBoolean closeReturned = new AtomicBoolean();
+    AtomicInteger sends = new AtomicInteger();
+    FrameSink closingSink = (frame, callback) -> {
+      if (sends.incrementAndGet() == 5) {
+        ref.get().close();
+        closeReturned.set(true);
+      }
+      callback.completed();
+    };
+    FakeSource source = new FakeSource();
+    source.closeMayOverlap = true;
+    SourceRunner runner = runner(source, closingSink).build();
+    ref.set(runner);
+    runner.start();
+    assertTrue(runner.awaitTermination(WAIT), "the runner stops after close() from its own callback");
+    assertTrue(closeReturned.get());
+    assertEquals(State.STOPPED, runner.state());
+    assertEquals(5, sends.get(), "no frame is sent after close()");
+    assertEquals(1, source.closes.get());
+
+    // On another thread, from an asynchronous completion.
+    ExecutorService callbacks = Executors.newSingleThreadExecutor();
+    try {
+      AtomicReference<SourceRunner> ref2 = new AtomicReference<>();
+      AtomicInteger sends2 = new AtomicInteger();
+      FrameSink asyncClosingSink = (frame, callback) -> {
+        int n = sends2.incrementAndGet();
+        callbacks.execute(() -> {
+          if (n == 5) {
+            ref2.get().close();
+          }
+          callback.completed();
+        });
+      };
+      FakeSource source2 = new FakeSource();
+      source2.closeMayOverlap = true;
+      SourceRunner runner2 = runner(source2, asyncClosingSink).fps(200).build();
+      ref2.set(runner2);
+      runner2.start();
+      assertTrue(runner2.awaitTermination(WAIT));
+      assertEquals(State.STOPPED, runner2.state());
+      assertEquals(1, source2.closes.get());
+    } finally {
+      callbacks.shutdown();
+    }
+  }
+
+  @Test
+  void s8_closeIsBoundedByTheStopTimeout() throws Exception {
+    CountDownLatch blocked = new CountDownLatch(1);
+    AtomicBoolean release = new AtomicBoolean();
+    FakeSource source = new FakeSource(); // misbehaves: ignores close() and interrupts
+    source.onNext = call -> {
+      blocked.countDown();
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (!release.get() && System.nanoTime() - deadline < 0) {
+        Thread.interrupted(); // swallow, or parkNanos would return at once
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+      }
+      throw new IOException("released");
+    };
+    SourceRunner runner = runner(source, new CountingSink()).stopTimeout(ms(300)).build();
+    runner.start();
+    assertTrue(blocked.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+    source.closeMayOverlap = true;
+    long start = System.nanoTime();
+    runner.close();
+    long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertTrue(elapsedMs >= 250 && elapsedMs < 5_000, "close() took " + elapsedMs + " ms, stop timeout 300 ms");
+    assertFalse(runner.awaitTermination(ms(1)), "the runner thread is still stuck in the source");
+    assertNotEquals(State.STOPPED, runner.state(), "not STOPPED while the thread still runs");
+
+    release.set(true);
+    assertTrue(runner.awaitTermination(WAIT));
+    assertEquals(State.STOPPED, runner.state());
+    assertEquals(1, source.closes.get());
+    assertEquals(0, runner.stats().failures());
+  }
+
+  @Test
+  void s8_framesArriveAtAChannelSubscriber() {
+    try (Channel channel = Channel.create("x")) {
+      List<Frame> received = new CopyOnWriteArrayList<>();
+      channel.subscribe(FrameSink.of(received::add));
+      FakeSource source = new FakeSource();
+      try (SourceRunner runner = runner(source, channel).fps(100).build()) {
+        runner.start();
+        await("ten frames at the subscriber", () -> received.size() >= 10);
+        source.closeMayOverlap = true;
+      }
+      long previous = 0;
+      int previousPayload = 0;
+      for (Frame f : received) {
+        assertTrue(f.sequence() > previous, "sequence numbers increase");
+        int payload = f.payload().getInt(0);
+        assertTrue(payload > previousPayload, "frames arrive in production order");
+        previous = f.sequence();
+        previousPayload = payload;
+      }
+      long last = channel.latestFrame().orElseThrow().sequence();
+      await("the last frame at the subscriber", () -> received.get(received.size() - 1).sequence() == last);
+    }
+  }
+
+  @Test
+  void s8_closingTheChannelStopsTheRunner() throws Exception {
+    Channel channel = Channel.create("x");
+    List<Frame> received = new CopyOnWriteArrayList<>();
+    channel.subscribe(FrameSink.of(received::add));
+    FakeSource source = new FakeSource();
+    source.closeMayOverlap = true;
+    SourceRunner runner = runner(source, channel).fps(100).build();
+    runner.start();
+    await("three frames at the subscriber", () -> received.size() >= 3);
+    channel.close();
+    assertTrue(runner.awaitTermination(WAIT), "the runner stops when its channel closes");
+    assertEquals(State.STOPPED, runner.state());
+    assertTrue(runner.stats().sinkFailures() >= 1, runner.stats().toString());
+    assertEquals(0, runner.stats().failures());
+    assertEquals(1, source.closes.get());
+    runner.close();
+    assertEquals(State.STOPPED, runner.state());
+  }
+
+  @Test
+  void s8_aChannelClosedFailureReportedLaterStopsTheRunner() throws Exception {
+    ScheduledExecutorService completer = Executors.newSingleThreadScheduledExecutor();
+    AtomicInteger sends = new AtomicInteger();
+    FrameSink closedLater = (frame, callback) -> {
+      int n = sends.incrementAndGet();
+      completer.schedule(() -> {
+        if (n == 3) {
+          callback.failed(new ChannelClosedException("channel 'y' is closed"));
+        } else {
+          callback.completed();
+        }
+      }, 5, TimeUnit.MILLISECONDS);
+    };
+    FakeSource source = new FakeSource();
+    source.closeMayOverlap = true;
+    try {
+      SourceRunner runner = runner(source, closedLater).fps(10).build();
+      runner.start();
+      assertTrue(runner.awaitTermination(WAIT), "an asynchronous ChannelClosedException stops the runner");
+      assertEquals(State.STOPPED, runner.state());
+      assertEquals(3, sends.get(), "no frame is sent after the channel reported closed");
+      assertEquals(1, runner.stats().sinkFailures());
+      assertEquals(1, source.closes.get());
+    } finally {
+      completer.shutdownNow();
+    }
+  }
+
+  @Test
+  void builderRejectsBadValues() {
+    FakeSource source = new FakeSource();
+    CountingSink sink = new CountingSink();
+    assertThrows(NullPointerException.class, () -> SourceRunner.builder(null, sink));
+    assertThrows(NullPointerException.class, () -> SourceRunner.builder(source, null));
+    SourceRunner.Builder b = SourceRunner.builder(source, sink);
+    assertThrows(IllegalArgumentException.class, () -> b.fps(-1));
+    assertThrows(IllegalArgumentException.class, () -> b.fps(Double.NaN));
+    assertThrows(IllegalArgumentException.class, () -> b.fps(1001));
+    assertThrows(IllegalArgumentException.class, () -> b.backoff(Duration.ZERO, ms(1)));
+    assertThrows(IllegalArgumentException.class, () -> b.backoff(ms(10), ms(5)));
+    assertThrows(IllegalArgumentException.class, () -> b.stopTimeout(Duration.ZERO));
+    assertThrows(NullPointerException.class, () -> b.name(null));
+    SourceRunner runner = b.name("cam").build();
+    assertEquals("cam", runner.name());
+    assertEquals(State.NEW, runner.state());
+    assertEquals(new SourceRunner.Stats(0, 0, 0, 0, 0, 0, ""), runner.stats());
+    runner.close();
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------------
+
+  private static SourceRunner.Builder runner(FrameSource source, FrameSink sink) {
+    return SourceRunner.builder(source, sink).stopTimeout(Duration.ofSeconds(10));
+  }
+
+  private static Duration ms(long millis) {
+    return Duration.ofMillis(millis);
+  }
+
+  private static Frame frame(int n) {
+    return Frame.of("image/jpeg", new byte[] {(byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n});
+  }
+
+  /** Polls a condition every millisecond; fails the test if it does not hold within {@link #WAIT}. */
+  private static void await(String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        fail("timed out after " + WAIT + " waiting for " + what);
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+    }
+  }
+
+  private static boolean threadAlive(String name) {
+    Set<Thread> threads = Thread.getAllStackTraces().keySet();
+    return threads.stream().anyMatch(t -> t.getName().equals(name) && t.isAlive());
+  }
+
+  private static int maxInWindow(long[] times, long window) {
+    int best = 0;
+    int j = 0;
+    for (int i = 0; i < times.length; i++) {
+      while (times[i] - times[j] >= window) {
+        j++;
+      }
+      best = Math.max(best, i - j + 1);
+    }
+    return best;
+  }
+
+  private static String relativeMs(long[] times, long origin) {
+    StringBuilder sb = new StringBuilder("[");
+    for (long t : times) {
+      sb.append(sb.length() > 1 ? ", " : "").append((t - origin) / 1_000_000);
+    }
+    return sb.append(']').toString();
+  }
+
+  /** What a {@link FakeSource} passes to its {@code nextFrame()} script. */
+  static final class Call {
+    /** The opening this call belongs to, 1-based (counts failed open attempts too). */
+    final int opening;
+    /** The call number within this opening, 1-based. */
+    final int inOpen;
+    /** The call number over the source's life, 1-based. */
+    final int total;
+
+    Call(int opening, int inOpen, int total) {
+      this.opening = opening;
+      this.inOpen = inOpen;
+      this.total = total;
+    }
+  }
+
+  @FunctionalInterface
+  interface OpenScript {
+    void open(int attempt) throws Exception;
+  }
+
+  @FunctionalInterface
+  interface NextScript {
+    Frame next(Call call) throws Exception;
+  }
+
+  /** Timestamps, kept up to a bound so that a fast source cannot fill the heap. */
+  static final class Timeline {
+    private static final int MAX = 100_000;
+    private long[] times = new long[64];
+    private int size;
+
+    synchronized void add(long t) {
+      if (size == MAX) {
+        return;
+      }
+      if (size == times.length) {
+        times = Arrays.copyOf(times, times.length * 2);
+      }
+      times[size++] = t;
+    }
+
+    synchronized long get(int i) {
+      if (i >= size) {
+        throw new IndexOutOfBoundsException(i + " of " + size);
+      }
+      return times[i];
+    }
+
+    synchronized long[] snapshot() {
+      return Arrays.copyOf(times, size);
+    }
+  }
+
+  /**
+   * A scripted source that records its calls and checks the {@link FrameSource} rules itself: open before
+   * nextFrame, close once per successful open, no concurrent calls (except close while stopping, S4).
+   */
+  static final class FakeSource implements FrameSource {
+    volatile OpenScript onOpen = attempt -> {};
+    volatile NextScript onNext = call -> frame(call.total);
+    volatile Runnable onClose = () -> {};
+    /** Set by a test just before it stops the runner: from then on close() may overlap nextFrame(). */
+    volatile boolean closeMayOverlap;
+    volatile boolean recordTimes = true;
+
+    final AtomicInteger openAttempts = new AtomicInteger();
+    final AtomicInteger successfulOpens = new AtomicInteger();
+    final AtomicInteger closes = new AtomicInteger();
+    final AtomicInteger nextCalls = new AtomicInteger();
+    final Timeline openTimes = new Timeline();
+    final Timeline closeTimes = new Timeline();
+    final Timeline nextStartTimes = new Timeline();
+    final Timeline nextEndTimes = new Timeline();
+    final List<String> violations = Collections.synchronizedList(new ArrayList<>());
+    final List<String> events = Collections.synchronizedList(new ArrayList<>());
+    volatile Thread lastCloseThread;
+
+    private final AtomicInteger active = new AtomicInteger();
+    private volatile boolean isOpen;
+    private int callsInOpen; // runner thread only
+
+    @Override
+    public void open() throws Exception {
+      int attempt = openAttempts.incrementAndGet();
+      openTimes.add(System.nanoTime());
+      event("open");
+      enter("open()");
+      try {
+        if (isOpen) {
+          violations.add("open() while already open");
+        }
+        onOpen.open(attempt);
+        callsInOpen = 0;
+        isOpen = true;
+        successfulOpens.incrementAndGet();
+      } finally {
+        active.decrementAndGet();
+      }
+    }
+
+    @Override
+    public Frame nextFrame() throws Exception {
+      int call = nextCalls.incrementAndGet();
+      if (recordTimes) {
+        nextStartTimes.add(System.nanoTime());
+        event("next");
+      }
+      enter("nextFrame()");
+      try {
+        if (!isOpen) {
+          violations.add("nextFrame() without open()");
+        }
+        return onNext.next(new Call(openAttempts.get(), ++callsInOpen, call));
+      } finally {
+        if (recordTimes) {
+          nextEndTimes.add(System.nanoTime());
+        }
+        active.decrementAndGet();
+      }
+    }
+
+    @Override
+    public void close() {
+      closeTimes.add(System.nanoTime());
+      event("close");
+      lastCloseThread = Thread.currentThread();
+      if (active.get() > 0 && !closeMayOverlap) {
+        violations.add("close() concurrent with another call");
+      }
+      if (!isOpen) {
+        violations.add("close() without a matching successful open()");
+      }
+      isOpen = false;
+      closes.incrementAndGet();
+      onClose.run();
+    }
+
+    List<String> eventsSnapshot() {
+      synchronized (events) {
+        return new ArrayList<>(events);
+      }
+    }
+
+    private void event(String e) {
+      if (events.size() < 10_000) {
+        events.add(e);
+      }
+    }
+
+    private void enter(String method) {
+      if (active.incrementAndGet() > 1) {
+        violations.add(method + " concurrent with another call");
+      }
+    }
+  }
+
+  /** Completes every frame at once and keeps the first thousand. */
+  static final class CountingSink implements FrameSink {
+    final AtomicInteger sends = new AtomicInteger();
+    final List<Frame> frames = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void send(Frame frame, SendCallback callback) {
+      if (sends.incrementAndGet() <= 1_000) {
+        frames.add(frame);
+      }
+      callback.completed();
+    }
+  }
+}

@@ -420,8 +420,9 @@ public final class Frame {
      * @param type for example {@code image/jpeg}
      * @return this builder
      * @throws NullPointerException if {@code type} is {@code null}
-     * @throws IllegalArgumentException if it is not of the form {@code type/subtype}, is longer than 255
-     *     characters, or contains control characters or spaces
+     * @throws IllegalArgumentException if it is not of the form {@code type/subtype[;parameters]}, is longer
+     *     than 255 characters, or contains control or non-ASCII characters (see {@link
+     *     ContentTypes#requireValid(String)}; spaces around the type are trimmed)
      */
     public Builder contentType(String type) {
       this.contentType = ContentTypes.requireValid(type);

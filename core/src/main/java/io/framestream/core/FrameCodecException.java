@@ -1,7 +1,8 @@
 package io.framestream.core;
 
 /**
- * Thrown when bytes from outside cannot be understood: a malformed image stream, data URI, container box or control message, or one over a size limit. The message says what was wrong and where.
+ * Thrown when bytes from outside cannot be understood: a malformed image stream, data URI, container
+ * box or control message, or one over a size limit. The message says what was wrong and where.
  *
  * <h2>Thread safety</h2>
  *

@@ -1,7 +1,8 @@
 package io.framestream.core;
 
 /**
- * Thrown when an operation would exceed a configured limit (channels, subscribers per channel, frame size); the message names the limit and its value.
+ * Thrown when an operation would exceed a configured limit (channels, subscribers per channel, frame
+ * size); the message names the limit and its value.
  *
  * <h2>Thread safety</h2>
  *

@@ -44,6 +44,8 @@ public final class SourceRunner implements AutoCloseable {
   public static final Duration DEFAULT_MIN_BACKOFF = Duration.ofMillis(100);
   /** Default longest restart delay: 10 s. */
   public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(10);
+  /** The largest backoff accepted: one day. */
+  public static final Duration MAX_BACKOFF_LIMIT = Duration.ofDays(1);
   /** Default bound on how long {@link #close()} waits for the runner thread: 5 s. */
   public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(5);
 
@@ -81,7 +83,8 @@ public final class SourceRunner implements AutoCloseable {
    *
    * @param framesProduced frames returned by {@code nextFrame()}
    * @param framesPublished frames the sink completed
-   * @param framesSkipped frames dropped because the previous one was still in flight
+   * @param framesSkipped frames dropped because the previous one was still in flight, or because the
+   *     runner was stopping
    * @param failures failures of {@code open()} or {@code nextFrame()}
    * @param sinkFailures sends the sink failed or threw on
    * @param restarts times the source was reopened
@@ -284,7 +287,9 @@ public final class SourceRunner implements AutoCloseable {
           if (!stopping) {
             recordFailure(e);
           }
-        } catch (Exception | LinkageError | AssertionError e) {
+        } catch (VirtualMachineError e) {
+          throw e; // out of memory and the like: nothing sensible to retry
+        } catch (Exception | Error e) {
           if (!stopping) {
             recordFailure(e);
           }
@@ -337,6 +342,10 @@ public final class SourceRunner implements AutoCloseable {
   }
 
   private void deliver(Frame frame) {
+    if (stopping) {
+      framesSkipped.incrementAndGet(); // "no further frames" after close()
+      return;
+    }
     if (inFlight.get() > 0) {
       framesSkipped.incrementAndGet();
       return;
@@ -384,8 +393,7 @@ public final class SourceRunner implements AutoCloseable {
         sinkFailures.incrementAndGet();
         if (cause instanceof ChannelClosedException) {
           LOG.log(System.Logger.Level.DEBUG, "source {0}: sink closed, stopping", name);
-          stopping = true;
-          stopSignal.countDown();
+          requestStop();
         } else {
           LOG.log(System.Logger.Level.WARNING, "source " + name + ": sink failed a frame", cause);
         }
@@ -437,7 +445,10 @@ public final class SourceRunner implements AutoCloseable {
      * @throws IllegalArgumentException if out of range
      */
     public Builder fps(double framesPerSecond) {
-      this.fps = SubscriberOptions.checkFps(framesPerSecond);
+      if (!(framesPerSecond >= 0 && framesPerSecond <= 1000)) {
+        throw new IllegalArgumentException("fps must be 0..1000, got " + framesPerSecond);
+      }
+      this.fps = framesPerSecond;
       return this;
     }
 
@@ -448,13 +459,15 @@ public final class SourceRunner implements AutoCloseable {
      * @param min the first delay, positive
      * @param max the largest delay, at least {@code min}
      * @return this builder
-     * @throws IllegalArgumentException if the bounds are not positive or {@code max < min}
+     * @throws IllegalArgumentException if the bounds are not positive, {@code max < min}, or {@code max}
+     *     exceeds {@link SourceRunner#MAX_BACKOFF_LIMIT}
      */
     public Builder backoff(Duration min, Duration max) {
       Objects.requireNonNull(min, "min");
       Objects.requireNonNull(max, "max");
-      if (min.isNegative() || min.isZero() || max.compareTo(min) < 0) {
-        throw new IllegalArgumentException("backoff needs 0 < min <= max, got " + min + ", " + max);
+      if (min.isNegative() || min.isZero() || max.compareTo(min) < 0 || max.compareTo(MAX_BACKOFF_LIMIT) > 0) {
+        throw new IllegalArgumentException(
+            "backoff needs 0 < min <= max <= " + MAX_BACKOFF_LIMIT + ", got " + min + ", " + max);
       }
       this.minBackoff = min;
       this.maxBackoff = max;

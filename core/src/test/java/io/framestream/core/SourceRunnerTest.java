@@ -829,6 +829,43 @@ class SourceRunnerTest {
   }
 
   @Test
+  void s8_aChannelClosedWhileTheSourceBlocksStopsTheRunnerAndClosesTheSource() throws Exception {
+    CountDownLatch sent = new CountDownLatch(1);
+    AtomicReference<SendCallback> pending = new AtomicReference<>();
+    FrameSink slowSink = (frame, callback) -> {
+      pending.set(callback);
+      sent.countDown();
+    };
+    CountDownLatch unblocked = new CountDownLatch(1);
+    AtomicInteger calls = new AtomicInteger();
+    AtomicInteger closes = new AtomicInteger();
+    FrameSource blocksAfterFirst = new FrameSource() {
+      @Override
+      public Frame nextFrame() throws Exception {
+        if (calls.incrementAndGet() == 1) {
+          return Frame.of("image/jpeg", new byte[] {1});
+        }
+        unblocked.await(); // an idle camera: no frame until closed
+        throw new java.io.IOException("closed");
+      }
+
+      @Override
+      public void close() {
+        closes.incrementAndGet();
+        unblocked.countDown();
+      }
+    };
+    SourceRunner runner = SourceRunner.builder(blocksAfterFirst, slowSink).build().start();
+    assertTrue(sent.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+    await("runner blocks in nextFrame", () -> calls.get() == 2);
+    pending.get().failed(new ChannelClosedException("channel 'z' is closed"));
+    assertTrue(runner.awaitTermination(WAIT), "the runner stops although the source was blocked");
+    assertEquals(State.STOPPED, runner.state());
+    assertEquals(1, closes.get(), "the blocked source is closed once");
+    assertEquals(0, runner.stats().failures(), "stopping is not a failure");
+  }
+
+  @Test
   void builderRejectsBadValues() {
     FakeSource source = new FakeSource();
     CountingSink sink = new CountingSink();
@@ -840,6 +877,9 @@ class SourceRunnerTest {
     assertThrows(IllegalArgumentException.class, () -> b.fps(1001));
     assertThrows(IllegalArgumentException.class, () -> b.backoff(Duration.ZERO, ms(1)));
     assertThrows(IllegalArgumentException.class, () -> b.backoff(ms(10), ms(5)));
+    assertThrows(IllegalArgumentException.class, () -> b.backoff(ms(10), Duration.ofDays(400)));
+    IllegalArgumentException fps = assertThrows(IllegalArgumentException.class, () -> b.fps(2000));
+    assertTrue(fps.getMessage().startsWith("fps must be"), fps.getMessage());
     assertThrows(IllegalArgumentException.class, () -> b.stopTimeout(Duration.ZERO));
     assertThrows(NullPointerException.class, () -> b.name(null));
     SourceRunner runner = b.name("cam").build();

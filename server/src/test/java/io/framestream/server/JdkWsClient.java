@@ -32,6 +32,9 @@ final class JdkWsClient implements WebSocket.Listener {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   private final boolean reading;
+  private final boolean retain;
+  private final AtomicInteger binaryCount = new AtomicInteger();
+  private volatile byte[] lastBinary;
   private final List<Message> messages = new ArrayList<>();
   private final StringBuilder text = new StringBuilder();
   private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
@@ -40,8 +43,9 @@ final class JdkWsClient implements WebSocket.Listener {
   private final AtomicInteger bytesReceived = new AtomicInteger();
   private WebSocket socket;
 
-  private JdkWsClient(boolean reading) {
+  private JdkWsClient(boolean reading, boolean retain) {
     this.reading = reading;
+    this.retain = retain;
   }
 
   static JdkWsClient connect(URI uri) {
@@ -49,7 +53,16 @@ final class JdkWsClient implements WebSocket.Listener {
   }
 
   static JdkWsClient connect(URI uri, boolean reading) {
-    JdkWsClient c = new JdkWsClient(reading);
+    return connect(uri, reading, true);
+  }
+
+  /** A viewer that counts binary messages and keeps only the last one (for load tests). */
+  static JdkWsClient connectCounting(URI uri) {
+    return connect(uri, true, false);
+  }
+
+  private static JdkWsClient connect(URI uri, boolean reading, boolean retain) {
+    JdkWsClient c = new JdkWsClient(reading, retain);
     c.socket = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10)).buildAsync(uri, c)
         .orTimeout(15, TimeUnit.SECONDS).join();
     return c;
@@ -58,7 +71,7 @@ final class JdkWsClient implements WebSocket.Listener {
   /** Tries to connect and returns the HTTP status of a refused handshake. */
   static int refusedStatus(URI uri) {
     try {
-      HTTP.newWebSocketBuilder().buildAsync(uri, new JdkWsClient(true)).orTimeout(15, TimeUnit.SECONDS).join().abort();
+      HTTP.newWebSocketBuilder().buildAsync(uri, new JdkWsClient(true, true)).orTimeout(15, TimeUnit.SECONDS).join().abort();
     } catch (CompletionException e) {
       if (e.getCause() instanceof WebSocketHandshakeException) {
         return ((WebSocketHandshakeException) e.getCause()).getResponse().statusCode();
@@ -92,8 +105,13 @@ final class JdkWsClient implements WebSocket.Listener {
     data.get(chunk);
     binary.write(chunk, 0, chunk.length);
     if (last) {
-      add(new Message(null, binary.toByteArray()));
+      byte[] whole = binary.toByteArray();
       binary.reset();
+      lastBinary = whole;
+      binaryCount.incrementAndGet();
+      if (retain) {
+        add(new Message(null, whole));
+      }
     }
     more(webSocket);
     return null;
@@ -133,6 +151,14 @@ final class JdkWsClient implements WebSocket.Listener {
     synchronized (messages) {
       return messages.size();
     }
+  }
+
+  int binaryCount() {
+    return binaryCount.get();
+  }
+
+  byte[] lastBinary() {
+    return lastBinary;
   }
 
   List<byte[]> binaries() {

@@ -127,6 +127,20 @@ public final class ContentTypes {
     return sniff(ByteBuffer.wrap(payload));
   }
 
+  /**
+   * Tells whether MP4 bytes start an init segment: their first box is {@code ftyp} or {@code moov}. The
+   * buffer's position is not changed.
+   *
+   * @param payload the bytes, starting at the buffer's position
+   * @return {@code true} for an init segment
+   * @throws NullPointerException if {@code payload} is {@code null}
+   */
+  public static boolean isMp4InitSegment(ByteBuffer payload) {
+    ByteBuffer b = payload.duplicate();
+    int p = b.position();
+    return b.remaining() >= 8 && (ascii(b, p + 4, "ftyp") || ascii(b, p + 4, "moov"));
+  }
+
   private static int u(ByteBuffer b, int i) {
     return b.get(i) & 0xFF;
   }

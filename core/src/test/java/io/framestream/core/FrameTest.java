@@ -138,6 +138,8 @@ class FrameTest {
     assertEquals("video/mp4", ContentTypes.sniff("\0\0\0\u0018moof....".getBytes(StandardCharsets.US_ASCII)).orElseThrow());
     assertTrue(ContentTypes.sniff(new byte[] {1, 2, 3}).isEmpty());
     assertTrue(ContentTypes.sniff(new byte[0]).isEmpty());
+    assertTrue(ContentTypes.isMp4InitSegment(ByteBuffer.wrap("\0\0\0\u0018ftypiso5".getBytes(StandardCharsets.US_ASCII))));
+    assertFalse(ContentTypes.isMp4InitSegment(ByteBuffer.wrap("\0\0\0\u0018moof....".getBytes(StandardCharsets.US_ASCII))));
   }
 
   @Test

@@ -93,6 +93,11 @@ class WebSocketServerIT {
           "data URI frame " + i);
     }
     assertEquals(sent.size(), dataUriViewer.count(), "datauri format sends data URIs and nothing else");
+    List<String> inits = binaryViewer.texts();
+    assertEquals(2, inits.size(), "the join init, then one announcing the first frame's type: " + inits);
+    assertEquals("image/jpeg", JSON.readTree(inits.get(1)).get("contentType").asText());
+    assertEquals(1 + 1, binaryViewer.messages().indexOf(binaryViewer.messages().stream()
+        .filter(m -> !m.isText()).findFirst().orElseThrow()), "the announcing init comes right before the frame");
   }
 
   @Test

@@ -27,7 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *       following frames carry.
  *   <li>{@value #LIVE_PATH}: on join, a JSON text {@code init} message (see {@link
  *       io.framestream.core.InitMessage}), then the channel's late-joiner frames, then one binary message per
- *       frame; before a new init segment of a video stream, another {@code init} text. With {@code
+ *       frame; another {@code init} text precedes any frame whose content type, dimensions or codec differ from
+ *       what was last announced, and every new init segment of a video stream. With {@code
  *       ?format=datauri}: one text data URI per frame and nothing else, so a page doing {@code img.src =
  *       event.data} works unchanged.
  * </ul>

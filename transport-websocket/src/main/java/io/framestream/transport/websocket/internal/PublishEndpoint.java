@@ -87,21 +87,10 @@ public final class PublishEndpoint extends Endpoint {
       type = sniffed.get();
     }
     Frame.Builder b = Frame.builder(new byte[0]).payload(bytes).contentType(type);
-    if (ContentTypes.MP4.equals(type) && startsWithInitBox(bytes)) {
+    if (ContentTypes.MP4.equals(type) && ContentTypes.isMp4InitSegment(bytes)) {
       b.kind(FrameKind.INIT);
     }
     publish(b);
-  }
-
-  /** An MP4 init segment starts with {@code ftyp} or {@code moov}. */
-  private static boolean startsWithInitBox(ByteBuffer b) {
-    if (b.remaining() < 8) {
-      return false;
-    }
-    int p = b.position() + 4;
-    String box = new String(new byte[] {b.get(p), b.get(p + 1), b.get(p + 2), b.get(p + 3)},
-        java.nio.charset.StandardCharsets.ISO_8859_1);
-    return box.equals("ftyp") || box.equals("moov");
   }
 
   private void onText(String text) {

@@ -32,7 +32,8 @@ final class WebSocketViewer implements FrameSink {
   private final SessionAborter aborter;
   private volatile Subscription subscription;
   private volatile boolean stopped;
-  /** Written and read by serial sink calls only. */
+  /** What the last init message announced: "type|width|height|codec". Serial sink calls only. */
+  private String announced = "";
   private boolean sentAny;
 
   WebSocketViewer(Session session, Channel channel, boolean dataUri, SessionAborter aborter) {
@@ -48,7 +49,10 @@ final class WebSocketViewer implements FrameSink {
       subscribe();
       return;
     }
-    session.getAsyncRemote().sendText(InitMessage.of(channel).toJson(), result -> {
+    InitMessage init = InitMessage.of(channel);
+    announced = channel.latestKeyFrame().or(channel::initFrame).or(channel::latestFrame)
+        .map(WebSocketViewer::describe).orElse("");
+    session.getAsyncRemote().sendText(init.toJson(), result -> {
       if (result.isOK()) {
         subscribe();
       } else {
@@ -91,10 +95,12 @@ final class WebSocketViewer implements FrameSink {
       session.getAsyncRemote().sendText(frame.dataUri(), completion(callback));
       return;
     }
-    boolean announce = frame.kind() == FrameKind.INIT && sentAny;
+    String description = describe(frame);
+    boolean announce = (frame.kind() == FrameKind.INIT && sentAny) || !description.equals(announced);
     sentAny = true;
     if (announce) {
-      // A new stream starts mid-connection: describe it before its init segment.
+      // A new stream, or new parameters: describe them before the frame.
+      announced = description;
       session.getAsyncRemote().sendText(InitMessage.of(channel.name(), frame).toJson(), result -> {
         if (result.isOK()) {
           sendBinary(frame, callback);
@@ -105,6 +111,10 @@ final class WebSocketViewer implements FrameSink {
     } else {
       sendBinary(frame, callback);
     }
+  }
+
+  private static String describe(Frame f) {
+    return f.contentType() + "|" + f.width().orElse(0) + "|" + f.height().orElse(0) + "|" + f.codec().orElse("");
   }
 
   private void sendBinary(Frame frame, SendCallback callback) {

@@ -1,0 +1,131 @@
+package io.framestream.server;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.framestream.core.Channel;
+import io.framestream.core.Frame;
+import io.framestream.core.FrameSink;
+import io.framestream.core.FrameSource;
+import io.framestream.core.SourceRunner;
+import io.framestream.transport.websocket.WebSocketFrameSink;
+import io.framestream.transport.websocket.WebSocketFrameSource;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The Java WebSocket client: publish to and relay from a real server, across a server restart. */
+class ClientIT {
+
+  /** A source of small JPEG-looking frames whose bytes 3..6 carry a counter. */
+  private static final class Counter implements FrameSource {
+    final AtomicInteger n = new AtomicInteger();
+
+    @Override
+    public Frame nextFrame() {
+      return Frame.of("image/jpeg", payload(n.incrementAndGet()));
+    }
+  }
+
+  static byte[] payload(int n) {
+    byte[] b = new byte[64];
+    b[0] = (byte) 0xFF;
+    b[1] = (byte) 0xD8;
+    b[2] = (byte) 0xFF;
+    ByteBuffer.wrap(b, 3, 4).putInt(n);
+    for (int i = 7; i < b.length; i++) {
+      b[i] = (byte) (n * 31 + i);
+    }
+    return b;
+  }
+
+  static int counterOf(Frame f) {
+    return f.payload().getInt(3);
+  }
+
+  private static FrameStreamServer startServer(int port) {
+    return FrameStreamServer.builder().port(port).build().start();
+  }
+
+  @Test
+  void publishAndRelaySurviveAServerRestart() {
+    FrameStreamServer server = startServer(0);
+    int port = server.port();
+    URI base = server.webSocketUri();
+    List<Frame> relayed = new ArrayList<>();
+    Counter counter = new Counter();
+    try (Channel local = Channel.create("relayed");
+        WebSocketFrameSink publisher = WebSocketFrameSink.builder(base.resolve("/ws/publish/cam"))
+            .backoff(Duration.ofMillis(50), Duration.ofMillis(500)).build().start();
+        SourceRunner feed = SourceRunner.builder(counter, publisher).fps(25).build();
+        SourceRunner relay = SourceRunner.builder(
+                WebSocketFrameSource.builder(base.resolve("/ws/live/cam")).build(), local)
+            .backoff(Duration.ofMillis(50), Duration.ofMillis(500)).build()) {
+      local.subscribe(FrameSink.of(f -> {
+        synchronized (relayed) {
+          relayed.add(f);
+        }
+      }));
+      Await.until("publisher connected", publisher::isConnected);
+      feed.start();
+      relay.start();
+      Await.until("frames relayed", () -> size(relayed) >= 20);
+
+      server.close();
+      int beforeRestart = size(relayed);
+      server = startServer(port);
+      Await.until("relay resumes after the restart", () -> size(relayed) >= beforeRestart + 20);
+      assertTrue(publisher.connects() >= 2, "the publisher reconnected");
+      assertTrue(relay.stats().restarts() >= 1, "the relay reconnected");
+
+      List<Frame> got;
+      synchronized (relayed) {
+        got = new ArrayList<>(relayed);
+      }
+      int prev = 0;
+      for (Frame f : got) {
+        int c = counterOf(f);
+        assertTrue(c > prev, "in order: " + c + " after " + prev);
+        assertArrayEquals(payload(c), f.copyPayload(), "byte-identical frame " + c);
+        assertEquals("image/jpeg", f.contentType());
+        prev = c;
+      }
+    } finally {
+      server.close();
+    }
+  }
+
+  @Test
+  void closeStopsTheClientsForGood() {
+    try (FrameStreamServer server = startServer(0)) {
+      WebSocketFrameSink publisher = WebSocketFrameSink.builder(server.webSocketUri().resolve("/ws/publish/x"))
+          .build().start();
+      Await.until("connected", publisher::isConnected);
+      Channel channel = server.registry().channel("x");
+      Await.until("publisher seen", () -> server.webSocket().openSessions() == 1);
+      publisher.close();
+      Await.until("server sees the publisher leave", () -> server.webSocket().openSessions() == 0);
+      assertFalse(publisher.isConnected());
+      channel.publish(Frame.of("image/jpeg", payload(1)));
+
+      WebSocketFrameSource source = WebSocketFrameSource.builder(server.webSocketUri().resolve("/ws/live/x")).build();
+      SourceRunner runner = SourceRunner.builder(source, Channel.create("sink")).build().start();
+      Await.until("viewer connected", () -> channel.subscriberCount() == 1);
+      runner.close();
+      Await.until("viewer gone", () -> channel.subscriberCount() == 0);
+      assertEquals(SourceRunner.State.STOPPED, runner.state());
+    }
+  }
+
+  private static int size(List<Frame> list) {
+    synchronized (list) {
+      return list.size();
+    }
+  }
+}

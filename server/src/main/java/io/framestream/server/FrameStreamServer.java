@@ -16,9 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.glassfish.grizzly.http.server.CLStaticHttpHandler;
@@ -244,15 +242,9 @@ public final class FrameStreamServer implements AutoCloseable {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
     }
     closeQuietly();
-    try {
-      http.shutdown(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
-          .get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException | ExecutionException e) {
-      http.shutdownNow();
-    } catch (InterruptedException e) {
-      http.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
+    // Sessions and streams were closed above; a graceful Grizzly shutdown would only wait out its grace
+    // period (and log a warning), so stop at once.
+    http.shutdownNow();
     if (ownsRegistry) {
       registry.close();
     }

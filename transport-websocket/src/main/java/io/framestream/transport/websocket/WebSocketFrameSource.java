@@ -118,6 +118,9 @@ public final class WebSocketFrameSource implements FrameSource {
         queue = q;
       }
     } catch (DeploymentException | IOException | RuntimeException e) {
+      // The connect may have succeeded on the wire (for instance when the runner interrupted us while
+      // waiting for it): shutting the client down does not close sessions, so close it ourselves.
+      listener.abandon();
       c.shutdown();
       throw new TransportException("cannot connect to " + uri + ": " + e.getMessage(), e);
     }
@@ -147,6 +150,16 @@ public final class WebSocketFrameSource implements FrameSource {
     throw new TransportException("connection to " + uri + " ended: " + (next == END ? "closed" : next));
   }
 
+  private static void closeQuietly(Session s) {
+    if (s != null) {
+      try {
+        s.close();
+      } catch (IOException | RuntimeException e) {
+        // already gone
+      }
+    }
+  }
+
   /** Disconnects; a waiting {@link #nextFrame()} throws. */
   @Override
   public void close() {
@@ -164,13 +177,7 @@ public final class WebSocketFrameSource implements FrameSource {
       q.clear();
       q.offer(END);
     }
-    if (s != null) {
-      try {
-        s.close();
-      } catch (IOException | RuntimeException e) {
-        // already gone
-      }
-    }
+    closeQuietly(s);
     if (c != null) {
       c.shutdown();
     }
@@ -184,13 +191,32 @@ public final class WebSocketFrameSource implements FrameSource {
   /** Receives one connection's messages. */
   private final class Listener extends Endpoint {
     private final LinkedBlockingQueue<Object> q;
+    private Session opened; // guarded by this
+    private boolean abandoned; // guarded by this
 
     Listener(LinkedBlockingQueue<Object> q) {
       this.q = q;
     }
 
+    /** The connect attempt failed or was given up: close the session now or as soon as it opens. */
+    void abandon() {
+      Session s;
+      synchronized (this) {
+        abandoned = true;
+        s = opened;
+      }
+      closeQuietly(s);
+    }
+
     @Override
     public void onOpen(Session s, EndpointConfig config) {
+      synchronized (this) {
+        opened = s;
+        if (abandoned) {
+          closeQuietly(s);
+          return;
+        }
+      }
       s.addMessageHandler(ByteBuffer.class, (MessageHandler.Whole<ByteBuffer>) bytes -> onBinary(s, bytes));
       s.addMessageHandler(String.class, (MessageHandler.Whole<String>) this::onText);
     }

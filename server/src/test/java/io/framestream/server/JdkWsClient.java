@@ -198,6 +198,11 @@ final class JdkWsClient implements WebSocket.Listener {
     socket.sendBinary(ByteBuffer.wrap(bytes), true).orTimeout(15, TimeUnit.SECONDS).join();
   }
 
+  /** Sends the first part of a binary message and not the rest. */
+  void sendPartialBinary(byte[] bytes) {
+    socket.sendBinary(ByteBuffer.wrap(bytes), false).orTimeout(15, TimeUnit.SECONDS).join();
+  }
+
   void sendText(String s) {
     socket.sendText(s, true).orTimeout(15, TimeUnit.SECONDS).join();
   }

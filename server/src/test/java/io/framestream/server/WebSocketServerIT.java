@@ -208,6 +208,26 @@ class WebSocketServerIT {
   }
 
   @Test
+  void clientsThatVanishMidMessageLeaveNothingBehind() {
+    JdkWsClient viewer = connect("/ws/live/gone");
+    Await.until("subscribed", () -> registry.channel("gone").subscriberCount() == 1);
+    for (int i = 0; i < 5; i++) {
+      JdkWsClient publisher = connect("/ws/publish/gone");
+      publisher.sendPartialBinary(jpeg(i, 50_000)); // first fragment of a message, then the socket dies
+      publisher.abort();
+      JdkWsClient vanishingViewer = connect("/ws/live/gone");
+      vanishingViewer.abort();
+    }
+    Await.until(() -> "only the steady viewer is left: " + server.webSocket().openSessions() + " sessions, "
+        + registry.channel("gone").subscriberCount() + " subscribers",
+        () -> server.webSocket().openSessions() == 1 && registry.channel("gone").subscriberCount() == 1,
+        Duration.ofSeconds(20));
+    assertEquals(0, registry.channel("gone").stats().framesIn(), "no half message became a frame");
+    connect("/ws/publish/gone").sendBinary(jpeg(9, 100));
+    Await.until("the steady viewer still gets frames", () -> viewer.binaries().size() == 1);
+  }
+
+  @Test
   void apiReportsViewersFramesAndDrops() throws Exception {
     connect("/ws/live/api");
     connect("/ws/live/api?format=datauri");

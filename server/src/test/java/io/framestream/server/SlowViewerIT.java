@@ -48,10 +48,15 @@ class SlowViewerIT {
         long period = TimeUnit.SECONDS.toNanos(1) / FPS;
         long next = System.nanoTime();
         long maxRetained = 0;
+        long startNanos = System.nanoTime();
+        long allEvictedAfterNanos = -1;
         for (int i = 0; i < frames; i++) {
           publisher.sendBinary(WebSocketServerIT.jpeg(i, FRAME_BYTES));
           ChannelStats st = channel.stats();
           maxRetained = Math.max(maxRetained, st.queuedFrames() + st.inFlightFrames());
+          if (allEvictedAfterNanos < 0 && st.evictions() == 3) {
+            allEvictedAfterNanos = System.nanoTime() - startNanos;
+          }
           next += period;
           Await.pace(next - System.nanoTime());
         }
@@ -75,8 +80,11 @@ class SlowViewerIT {
         // with Tyrus's copies). Each stalled viewer may cost one frame in flight at most.
         long growth = heapAfter - heapBefore;
         System.getLogger(SlowViewerIT.class.getName()).log(System.Logger.Level.INFO,
-            "healthy viewers got {0} of {1} frames; heap growth {2} bytes; max frames retained {3}",
-            healthy.stream().map(JdkWsClient::binaryCount).toList(), frames, growth, maxRetained);
+            "healthy viewers got {0} of {1} frames; heap growth {2} bytes; max frames retained {3};"
+                + " all stalled viewers evicted {4} ms after publishing started",
+            healthy.stream().map(JdkWsClient::binaryCount).toList(), frames, growth, maxRetained,
+            allEvictedAfterNanos / 1_000_000);
+        assertTrue(allEvictedAfterNanos > 0, "evicted while the stream ran");
         assertTrue(growth < 20_000_000L, "heap grew by " + growth / 1_000_000 + " MB");
       } finally {
         healthy.forEach(JdkWsClient::abort);

@@ -271,6 +271,47 @@ class WebSocketServerIT {
   }
 
   @Test
+  void apiFpsAndDropsMatchAPacedStreamAndABurst() throws Exception {
+    JdkWsClient viewer = JdkWsClient.connectCounting(ws("/ws/live/rate"));
+    clients.add(viewer);
+    Await.until("subscribed", () -> registry.channel("rate").subscriberCount() == 1);
+    JdkWsClient publisher = connect("/ws/publish/rate");
+    long period = 1_000_000_000L / 20;
+    long next = System.nanoTime();
+    for (int i = 0; i < 50; i++) { // 2.5 s at 20 fps
+      publisher.sendBinary(jpeg(i, 2000));
+      next += period;
+      Await.pace(next - System.nanoTime());
+    }
+    JsonNode paced = apiChannel("rate");
+    double fpsIn = paced.get("fpsIn").asDouble();
+    double fpsOut = paced.get("fpsOut").asDouble();
+    assertTrue(fpsIn > 12 && fpsIn < 28, "published at 20 fps, API says fpsIn " + fpsIn);
+    assertTrue(fpsOut > 12 && fpsOut < 28, "delivered at 20 fps, API says fpsOut " + fpsOut);
+    assertEquals(1, paced.get("subscribers").asInt());
+
+    for (int i = 50; i < 250; i++) { // a burst: newest wins for the viewer
+      publisher.sendBinary(jpeg(i, 2000));
+    }
+    Await.until("burst published and the newest delivered", () -> registry.channel("rate").stats().framesIn() == 250
+        && viewer.lastBinary() != null && java.util.Arrays.equals(viewer.lastBinary(), jpeg(249, 2000)));
+    Await.until("nothing in flight", () -> registry.channel("rate").stats().inFlightFrames() == 0);
+    JsonNode after = apiChannel("rate");
+    long delivered = after.get("framesOut").asLong();
+    long superseded = after.get("drops").get("SUPERSEDED").asLong();
+    assertEquals(viewer.binaryCount(), delivered, "API framesOut = frames the viewer got");
+    assertEquals(250, delivered + superseded, "every frame is delivered or counted as superseded");
+  }
+
+  private JsonNode apiChannel(String name) throws Exception {
+    HttpResponse<String> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
+        HttpRequest.newBuilder(server.httpUri().resolve("/api/channels/" + name)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode());
+    return JSON.readTree(r.body());
+  }
+
+  @Test
   void closingTheServerSendsGoingAway() {
     JdkWsClient viewer = connect("/ws/live/bye");
     Await.until("init", () -> viewer.count() == 1);

@@ -296,11 +296,9 @@ final class DefaultSubscription implements Subscription, Runnable {
     synchronized (this) {
       inFlight--;
     }
-    if (reason() == null) {
+    if (terminate(new CloseReason(CloseReason.Code.SINK_FAILED, "sink failed: " + cause), true)) {
       LOG.log(System.Logger.Level.DEBUG, "sink of subscription " + id + " failed", cause);
-      channel.recordSinkFailure();
     }
-    terminate(new CloseReason(CloseReason.Code.SINK_FAILED, "sink failed: " + cause), true);
   }
 
   /** Periodic check from the channel's sweeper: evicts when stalled, samples the frame rate. */
@@ -319,14 +317,13 @@ final class DefaultSubscription implements Subscription, Runnable {
     if (stalled) {
       String msg = "evicted: no progress for " + stallNanos / 1_000_000 + " ms with " + stuck
           + " frame(s) in flight (stallTimeout)";
-      if (terminate(new CloseReason(CloseReason.Code.STALLED, msg), true)) {
-        channel.recordEviction();
-      }
+      terminate(new CloseReason(CloseReason.Code.STALLED, msg), true);
     }
   }
 
   /**
-   * Ends the subscription once: releases the queue at once and schedules the terminal signal.
+   * Ends the subscription once: releases the queue at once, counts an eviction or failure, and schedules
+   * the terminal signal (so that whoever sees {@code closed} also sees the counters).
    *
    * @return {@code true} if this call ended it
    */
@@ -343,6 +340,11 @@ final class DefaultSubscription implements Subscription, Runnable {
       run = !scheduled;
       scheduled = true;
     }
+    if (why.code() == CloseReason.Code.STALLED) {
+      channel.recordEviction();
+    } else if (why.code() == CloseReason.Code.SINK_FAILED) {
+      channel.recordSinkFailure();
+    }
     if (removeFromChannel) {
       channel.remove(this);
     }
@@ -355,6 +357,7 @@ final class DefaultSubscription implements Subscription, Runnable {
   private synchronized CloseReason reason() {
     return reason;
   }
+
 
   /** [queued, in flight], for channel statistics. */
   synchronized long[] occupancy() {

@@ -4,7 +4,6 @@ import java.io.EOFException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -44,8 +43,6 @@ public final class SourceRunner implements AutoCloseable {
   public static final Duration DEFAULT_MIN_BACKOFF = Duration.ofMillis(100);
   /** Default longest restart delay: 10 s. */
   public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(10);
-  /** The largest backoff accepted: one day. */
-  public static final Duration MAX_BACKOFF_LIMIT = Duration.ofDays(1);
   /** Default bound on how long {@link #close()} waits for the runner thread: 5 s. */
   public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(5);
 
@@ -104,8 +101,7 @@ public final class SourceRunner implements AutoCloseable {
   private final FrameSink sink;
   private final String name;
   private final long periodNanos;
-  private final long minBackoffNanos;
-  private final long maxBackoffNanos;
+  private final Backoff backoff;
   private final Duration stopTimeout;
   private final boolean restartOnEnd;
   private final Thread thread;
@@ -132,8 +128,7 @@ public final class SourceRunner implements AutoCloseable {
     this.sink = b.sink;
     this.name = b.name != null ? b.name : "source-" + IDS.incrementAndGet();
     this.periodNanos = b.fps > 0 ? Math.round(1e9 / b.fps) : 0;
-    this.minBackoffNanos = b.minBackoff.toNanos();
-    this.maxBackoffNanos = b.maxBackoff.toNanos();
+    this.backoff = b.backoff;
     this.stopTimeout = b.stopTimeout;
     this.restartOnEnd = b.restartOnEnd;
     this.thread = new Thread(this::run, "framestream-source-" + name);
@@ -251,7 +246,7 @@ public final class SourceRunner implements AutoCloseable {
   }
 
   private void run() {
-    long backoff = minBackoffNanos;
+    Backoff.Attempts attempts = backoff.attempts();
     try {
       while (!stopping) {
         state = State.RUNNING;
@@ -278,7 +273,7 @@ public final class SourceRunner implements AutoCloseable {
             }
             Frame frame = nextFrame();
             produced = true;
-            backoff = minBackoffNanos;
+            attempts.reset();
             deliver(frame);
           }
         } catch (EOFException e) {
@@ -305,14 +300,12 @@ public final class SourceRunner implements AutoCloseable {
           return;
         }
         if (produced) {
-          backoff = minBackoffNanos;
+          attempts.reset();
         }
         state = State.BACKING_OFF;
-        long jittered = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
-        if (stopSignal.await(jittered, TimeUnit.NANOSECONDS)) {
+        if (stopSignal.await(attempts.nextDelayNanos(), TimeUnit.NANOSECONDS)) {
           break;
         }
-        backoff = Math.min(maxBackoffNanos, backoff * 2);
         restarts.incrementAndGet();
       }
     } catch (InterruptedException e) {
@@ -415,8 +408,7 @@ public final class SourceRunner implements AutoCloseable {
     private final FrameSink sink;
     private String name;
     private double fps;
-    private Duration minBackoff = DEFAULT_MIN_BACKOFF;
-    private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
+    private Backoff backoff = new Backoff(DEFAULT_MIN_BACKOFF, DEFAULT_MAX_BACKOFF);
     private Duration stopTimeout = DEFAULT_STOP_TIMEOUT;
     private boolean restartOnEnd;
 
@@ -459,18 +451,11 @@ public final class SourceRunner implements AutoCloseable {
      * @param min the first delay, positive
      * @param max the largest delay, at least {@code min}
      * @return this builder
-     * @throws IllegalArgumentException if the bounds are not positive, {@code max < min}, or {@code max}
-     *     exceeds {@link SourceRunner#MAX_BACKOFF_LIMIT}
+     * @throws NullPointerException if an argument is {@code null}
+     * @throws IllegalArgumentException unless {@code 0 < min <= max <=} {@link Backoff#LIMIT}
      */
     public Builder backoff(Duration min, Duration max) {
-      Objects.requireNonNull(min, "min");
-      Objects.requireNonNull(max, "max");
-      if (min.isNegative() || min.isZero() || max.compareTo(min) < 0 || max.compareTo(MAX_BACKOFF_LIMIT) > 0) {
-        throw new IllegalArgumentException(
-            "backoff needs 0 < min <= max <= " + MAX_BACKOFF_LIMIT + ", got " + min + ", " + max);
-      }
-      this.minBackoff = min;
-      this.maxBackoff = max;
+      this.backoff = new Backoff(min, max);
       return this;
     }
 

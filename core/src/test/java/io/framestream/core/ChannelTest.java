@@ -305,11 +305,13 @@ class ChannelTest {
     ch.publish(image(1));
     Await.until("failing sink got the frame", () -> failing.count() == 1);
     failing.frames(); // the callback reports failure asynchronously
-    Await.until("throwing sink closed", t::isClosed);
+    Await.until("throwing sink told it is closed", () -> closed.get() != null);
+    assertTrue(t.isClosed());
     assertEquals(CloseReason.Code.SINK_FAILED, closed.get().code());
     assertTrue(closed.get().message().contains("boom"));
     completeWithFailure(failing);
-    Await.until("failed sink closed", f::isClosed);
+    Await.until("failed sink told it is closed", failing::isClosed);
+    assertTrue(f.isClosed());
     assertEquals(CloseReason.Code.SINK_FAILED, failing.closeReason().code());
     for (int i = 2; i <= 20; i++) {
       ch.publish(image(i));

@@ -6,6 +6,7 @@ import io.framestream.server.internal.ApiHandler;
 import io.framestream.server.internal.ConnectionTracker;
 import io.framestream.server.internal.EmbeddedContainer;
 import io.framestream.transport.websocket.WebSocketTransport;
+import io.framestream.transport.websocket.internal.Checks;
 import jakarta.websocket.DeploymentException;
 import jakarta.websocket.server.ServerEndpointConfig;
 import java.io.IOException;
@@ -327,10 +328,7 @@ public final class FrameStreamServer implements AutoCloseable {
      * @throws IllegalArgumentException if out of range
      */
     public Builder maxFrameBytes(int bytes) {
-      if (bytes < 1 || bytes > (256 << 20)) {
-        throw new IllegalArgumentException("maxFrameBytes must be 1..268435456, got " + bytes);
-      }
-      this.maxFrameBytes = bytes;
+      this.maxFrameBytes = Checks.frameBytes(bytes);
       return this;
     }
 
@@ -373,11 +371,7 @@ public final class FrameStreamServer implements AutoCloseable {
      * @throws IllegalArgumentException if not positive
      */
     public Builder shutdownTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "timeout");
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("shutdownTimeout must be positive, got " + timeout);
-      }
-      this.shutdownTimeout = timeout;
+      this.shutdownTimeout = Checks.positive(timeout, "shutdownTimeout");
       return this;
     }
 

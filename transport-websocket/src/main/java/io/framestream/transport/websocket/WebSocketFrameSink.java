@@ -2,11 +2,13 @@ package io.framestream.transport.websocket;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.framestream.core.Backoff;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameKind;
 import io.framestream.core.FrameSink;
 import io.framestream.core.SendCallback;
 import io.framestream.core.TransportException;
+import io.framestream.transport.websocket.internal.Checks;
 import jakarta.websocket.ClientEndpointConfig;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.DeploymentException;
@@ -20,7 +22,6 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.glassfish.tyrus.client.ClientManager;
@@ -66,8 +67,7 @@ public final class WebSocketFrameSink implements FrameSink, AutoCloseable {
 
   private final URI uri;
   private final Duration connectTimeout;
-  private final long minBackoffNanos;
-  private final long maxBackoffNanos;
+  private final Backoff.Attempts reconnects; // connector thread only
   private final ScheduledExecutorService connector;
   private final ClientManager client = ClientManager.createClient();
 
@@ -75,7 +75,6 @@ public final class WebSocketFrameSink implements FrameSink, AutoCloseable {
   private Session session; // guarded by lock
   private boolean started; // guarded by lock
   private volatile boolean closed;
-  private long backoffNanos; // connector thread only
 
   // Serial send path only (rule K3).
   private String announced;
@@ -90,9 +89,7 @@ public final class WebSocketFrameSink implements FrameSink, AutoCloseable {
   private WebSocketFrameSink(Builder b) {
     this.uri = b.uri;
     this.connectTimeout = b.connectTimeout;
-    this.minBackoffNanos = b.minBackoff.toNanos();
-    this.maxBackoffNanos = b.maxBackoff.toNanos();
-    this.backoffNanos = minBackoffNanos;
+    this.reconnects = b.backoff.attempts();
     ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "framestream-ws-publisher-" + b.uri.getPath());
       t.setDaemon(true);
@@ -195,7 +192,7 @@ public final class WebSocketFrameSink implements FrameSink, AutoCloseable {
         session = s;
       }
       connects.incrementAndGet();
-      backoffNanos = minBackoffNanos;
+      reconnects.reset();
       LOG.log(System.Logger.Level.DEBUG, "publishing to {0}", uri);
     } catch (DeploymentException | IOException | RuntimeException e) {
       LOG.log(System.Logger.Level.DEBUG, "cannot connect to " + uri + ": " + e.getMessage());
@@ -207,10 +204,8 @@ public final class WebSocketFrameSink implements FrameSink, AutoCloseable {
     if (closed) {
       return;
     }
-    long delay = backoffNanos / 2 + ThreadLocalRandom.current().nextLong(backoffNanos / 2 + 1);
-    backoffNanos = Math.min(maxBackoffNanos, backoffNanos * 2);
     try {
-      connector.schedule(this::connect, delay, TimeUnit.NANOSECONDS);
+      connector.schedule(this::connect, reconnects.nextDelayNanos(), TimeUnit.NANOSECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // closed meanwhile
     }
@@ -362,8 +357,7 @@ public final class WebSocketFrameSink implements FrameSink, AutoCloseable {
   public static final class Builder {
     private final URI uri;
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
-    private Duration minBackoff = DEFAULT_MIN_BACKOFF;
-    private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
+    private Backoff backoff = new Backoff(DEFAULT_MIN_BACKOFF, DEFAULT_MAX_BACKOFF);
 
     private Builder(URI uri) {
       this.uri = uri;
@@ -377,11 +371,7 @@ public final class WebSocketFrameSink implements FrameSink, AutoCloseable {
      * @throws IllegalArgumentException if not positive
      */
     public Builder connectTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "timeout");
-      if (timeout.isNegative() || timeout.isZero() || timeout.toMillis() > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException("connectTimeout must be positive, got " + timeout);
-      }
-      this.connectTimeout = timeout;
+      this.connectTimeout = Checks.positive(timeout, "connectTimeout");
       return this;
     }
 
@@ -390,18 +380,13 @@ public final class WebSocketFrameSink implements FrameSink, AutoCloseable {
      * random from its upper half.
      *
      * @param min positive
-     * @param max at least {@code min}, at most one day
+     * @param max at least {@code min}, at most {@link Backoff#LIMIT}
      * @return this builder
+     * @throws NullPointerException if an argument is {@code null}
      * @throws IllegalArgumentException if out of range
      */
     public Builder backoff(Duration min, Duration max) {
-      Objects.requireNonNull(min, "min");
-      Objects.requireNonNull(max, "max");
-      if (min.isNegative() || min.isZero() || max.compareTo(min) < 0 || max.compareTo(Duration.ofDays(1)) > 0) {
-        throw new IllegalArgumentException("backoff needs 0 < min <= max <= 1 day, got " + min + ", " + max);
-      }
-      this.minBackoff = min;
-      this.maxBackoff = max;
+      this.backoff = new Backoff(min, max);
       return this;
     }
 

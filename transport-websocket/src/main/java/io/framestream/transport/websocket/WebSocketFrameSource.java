@@ -8,6 +8,7 @@ import io.framestream.core.FrameKind;
 import io.framestream.core.FrameSource;
 import io.framestream.core.SourceRunner;
 import io.framestream.core.TransportException;
+import io.framestream.transport.websocket.internal.Checks;
 import jakarta.websocket.ClientEndpointConfig;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.DeploymentException;
@@ -19,7 +20,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.glassfish.tyrus.client.ClientManager;
@@ -299,11 +299,7 @@ public final class WebSocketFrameSource implements FrameSource {
      * @throws IllegalArgumentException if not positive
      */
     public Builder connectTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "timeout");
-      if (timeout.isNegative() || timeout.isZero() || timeout.toMillis() > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException("connectTimeout must be positive, got " + timeout);
-      }
-      this.connectTimeout = timeout;
+      this.connectTimeout = Checks.positive(timeout, "connectTimeout");
       return this;
     }
 
@@ -331,10 +327,7 @@ public final class WebSocketFrameSource implements FrameSource {
      * @throws IllegalArgumentException if out of range
      */
     public Builder maxFrameBytes(int bytes) {
-      if (bytes < 1 || bytes > (256 << 20)) {
-        throw new IllegalArgumentException("maxFrameBytes must be 1..268435456, got " + bytes);
-      }
-      this.maxFrameBytes = bytes;
+      this.maxFrameBytes = Checks.frameBytes(bytes);
       return this;
     }
 

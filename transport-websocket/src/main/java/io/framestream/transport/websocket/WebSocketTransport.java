@@ -2,6 +2,7 @@ package io.framestream.transport.websocket;
 
 import io.framestream.core.ChannelRegistry;
 import io.framestream.core.DataUris;
+import io.framestream.transport.websocket.internal.Checks;
 import io.framestream.transport.websocket.internal.CloseCodes;
 import io.framestream.transport.websocket.internal.HandshakeConfigurator;
 import io.framestream.transport.websocket.internal.LiveEndpoint;
@@ -219,10 +220,7 @@ public final class WebSocketTransport implements AutoCloseable {
      * @throws IllegalArgumentException if out of range
      */
     public Builder maxFrameBytes(int bytes) {
-      if (bytes < 1 || bytes > (256 << 20)) {
-        throw new IllegalArgumentException("maxFrameBytes must be 1..268435456, got " + bytes);
-      }
-      this.maxFrameBytes = bytes;
+      this.maxFrameBytes = Checks.frameBytes(bytes);
       return this;
     }
 

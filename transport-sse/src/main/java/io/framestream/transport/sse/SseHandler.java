@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.glassfish.grizzly.CompletionHandler;
 import org.glassfish.grizzly.Connection;
+import org.glassfish.grizzly.IOEvent;
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.Request;
 import org.glassfish.grizzly.http.server.Response;
@@ -226,6 +227,15 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
       }
     });
     viewer.start(output, preamble.toByteArray());
+    // A suspended request leaves read interest off, so a peer that closes would be noticed only by the
+    // next failing write (up to two heartbeats on an idle channel). Reading again lets the selector see
+    // the close at once. (Bytes a client sends after its GET are taken as that request's body and not
+    // read further; they cannot reach other viewers.)
+    try {
+      connection.enableIOEvent(IOEvent.READ);
+    } catch (IOException | RuntimeException e) {
+      viewer.peerGone(e);
+    }
     if (closed.get()) {
       viewer.end(new CloseReason(CloseReason.Code.NORMAL, "SSE handler closed"));
     }

@@ -65,7 +65,7 @@ final class RawSse implements AutoCloseable {
   /** Connects, sends the request and reads the status line and headers. */
   static RawSse open(int port, String pathAndQuery, String... extraHeaders) throws IOException {
     Socket s = send(port, pathAndQuery, 0, extraHeaders);
-    InputStream in = s.getInputStream();
+    InputStream in = new java.io.BufferedInputStream(s.getInputStream(), 64 * 1024);
     String status = readLine(in);
     Map<String, String> headers = new LinkedHashMap<>();
     for (String line = readLine(in); !line.isEmpty(); line = readLine(in)) {
@@ -117,6 +117,30 @@ final class RawSse implements AutoCloseable {
     }
     chunkLeft--;
     return b;
+  }
+
+  /** Reads up to {@code b.length} bytes of the de-chunked body; -1 at its end. */
+  int read(byte[] b) throws IOException {
+    if (ended) {
+      return -1;
+    }
+    if (!chunked) {
+      return in.read(b);
+    }
+    if (chunkLeft == 0) {
+      int first = read();
+      if (first < 0) {
+        return -1;
+      }
+      b[0] = (byte) first;
+      return 1;
+    }
+    int n = in.read(b, 0, (int) Math.min(b.length, chunkLeft));
+    if (n < 0) {
+      throw new EOFException("EOF inside a chunk");
+    }
+    chunkLeft -= n;
+    return n;
   }
 
   /** Reads the body up to and including the next empty line ("\n\n"), as UTF-8 text; bounded. */

@@ -1,7 +1,7 @@
 /**
  * Server-Sent Events for framestream channels: {@link io.framestream.transport.sse.SseHandler}, a Grizzly
  * {@code HttpHandler} that streams a channel to browsers' {@code EventSource} at {@code /sse/{channel}},
- * and {@code SseFrameSource}, a Java client that reads such a stream as a
+ * and {@link io.framestream.transport.sse.SseFrameSource}, a Java client that reads such a stream as a
  * {@link io.framestream.core.FrameSource}.
  *
  * <p>The wire format, for {@code GET /sse/{channel}} (optionally {@code ?format=base64} and {@code

@@ -279,7 +279,7 @@ class SseHandlerIT {
       handler.close();
       assertEquals(-1, a.read(), "the response ends with the last chunk");
       assertEquals(-1, b.read());
-      assertEquals(0, handler.viewerCount());
+      await("no viewers left", () -> handler.viewerCount() == 0, Duration.ofSeconds(5));
       await("unsubscribed", () -> cam.subscriberCount() == 0);
       assertError(get("/sse/cam5"), 503, "shutting down");
     }

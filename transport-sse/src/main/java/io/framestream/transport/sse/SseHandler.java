@@ -184,18 +184,20 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
     }
 
     SseViewer viewer = new SseViewer(channel.name(), req.format(), resumeSkipped, viewers::remove);
+    viewers.add(viewer); // before subscribing: the viewer may end (and remove itself) at any time after
     Subscription subscription;
     try {
       subscription = channel.subscribe(viewer);
     } catch (LimitExceededException e) {
+      viewers.remove(viewer);
       reject(response, new SseRequest.Rejection(429, e.getMessage()));
       return;
     } catch (ChannelClosedException e) {
+      viewers.remove(viewer);
       reject(response, new SseRequest.Rejection(503, "channel '" + channel.name() + "' is closed"));
       return;
     }
     viewer.subscription(subscription);
-    viewers.add(viewer);
 
     Connection<?> connection = request.getContext().getConnection();
     GrizzlyEventOutput.limitWriteQueue(connection, writeQueueLimit);

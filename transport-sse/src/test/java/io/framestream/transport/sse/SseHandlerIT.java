@@ -242,6 +242,7 @@ class SseHandlerIT {
     assertError(get("/sse/a/b"), 400, "invalid channel name");
     assertError(get("/sse/ok?format=png"), 400, "unknown format");
     assertError(get("/sse/"), 404, "no channel");
+    assertError(get("/sse"), 404, "no channel");
     HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(URI.create(server.url("/sse/ok")))
         .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
     assertError(post, 405, "not allowed");

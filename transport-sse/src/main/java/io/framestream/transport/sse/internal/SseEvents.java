@@ -1,0 +1,235 @@
+package io.framestream.transport.sse.internal;
+
+import io.framestream.core.Frame;
+import io.framestream.core.FrameEncoding;
+import io.framestream.core.FrameKind;
+import io.framestream.core.InitMessage;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The bytes of the SSE wire format: {@code data} and {@code init} events built from frames, the {@code
+ * retry} field, the heartbeat comment, and {@code Last-Event-ID} parsing. Host-agnostic.
+ *
+ * <p>Event bytes of a frame are {@link FrameEncoding}s: computed once per frame and format, cached on the
+ * frame, and shared by every viewer. The arrays are never modified after they are built; writers must not
+ * modify them either.
+ *
+ * <h2>Thread safety</h2>
+ *
+ * Stateless apart from a bounded cache of encodings; thread-safe.
+ *
+ * @since 0.1.0
+ */
+public final class SseEvents {
+
+  /** The comment written as a heartbeat: {@code : hb} and an empty line. */
+  public static final byte[] HEARTBEAT = ascii(": hb\n\n");
+
+  /** The longest {@code Last-Event-ID} accepted as a sequence number (18 digits fit a long). */
+  private static final int MAX_ID_DIGITS = 18;
+
+  /** Bound on distinct channel names with a cached init encoding; the cache is cleared beyond it. */
+  private static final int MAX_INIT_ENCODINGS = 4096;
+
+  private static final LongAdder ENCODER_RUNS = new LongAdder();
+
+  /**
+   * A frame as a {@code data} event whose data is the frame's data URI: {@code id: <seq>\nevent:
+   * data\ndata: data:<type>;base64,<payload>\n\n}. Shares the frame's cached data URI text.
+   */
+  public static final FrameEncoding<byte[]> DATA_URI_EVENT =
+      FrameEncoding.of("sse-data-event-datauri", f -> dataEvent(f.sequence(), f.dataUri()));
+
+  /**
+   * A frame as a {@code data} event whose data is bare base64: {@code id: <seq>\nevent: data\ndata:
+   * <payload>\n\n}. Shares the frame's cached base64 text.
+   */
+  public static final FrameEncoding<byte[]> BASE64_EVENT =
+      FrameEncoding.of("sse-data-event-base64", f -> dataEvent(f.sequence(), f.base64()));
+
+  private static final ConcurrentHashMap<String, FrameEncoding<byte[]>> INIT_ENCODINGS =
+      new ConcurrentHashMap<>();
+
+  private SseEvents() {}
+
+  /**
+   * Returns the encoding for a frame of the given format.
+   *
+   * @param format the format
+   * @return {@link #DATA_URI_EVENT} or {@link #BASE64_EVENT}
+   */
+  public static FrameEncoding<byte[]> dataEncoding(SseFormat format) {
+    return format == SseFormat.BASE64 ? BASE64_EVENT : DATA_URI_EVENT;
+  }
+
+  /**
+   * Returns the encoding that turns an {@link FrameKind#INIT} frame of the named channel into an {@code
+   * init} event embedding the init segment ({@code id: <seq>\nevent: init\ndata: <json>\n\n}). One
+   * encoding per channel name, because the JSON names the channel; a frame belongs to one channel, so
+   * each INIT frame still encodes once.
+   *
+   * @param channelName the channel the frames were published in
+   * @return the encoding, the same instance for the same name while it is cached
+   */
+  public static FrameEncoding<byte[]> initEncoding(String channelName) {
+    Objects.requireNonNull(channelName, "channelName");
+    FrameEncoding<byte[]> e = INIT_ENCODINGS.get(channelName);
+    if (e != null) {
+      return e;
+    }
+    if (INIT_ENCODINGS.size() >= MAX_INIT_ENCODINGS) {
+      INIT_ENCODINGS.clear(); // bounded: a cleared name only costs one more encoding of its next INIT
+    }
+    return INIT_ENCODINGS.computeIfAbsent(channelName, name -> FrameEncoding.of("sse-init-event-" + name,
+        f -> {
+          ENCODER_RUNS.increment();
+          return initEvent(f, InitMessage.of(name, f).withInitSegment(f));
+        }));
+  }
+
+  /**
+   * Returns the event bytes of a frame: an {@code init} event for an {@link FrameKind#INIT} frame, a
+   * {@code data} event otherwise. Cached on the frame.
+   *
+   * @param frame the published frame
+   * @param channelName its channel
+   * @param format the viewer's format
+   * @return the shared, never-modified event bytes
+   */
+  public static byte[] eventOf(Frame frame, String channelName, SseFormat format) {
+    if (frame.kind() == FrameKind.INIT) {
+      return frame.encoded(initEncoding(channelName));
+    }
+    return frame.encoded(dataEncoding(format));
+  }
+
+  /**
+   * Builds an {@code init} event without an id, for the description of a channel sent at connect.
+   *
+   * @param message the init message
+   * @return the event bytes
+   */
+  public static byte[] initEvent(InitMessage message) {
+    return event(null, "init", message.toJson());
+  }
+
+  /**
+   * Builds the {@code init} event of an INIT frame, with the frame's sequence as id, for one viewer (used
+   * when the message carries a per-viewer {@code skipped} count).
+   *
+   * @param frame the INIT frame
+   * @param message the init message
+   * @return the event bytes
+   */
+  public static byte[] initEvent(Frame frame, InitMessage message) {
+    return event(Long.toString(frame.sequence()), "init", message.toJson());
+  }
+
+  /**
+   * Builds the {@code retry} field, followed by an empty line (which dispatches nothing).
+   *
+   * @param reconnectDelay the delay the browser should wait before reconnecting
+   * @return the bytes
+   */
+  public static byte[] retry(Duration reconnectDelay) {
+    return ascii("retry: " + reconnectDelay.toMillis() + "\n\n");
+  }
+
+  /**
+   * Builds one event. Data containing line breaks is split into several {@code data:} lines, so that the
+   * receiver joins them back with {@code \n}.
+   *
+   * @param id the id field, or {@code null} for none
+   * @param type the event type
+   * @param data the data
+   * @return UTF-8 bytes
+   */
+  public static byte[] event(String id, String type, String data) {
+    StringBuilder sb = new StringBuilder(data.length() + 64);
+    if (id != null) {
+      sb.append("id: ").append(id).append('\n');
+    }
+    sb.append("event: ").append(type).append('\n');
+    int start = 0;
+    for (int i = 0; i <= data.length(); i++) {
+      char c = i < data.length() ? data.charAt(i) : '\n';
+      if (c == '\n' || c == '\r') {
+        sb.append("data: ").append(data, start, i).append('\n');
+        if (c == '\r' && i + 1 < data.length() && data.charAt(i + 1) == '\n') {
+          i++;
+        }
+        start = i + 1;
+      }
+    }
+    sb.append('\n');
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** A data event; the text is base64 or a data URI, both ASCII without line breaks. */
+  static byte[] dataEvent(long sequence, String text) {
+    ENCODER_RUNS.increment();
+    byte[] head = ascii("id: " + sequence + "\nevent: data\ndata: ");
+    byte[] body = text.getBytes(StandardCharsets.US_ASCII);
+    byte[] out = new byte[head.length + body.length + 2];
+    System.arraycopy(head, 0, out, 0, head.length);
+    System.arraycopy(body, 0, out, head.length, body.length);
+    out[out.length - 2] = '\n';
+    out[out.length - 1] = '\n';
+    return out;
+  }
+
+  /**
+   * Parses a {@code Last-Event-ID} value (header or {@code lastEventId} parameter) as a frame sequence
+   * number.
+   *
+   * @param value the value, may be {@code null}
+   * @return the sequence number, or empty if absent, blank or not a non-negative decimal number
+   */
+  public static OptionalLong parseLastEventId(String value) {
+    if (value == null) {
+      return OptionalLong.empty();
+    }
+    String v = value.trim();
+    if (v.isEmpty() || v.length() > MAX_ID_DIGITS) {
+      return OptionalLong.empty();
+    }
+    for (int i = 0; i < v.length(); i++) {
+      char c = v.charAt(i);
+      if (c < '0' || c > '9') {
+        return OptionalLong.empty();
+      }
+    }
+    return OptionalLong.of(Long.parseLong(v));
+  }
+
+  /**
+   * How many frames a viewer resuming after {@code lastEventId} misses when it receives the newest frame
+   * next: the frames published strictly between the two. An id beyond the newest (the channel was
+   * recreated and counts from 1 again) gives 0.
+   *
+   * @param lastEventId the id the viewer saw last
+   * @param newestSequence the channel's newest sequence, 0 if none
+   * @return zero or more
+   */
+  public static long skipped(long lastEventId, long newestSequence) {
+    return Math.max(0, newestSequence - lastEventId - 1);
+  }
+
+  /**
+   * Test hook: how many times a frame's event bytes were built in this JVM.
+   *
+   * @return the count of encoder runs
+   */
+  public static long encoderRuns() {
+    return ENCODER_RUNS.sum();
+  }
+
+  static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+}

@@ -1,0 +1,197 @@
+package io.framestream.transport.sse.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.framestream.core.ChannelNames;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.function.UnaryOperator;
+
+/**
+ * A validated SSE view request ({@code GET /sse/{channel}[?format=base64][&lastEventId=N]}), parsed from
+ * what any HTTP host provides. Invalid requests become a {@link Rejection} carrying the HTTP status and a
+ * short JSON body; they are ordinary input, never logged with a stack trace.
+ *
+ * <h2>Thread safety</h2>
+ *
+ * Immutable and thread-safe.
+ *
+ * @since 0.1.0
+ */
+public final class SseRequest {
+
+  /** The media type of the stream, exactly as sent in {@code Content-Type}. */
+  public static final String CONTENT_TYPE = "text/event-stream; charset=utf-8";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String channel;
+  private final SseFormat format;
+  private final OptionalLong lastEventId;
+
+  private SseRequest(String channel, SseFormat format, OptionalLong lastEventId) {
+    this.channel = channel;
+    this.format = format;
+    this.lastEventId = lastEventId;
+  }
+
+  /**
+   * Validates a request.
+   *
+   * @param method the HTTP method
+   * @param pathInfo the path below the mount point, such as {@code /cam1}; may be {@code null}
+   * @param parameter looks up a query parameter, returning {@code null} when absent
+   * @param lastEventIdHeader the {@code Last-Event-ID} header, may be {@code null}
+   * @return the request
+   * @throws Rejection with 405 for a method other than GET, 404 for a missing channel, 400 for an invalid
+   *     channel name or format
+   */
+  public static SseRequest parse(String method, String pathInfo, UnaryOperator<String> parameter,
+      String lastEventIdHeader) {
+    if (!"GET".equals(method)) {
+      throw new Rejection(405, "method " + printable(method) + " not allowed; use GET");
+    }
+    String path = pathInfo == null ? "" : pathInfo;
+    if (path.startsWith("/")) {
+      path = path.substring(1);
+    }
+    if (path.isEmpty()) {
+      throw new Rejection(404, "no channel in the path; use /sse/{channel}");
+    }
+    if (!ChannelNames.isValid(path)) {
+      try {
+        ChannelNames.requireValid(path);
+      } catch (IllegalArgumentException e) {
+        throw new Rejection(400, e.getMessage());
+      }
+    }
+    SseFormat format = SseFormat.DATA_URI;
+    String f = parameter.apply("format");
+    if (f != null) {
+      format = SseFormat.fromQueryValue(f).orElseThrow(
+          () -> new Rejection(400, "unknown format " + printable(f) + "; use datauri or base64"));
+    }
+    OptionalLong last = SseEvents.parseLastEventId(lastEventIdHeader);
+    if (last.isEmpty()) {
+      last = SseEvents.parseLastEventId(parameter.apply("lastEventId"));
+    }
+    return new SseRequest(path, format, last);
+  }
+
+  /**
+   * Returns the channel name (valid).
+   *
+   * @return the name
+   */
+  public String channel() {
+    return channel;
+  }
+
+  /**
+   * Returns the requested format.
+   *
+   * @return the format
+   */
+  public SseFormat format() {
+    return format;
+  }
+
+  /**
+   * Returns the id of the last frame the viewer saw, from {@code Last-Event-ID} or {@code ?lastEventId=}.
+   *
+   * @return the sequence number, or empty
+   */
+  public OptionalLong lastEventId() {
+    return lastEventId;
+  }
+
+  /**
+   * Renders {@code {"error":"..."}}.
+   *
+   * @param message the message
+   * @return UTF-8 JSON bytes
+   */
+  public static byte[] errorJson(String message) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("error", message);
+    return o.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Quotes at most 32 characters, escaping anything not printable ASCII. */
+  static String printable(String s) {
+    if (s == null) {
+      return "''";
+    }
+    StringBuilder sb = new StringBuilder("'");
+    int n = Math.min(s.length(), 32);
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      if (c >= 0x20 && c < 0x7f) {
+        sb.append(c);
+      } else {
+        sb.append(String.format("\\u%04x", (int) c));
+      }
+    }
+    return sb.append(s.length() > n ? "...'" : "'").toString();
+  }
+
+  @Override
+  public String toString() {
+    return "SseRequest[" + channel + ", " + format + ", lastEventId=" + lastEventId + "]";
+  }
+
+  /**
+   * A request the transport answers with an HTTP error status and a JSON body instead of a stream.
+   *
+   * <h2>Thread safety</h2>
+   *
+   * Immutable.
+   *
+   * @since 0.1.0
+   */
+  public static final class Rejection extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final int status;
+
+    /**
+     * Creates a rejection.
+     *
+     * @param status the HTTP status
+     * @param message the message for the JSON body
+     */
+    public Rejection(int status, String message) {
+      super(Objects.requireNonNull(message, "message"), null, false, false);
+      this.status = status;
+    }
+
+    /**
+     * Returns the HTTP status.
+     *
+     * @return the status code
+     */
+    public int status() {
+      return status;
+    }
+
+    /**
+     * Returns the JSON body.
+     *
+     * @return {@code {"error":"<message>"}} as UTF-8
+     */
+    public byte[] body() {
+      return errorJson(getMessage());
+    }
+
+    /**
+     * Returns the {@code Allow} header value to send with a 405.
+     *
+     * @return the header value if this is a 405
+     */
+    public Optional<String> allow() {
+      return status == 405 ? Optional.of("GET") : Optional.empty();
+    }
+  }
+}

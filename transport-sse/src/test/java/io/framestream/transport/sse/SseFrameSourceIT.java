@@ -1,0 +1,316 @@
+package io.framestream.transport.sse;
+
+import static io.framestream.transport.sse.Await.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.framestream.core.Channel;
+import io.framestream.core.ChannelRegistry;
+import io.framestream.core.Frame;
+import io.framestream.core.FrameCodecException;
+import io.framestream.core.FrameKind;
+import io.framestream.core.SourceRunner;
+import io.framestream.core.TransportException;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.glassfish.grizzly.http.server.HttpHandler;
+import org.glassfish.grizzly.http.server.Request;
+import org.glassfish.grizzly.http.server.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The Java SSE client against the real handler on a real Grizzly server, and against scripted servers. */
+class SseFrameSourceIT {
+
+  private ChannelRegistry registry;
+  private SseHandler handler;
+  private TestServer server;
+  private final List<SseFrameSource> sources = new ArrayList<>();
+
+  @BeforeEach
+  void start() throws IOException {
+    registry = ChannelRegistry.builder().build();
+    handler = SseHandler.builder(registry).retry(Duration.ofMillis(50)).build();
+    server = TestServer.start(handler);
+  }
+
+  @AfterEach
+  void stop() {
+    sources.forEach(SseFrameSource::close);
+    handler.close();
+    server.close();
+    registry.close();
+  }
+
+  private SseFrameSource source(String pathAndQuery, int buffered) {
+    SseFrameSource s = SseFrameSource.builder(URI.create(server.url(pathAndQuery)))
+        .reconnectDelay(Duration.ofMillis(20), Duration.ofMillis(500)).bufferedFrames(buffered).build();
+    sources.add(s);
+    return s;
+  }
+
+  private static byte[] payload(int size, long seed) {
+    byte[] b = new byte[size];
+    new Random(seed).nextBytes(b);
+    return b;
+  }
+
+  @Test
+  void framesArriveByteIdenticalAndInOrder() throws Exception {
+    Channel channel = registry.channel("relay");
+    SseFrameSource source = source("/sse/relay", 256);
+    source.open();
+    await("subscribed", () -> channel.subscriberCount() == 1);
+
+    // One at a time: every frame must arrive, whole.
+    int[] sizes = {1, 100, 5_000, 50_000, 200_000, 3, 65_536, 1_000_000};
+    for (int i = 0; i < sizes.length; i++) {
+      byte[] p = payload(sizes[i], i);
+      Frame published = channel.publish(Frame.builder(p).contentType("image/jpeg").dimensions(800, 600).build());
+      Frame got = source.nextFrame();
+      assertArrayEquals(p, got.copyPayload(), "frame " + i);
+      assertEquals("image/jpeg", got.contentType());
+      assertEquals(FrameKind.KEY, got.kind());
+      assertEquals(Long.toString(published.sequence()), source.lastEventId());
+    }
+
+    // A burst: what arrives is in order and whole, and ends with the newest frame.
+    List<byte[]> burst = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      burst.add(payload(10_000 + i, 1000 + i));
+    }
+    long firstSeq = -1;
+    for (byte[] p : burst) {
+      Frame f = channel.publish(Frame.of("image/png", p));
+      if (firstSeq < 0) {
+        firstSeq = f.sequence();
+      }
+    }
+    int lastIndex = -1;
+    for (int n = 0; n < burst.size() && lastIndex < burst.size() - 1; n++) {
+      Frame got = source.nextFrame();
+      int index = (int) (Long.parseLong(source.lastEventId()) - firstSeq);
+      assertTrue(index > lastIndex, "out of order: " + index + " after " + lastIndex);
+      assertArrayEquals(burst.get(index), got.copyPayload(), "burst frame " + index);
+      lastIndex = index;
+    }
+    assertEquals(burst.size() - 1, lastIndex, "the newest frame arrives");
+  }
+
+  @Test
+  void base64Format_takesTheContentTypeAndDimensionsFromTheInitEvent() throws Exception {
+    Channel channel = registry.channel("b64");
+    byte[] first = payload(2000, 1);
+    channel.publish(Frame.builder(first).contentType("image/webp").dimensions(320, 200).build());
+    SseFrameSource source = source("/sse/b64?format=base64", 8);
+    Frame got = source.nextFrame(); // connects lazily
+    assertArrayEquals(first, got.copyPayload());
+    assertEquals("image/webp", got.contentType());
+    assertEquals(320, got.width().orElse(0));
+    assertEquals(200, got.height().orElse(0));
+  }
+
+  @Test
+  void lateJoiner_getsTheInitSegmentThenAKeyFrameAtOnce() throws Exception {
+    Channel video = registry.channel("video");
+    byte[] init = payload(900, 1);
+    byte[] key = payload(30_000, 2);
+    video.publish(Frame.builder(init).contentType("video/mp4").kind(FrameKind.INIT).codec("avc1.42E01E")
+        .dimensions(640, 360).build());
+    video.publish(Frame.builder(key).contentType("video/mp4").kind(FrameKind.KEY).build());
+
+    SseFrameSource source = source("/sse/video", 8);
+    source.open();
+    Frame first = source.nextFrame();
+    assertEquals(FrameKind.INIT, first.kind());
+    assertArrayEquals(init, first.copyPayload());
+    assertEquals("avc1.42E01E", first.codec().orElse(""));
+    Frame second = source.nextFrame();
+    assertArrayEquals(key, second.copyPayload());
+    assertEquals("video/mp4", second.contentType());
+    assertEquals(640, second.width().orElse(0));
+  }
+
+  @Test
+  void theStreamEnding_reconnectsBySelfAndResumes() throws Exception {
+    Channel channel = registry.channel("flaky");
+    SseFrameSource source = source("/sse/flaky", 8);
+    source.open();
+    await("subscribed", () -> channel.subscriberCount() == 1);
+    byte[] a = payload(500, 1);
+    channel.publish(Frame.of("image/jpeg", a));
+    assertArrayEquals(a, source.nextFrame().copyPayload());
+
+    channel.close(); // ends the stream gracefully; the registry recreates the channel on demand
+    AtomicReference<Frame> next = new AtomicReference<>();
+    AtomicReference<Throwable> error = new AtomicReference<>();
+    Thread reader = new Thread(() -> {
+      try {
+        next.set(source.nextFrame());
+      } catch (Throwable t) {
+        error.set(t);
+      }
+    }, "reader");
+    reader.start();
+    await("resubscribed to the new channel", () -> registry.find("flaky").map(Channel::subscriberCount).orElse(0) == 1);
+    byte[] b = payload(700, 2);
+    registry.channel("flaky").publish(Frame.of("image/jpeg", b));
+    reader.join(20_000);
+    assertNull(error.get());
+    assertArrayEquals(b, next.get().copyPayload());
+    assertEquals(1, source.reconnects());
+  }
+
+  @Test
+  void reconnect_sendsLastEventIdAndHonoursRetry() throws Exception {
+    List<String> lastEventIds = new CopyOnWriteArrayList<>();
+    AtomicInteger requests = new AtomicInteger();
+    HttpHandler scripted = new HttpHandler() {
+      @Override
+      public void service(Request request, Response response) throws IOException {
+        int n = requests.incrementAndGet();
+        lastEventIds.add(String.valueOf(request.getHeader("Last-Event-ID")));
+        response.setContentType("text/event-stream");
+        OutputStream out = response.getOutputStream();
+        StringBuilder sb = new StringBuilder();
+        if (n == 1) {
+          sb.append("retry: 30\n\nevent: init\ndata: {\"contentType\":\"image/gif\"}\n\n");
+          for (int id = 1; id <= 3; id++) {
+            sb.append("id: ").append(id).append("\nevent: data\ndata: ")
+                .append(Base64.getEncoder().encodeToString(new byte[] {(byte) id})).append("\n\n");
+          }
+          sb.append("id: 4\nevent: data\ndata: cut in the midd"); // the stream ends mid-event
+        } else {
+          sb.append("id: 4\nevent: data\ndata: data:image/gif;base64,BA==\n\n");
+        }
+        out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+      }
+    };
+    try (TestServer s = TestServer.start(scripted, "/events")) {
+      SseFrameSource source = SseFrameSource.builder(URI.create(s.url("/events")))
+          .reconnectDelay(Duration.ofSeconds(5), Duration.ofSeconds(10)).build(); // retry: 30 ms wins
+      sources.add(source);
+      for (int id = 1; id <= 3; id++) {
+        Frame f = source.nextFrame();
+        assertArrayEquals(new byte[] {(byte) id}, f.copyPayload());
+        assertEquals("image/gif", f.contentType());
+      }
+      long t0 = System.nanoTime();
+      Frame fourth = source.nextFrame();
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertArrayEquals(new byte[] {4}, fourth.copyPayload(), "the cut event was discarded");
+      assertEquals(List.of("null", "3"), lastEventIds);
+      assertTrue(ms < 4000, "reconnected after " + ms + " ms; retry: 30 should set the delay");
+    }
+  }
+
+  @Test
+  void refusals_failClearly() throws Exception {
+    SseFrameSource bad = source("/sse/bad%20name", 8);
+    TransportException e = assertThrows(TransportException.class, bad::open);
+    assertTrue(e.getMessage().contains("400"), e.getMessage());
+
+    HttpHandler noContent = new HttpHandler() {
+      @Override
+      public void service(Request request, Response response) {
+        response.setStatus(204);
+      }
+    };
+    HttpHandler plain = new HttpHandler() {
+      @Override
+      public void service(Request request, Response response) throws IOException {
+        response.setContentType("text/plain");
+        response.getWriter().write("hello");
+      }
+    };
+    try (TestServer s = TestServer.start(noContent, "/nc"); TestServer p = TestServer.start(plain, "/p")) {
+      SseFrameSource stop = SseFrameSource.builder(URI.create(s.url("/nc"))).build();
+      sources.add(stop);
+      assertThrows(EOFException.class, stop::nextFrame);
+      SseFrameSource wrongType = SseFrameSource.builder(URI.create(p.url("/p"))).build();
+      sources.add(wrongType);
+      TransportException t = assertThrows(TransportException.class, wrongType::nextFrame);
+      assertTrue(t.getMessage().contains("text/plain"), t.getMessage());
+    }
+  }
+
+  @Test
+  void anEventAboveTheSizeLimit_failsTheStreamWithFrameCodecException() throws Exception {
+    Channel channel = registry.channel("big");
+    SseFrameSource source = SseFrameSource.builder(URI.create(server.url("/sse/big"))).maxEventSize(10_000)
+        .maxLineLength(10_100).build();
+    sources.add(source);
+    source.open();
+    await("subscribed", () -> channel.subscriberCount() == 1);
+    channel.publish(Frame.of("image/jpeg", payload(50_000, 1)));
+    FrameCodecException e = assertThrows(FrameCodecException.class, source::nextFrame);
+    assertTrue(e.getMessage().contains("limit"), e.getMessage());
+    await("the failed stream's connection is dropped", () -> channel.subscriberCount() == 0);
+  }
+
+  @Test
+  void close_unblocksABlockedNextFrame() throws Exception {
+    Channel channel = registry.channel("quiet");
+    SseFrameSource source = source("/sse/quiet", 8);
+    source.open();
+    await("subscribed", () -> channel.subscriberCount() == 1);
+    AtomicReference<Throwable> thrown = new AtomicReference<>();
+    Thread reader = new Thread(() -> {
+      try {
+        source.nextFrame();
+      } catch (Throwable t) {
+        thrown.set(t);
+      }
+    }, "blocked-reader");
+    reader.start();
+    await("reader blocked", () -> reader.getState() == Thread.State.TIMED_WAITING
+        || reader.getState() == Thread.State.WAITING);
+    source.close();
+    reader.join(10_000);
+    assertTrue(thrown.get() instanceof EOFException, String.valueOf(thrown.get()));
+    await("connection closed", () -> channel.subscriberCount() == 0);
+    assertThrows(EOFException.class, source::nextFrame);
+  }
+
+  @Test
+  void asSourceOfASourceRunner_relaysARemoteChannelIntoALocalOne() throws Exception {
+    Channel remote = registry.channel("origin");
+    SseFrameSource source = source("/sse/origin", 8);
+    Channel local = Channel.create("mirror");
+    List<byte[]> received = new CopyOnWriteArrayList<>();
+    local.subscribe(io.framestream.core.FrameSink.of(f -> received.add(f.copyPayload())));
+    try (SourceRunner runner = SourceRunner.builder(source, local).name("relay").build().start()) {
+      await("remote subscribed", () -> remote.subscriberCount() == 1);
+      List<byte[]> sent = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        byte[] p = payload(3000, i);
+        sent.add(p);
+        remote.publish(Frame.of("image/jpeg", p));
+        int expected = i + 1;
+        await("relayed " + expected, () -> received.size() >= expected);
+      }
+      for (int i = 0; i < sent.size(); i++) {
+        assertTrue(Arrays.equals(sent.get(i), received.get(i)), "relayed frame " + i);
+      }
+    } finally {
+      local.close();
+    }
+    await("remote unsubscribed after the runner stopped", () -> remote.subscriberCount() == 0);
+  }
+}

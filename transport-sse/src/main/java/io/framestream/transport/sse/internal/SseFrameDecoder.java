@@ -4,11 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.framestream.core.ContentTypes;
+import io.framestream.core.DataUris;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameCodecException;
+import io.framestream.core.LimitExceededException;
 import io.framestream.core.FrameKind;
 import java.util.Base64;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -92,19 +93,12 @@ public final class SseFrameDecoder {
   }
 
   private Frame data(String data) {
-    if (data.regionMatches(true, 0, "data:", 0, 5)) {
-      int comma = data.indexOf(',');
-      if (comma < 0) {
-        throw new FrameCodecException("malformed data URI: no comma");
+    if (DataUris.isDataUri(data)) {
+      try {
+        return build(DataUris.decode(data, Integer.MAX_VALUE - 8)); // the event size limit bounds it
+      } catch (LimitExceededException e) {
+        throw new FrameCodecException(e.getMessage(), e);
       }
-      String meta = data.substring(5, comma);
-      if (!meta.toLowerCase(Locale.ROOT).endsWith(";base64")) {
-        throw new FrameCodecException("unsupported data URI: only ;base64 data URIs are accepted");
-      }
-      String type = meta.substring(0, meta.length() - ";base64".length());
-      String frameType = type.isEmpty() ? "text/plain;charset=US-ASCII" : validType(type);
-      byte[] bytes = base64(data.substring(comma + 1), "data URI");
-      return build(Frame.builder(bytes).contentType(frameType));
     }
     return build(Frame.builder(base64(data, "data event")).contentType(contentType));
   }

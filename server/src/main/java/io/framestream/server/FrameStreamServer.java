@@ -5,6 +5,7 @@ import io.framestream.core.TransportException;
 import io.framestream.server.internal.ApiHandler;
 import io.framestream.server.internal.ConnectionTracker;
 import io.framestream.server.internal.EmbeddedContainer;
+import io.framestream.transport.sse.SseHandler;
 import io.framestream.transport.websocket.WebSocketTransport;
 import io.framestream.transport.websocket.internal.Checks;
 import jakarta.websocket.DeploymentException;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.locks.LockSupport;
 import org.glassfish.grizzly.http.server.CLStaticHttpHandler;
 import org.glassfish.grizzly.http.server.HttpHandler;
@@ -30,9 +32,9 @@ import org.glassfish.tyrus.container.grizzly.server.WebSocketAddOn;
 
 /**
  * The embedded framestream server: one Grizzly HTTP server on one port carrying the WebSocket endpoints
- * ({@code /ws/publish/{channel}}, {@code /ws/live/{channel}}), the JSON API ({@code GET /api/channels},
- * {@code GET /api/channels/{name}}), pages from the class path, and any extra handlers (the SSE transport
- * mounts at {@code /sse/*}).
+ * ({@code /ws/publish/{channel}}, {@code /ws/live/{channel}}), Server-Sent Events ({@code /sse/{channel}},
+ * an {@link SseHandler}), the JSON API ({@code GET /api/channels}, {@code GET /api/channels/{name}}),
+ * pages from the class path, and any extra handlers.
  *
  * <pre>{@code
  * try (FrameStreamServer server = FrameStreamServer.builder().port(8080).build().start()) {
@@ -60,6 +62,8 @@ public final class FrameStreamServer implements AutoCloseable {
   public static final String DEFAULT_HOST = "127.0.0.1";
   /** Default class-path folder the pages are served from. */
   public static final String DEFAULT_STATIC_ROOT = "framestream/static/";
+  /** Where the SSE transport is mounted. */
+  public static final String SSE_MAPPING = "/sse/*";
   /** Default bound on {@link #close()}: 5 s. */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
 
@@ -89,7 +93,9 @@ public final class FrameStreamServer implements AutoCloseable {
     this.webSocket = WebSocketTransport.builder(registry).maxFrameBytes(b.maxFrameBytes).aborter(tracker).build();
     this.staticLoader = b.staticLoader;
     this.staticRoot = b.staticRoot;
-    this.extraHandlers = new LinkedHashMap<>(b.handlers);
+    this.extraHandlers = new LinkedHashMap<>();
+    this.extraHandlers.put(SSE_MAPPING, b.sse.apply(SseHandler.builder(registry)).build());
+    this.extraHandlers.putAll(b.handlers);
     this.shutdownTimeout = b.shutdownTimeout;
     // Room for frames split over WebSocket fragments of up to twice the largest data URI; beyond it Tyrus
     // itself closes with 1011.
@@ -208,6 +214,15 @@ public final class FrameStreamServer implements AutoCloseable {
   }
 
   /**
+   * Returns the SSE handler mounted at {@value #SSE_MAPPING}.
+   *
+   * @return the handler
+   */
+  public SseHandler sse() {
+    return (SseHandler) extraHandlers.get(SSE_MAPPING);
+  }
+
+  /**
    * Returns the WebSocket transport.
    *
    * @return the transport
@@ -276,6 +291,7 @@ public final class FrameStreamServer implements AutoCloseable {
     private ClassLoader staticLoader = FrameStreamServer.class.getClassLoader();
     private String staticRoot = DEFAULT_STATIC_ROOT;
     private final Map<String, HttpHandler> handlers = new LinkedHashMap<>();
+    private UnaryOperator<SseHandler.Builder> sse = UnaryOperator.identity();
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
 
     private Builder() {}
@@ -350,8 +366,20 @@ public final class FrameStreamServer implements AutoCloseable {
     }
 
     /**
-     * Mounts an extra Grizzly handler, such as the SSE transport at {@code "/sse/*"}. A handler that is
-     * {@link AutoCloseable} is closed with the server.
+     * Configures the SSE transport (heartbeat, retry, write-queue limit), for example {@code sse(b ->
+     * b.heartbeat(Duration.ofSeconds(5)))}.
+     *
+     * @param configure applied to the SSE handler's builder for the server's registry
+     * @return this builder
+     * @throws NullPointerException if {@code configure} is {@code null}
+     */
+    public Builder sse(UnaryOperator<SseHandler.Builder> configure) {
+      this.sse = Objects.requireNonNull(configure, "configure");
+      return this;
+    }
+
+    /**
+     * Mounts an extra Grizzly handler. A handler that is {@link AutoCloseable} is closed with the server.
      *
      * @param mapping a Grizzly mapping such as {@code "/sse/*"}
      * @param handler the handler

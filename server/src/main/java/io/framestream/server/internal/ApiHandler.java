@@ -18,6 +18,10 @@ import org.glassfish.grizzly.http.server.Response;
 /**
  * {@code GET /api/channels} (every channel's statistics) and {@code GET /api/channels/{name}} (one
  * channel's), as JSON. Bad requests get a status and a JSON body <code>{"error": "..."}</code>.
+ *
+ * <h2>Thread safety</h2>
+ *
+ * Thread-safe and stateless apart from the registry; Grizzly calls it from its worker threads.
  */
 public final class ApiHandler extends HttpHandler {
 

@@ -29,6 +29,10 @@ import org.glassfish.grizzly.http.server.NetworkListener;
  * terminates the connection at once, which fails Tyrus's pending sends and frees their memory.
  *
  * <p>Register it on the listener <em>before</em> Tyrus's {@code WebSocketAddOn}.
+ *
+ * <h2>Thread safety</h2>
+ *
+ * Thread-safe: a concurrent map written by Grizzly threads (stamp, close listener) and read by delivery threads (abort).
  */
 public final class ConnectionTracker implements AddOn, SessionAborter {
 

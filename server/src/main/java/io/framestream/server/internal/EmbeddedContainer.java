@@ -12,6 +12,10 @@ import org.glassfish.tyrus.spi.WebSocketEngine;
 /**
  * A Tyrus server container that binds nothing itself: its engine is plugged into our own Grizzly listener
  * through Tyrus's {@code WebSocketAddOn}, so WebSocket, SSE and pages share one port.
+ *
+ * <h2>Thread safety</h2>
+ *
+ * As thread-safe as Tyrus's own containers: configured by one thread during start, then used by Tyrus.
  */
 public final class EmbeddedContainer extends TyrusServerContainer {
 

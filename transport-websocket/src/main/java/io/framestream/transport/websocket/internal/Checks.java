@@ -3,7 +3,11 @@ package io.framestream.transport.websocket.internal;
 import java.time.Duration;
 import java.util.Objects;
 
-/** Argument checks shared by the builders of the transport, its clients and the server. */
+/** Argument checks shared by the builders of the transport, its clients and the server. *
+ * <h2>Thread safety</h2>
+ *
+ * Stateless; thread-safe.
+ */
 public final class Checks {
 
   /** The largest frame any builder accepts: 256 MiB. */

@@ -5,7 +5,11 @@ import jakarta.websocket.Session;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
-/** Close reasons that fit the protocol (at most 123 UTF-8 bytes) and a close that never throws. */
+/** Close reasons that fit the protocol (at most 123 UTF-8 bytes) and a close that never throws. *
+ * <h2>Thread safety</h2>
+ *
+ * Stateless; thread-safe.
+ */
 public final class CloseCodes {
 
   /** RFC 6455: a close frame's reason is at most 123 bytes. */

@@ -20,10 +20,20 @@ import java.util.Map;
  * Validates a handshake (channel name, query) before the upgrade, resolves the channel, and hands the result
  * to the endpoint through the session's user properties. On Tyrus a bad request is refused with an HTTP
  * status; on other containers the endpoint closes the session with 1008 right after opening.
+ *
+ * <h2>Thread safety</h2>
+ *
+ * Thread-safe: one instance per endpoint serves concurrent handshakes and keeps per-connection state only in the handshake's user properties.
  */
 public final class HandshakeConfigurator extends ServerEndpointConfig.Configurator {
 
-  /** Which endpoint this configurator serves. */
+  /**
+   * Which endpoint this configurator serves.
+   *
+   * <h2>Thread safety</h2>
+   *
+   * An enum: immutable.
+   */
   public enum Role {
     /** {@code /ws/publish/{channel}}. */
     PUBLISH,

@@ -9,7 +9,11 @@ import jakarta.websocket.MessageHandler;
 import jakarta.websocket.Session;
 import java.nio.ByteBuffer;
 
-/** {@code /ws/live/{channel}}: subscribes a {@link WebSocketViewer} for the connection's lifetime. */
+/** {@code /ws/live/{channel}}: subscribes a {@link WebSocketViewer} for the connection's lifetime. *
+ * <h2>Thread safety</h2>
+ *
+ * One instance per connection; the container calls it serially for that connection. Its viewer is reached from delivery threads through the channel.
+ */
 public final class LiveEndpoint extends Endpoint {
 
   private static final System.Logger LOG = System.getLogger(LiveEndpoint.class.getName());

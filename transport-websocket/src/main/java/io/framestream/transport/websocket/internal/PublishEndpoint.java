@@ -25,6 +25,10 @@ import java.util.Optional;
  * {@code /ws/publish/{channel}}: turns each binary message or data-URI text into a frame and publishes it;
  * applies JSON control messages. Messages of one session arrive serially, so the per-connection state needs
  * no lock.
+ *
+ * <h2>Thread safety</h2>
+ *
+ * One instance per connection; the container delivers that connection's messages serially, so its state needs no lock.
  */
 public final class PublishEndpoint extends Endpoint {
 

@@ -3,7 +3,9 @@ package io.framestream.server.internal;
 import io.framestream.transport.websocket.SessionAborter;
 import io.framestream.transport.websocket.WebSocketTransport;
 import jakarta.websocket.Session;
+import java.io.CharConversionException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.glassfish.grizzly.Connection;
@@ -16,6 +18,9 @@ import org.glassfish.grizzly.filterchain.FilterChainContext;
 import org.glassfish.grizzly.filterchain.NextAction;
 import org.glassfish.grizzly.http.HttpContent;
 import org.glassfish.grizzly.http.HttpHeader;
+import org.glassfish.grizzly.http.HttpRequestPacket;
+import org.glassfish.grizzly.http.HttpResponsePacket;
+import org.glassfish.grizzly.memory.Buffers;
 import org.glassfish.grizzly.http.server.AddOn;
 import org.glassfish.grizzly.http.server.HttpServerFilter;
 import org.glassfish.grizzly.http.server.NetworkListener;
@@ -28,6 +33,9 @@ import org.glassfish.grizzly.http.server.NetworkListener;
  * {@link Connection}; the handshake configurator copies the id into the session. {@link #abort} then
  * terminates the connection at once, which fails Tyrus's pending sends and frees their memory.
  *
+ * <p>The same filter answers a request whose path cannot be decoded or climbs above the root with 400 and
+ * a JSON body, where Grizzly itself would answer 500.
+ *
  * <p>Register it on the listener <em>before</em> Tyrus's {@code WebSocketAddOn}.
  *
  * <h2>Thread safety</h2>
@@ -37,6 +45,8 @@ import org.glassfish.grizzly.http.server.NetworkListener;
 public final class ConnectionTracker implements AddOn, SessionAborter {
 
   private static final System.Logger LOG = System.getLogger(ConnectionTracker.class.getName());
+
+  private static final String URI_CHECKED = "framestream.uriChecked";
 
   private final ConcurrentHashMap<String, Connection<?>> connections = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
@@ -70,6 +80,43 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
     return connections.size();
   }
 
+  /**
+   * Grizzly answers a path it cannot decode, or one that climbs above the root ({@code /../}), with 500;
+   * this check lets the filter answer 400 instead. The result is kept on the request, so body chunks of
+   * the same request are not checked again.
+   */
+  private static boolean validUri(HttpRequestPacket request) {
+    Object checked = request.getAttribute(URI_CHECKED);
+    if (checked != null) {
+      return (Boolean) checked;
+    }
+    boolean ok;
+    try {
+      request.getRequestURIRef().getDecodedRequestURIBC(false);
+      ok = true;
+    } catch (CharConversionException | RuntimeException e) {
+      ok = false;
+    }
+    request.setAttribute(URI_CHECKED, ok);
+    return ok;
+  }
+
+  private static void refuse(FilterChainContext ctx, HttpRequestPacket request, int status, String message)
+      throws IOException {
+    byte[] body = ("{\"error\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8);
+    HttpResponsePacket response = request.getResponse();
+    response.setStatus(status);
+    response.setContentType("application/json");
+    response.setContentLength(body.length);
+    response.setHeader("Connection", "close");
+    HttpContent content = HttpContent.builder(response)
+        .content(Buffers.wrap(ctx.getMemoryManager(), body, 0, body.length))
+        .last(true)
+        .build();
+    ctx.write(content);
+    ctx.getConnection().closeSilently();
+  }
+
   /** Grizzly 4's close-listener API has only deprecated parameter types; nothing newer exists to use. */
   @SuppressWarnings("deprecation")
   private void forgetOnClose(Connection<?> connection, String id) {
@@ -83,6 +130,10 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
       Object message = ctx.getMessage();
       if (message instanceof HttpContent) {
         HttpHeader header = ((HttpContent) message).getHttpHeader();
+        if (header instanceof HttpRequestPacket && !validUri((HttpRequestPacket) header)) {
+          refuse(ctx, (HttpRequestPacket) header, 400, "invalid request path");
+          return ctx.getStopAction();
+        }
         if (header.isRequest()) {
           header.getHeaders().removeHeader(WebSocketTransport.CONNECTION_ID_HEADER);
           if ("websocket".equalsIgnoreCase(header.getUpgrade())) {

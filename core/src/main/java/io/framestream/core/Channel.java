@@ -113,6 +113,32 @@ public interface Channel extends FrameSink, AutoCloseable {
   Subscription subscribe(FrameSink sink, SubscriberOptions options);
 
   /**
+   * Opens a publisher on the channel: counted against {@link ChannelConfig#maxPublishers()}, rate-limited,
+   * and making the channel {@link ChannelState#ONLINE} until closed.
+   *
+   * @param description who publishes, for logs and messages (for example a remote address)
+   * @return the publisher handle
+   * @throws NullPointerException if {@code description} is {@code null}
+   * @throws LimitExceededException if the channel has its maximum number of publishers
+   * @throws ChannelClosedException if the channel is closed
+   */
+  Publisher openPublisher(String description);
+
+  /**
+   * Returns the number of open publishers.
+   *
+   * @return the publisher count
+   */
+  int publisherCount();
+
+  /**
+   * Returns whether the channel is online, once it ever had a publisher.
+   *
+   * @return the state, or empty for a channel that never had a {@link Publisher}
+   */
+  Optional<ChannelState> state();
+
+  /**
    * Returns the current init frame of a codec stream.
    *
    * @return the newest {@link FrameKind#INIT} frame, or empty

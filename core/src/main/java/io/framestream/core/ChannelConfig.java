@@ -23,6 +23,12 @@ public final class ChannelConfig {
   public static final int DEFAULT_MAX_QUEUED_FRAMES = 8;
   /** Default {@link #maxSubscribers()}: 10,000. */
   public static final int DEFAULT_MAX_SUBSCRIBERS = 10_000;
+  /** Default {@link #maxPublishers()}: one publisher per channel. */
+  public static final int DEFAULT_MAX_PUBLISHERS = 1;
+  /** Default {@link #maxPublishFps()}: 240 frames per second per publisher. */
+  public static final double DEFAULT_MAX_PUBLISH_FPS = 240;
+  /** Default {@link #maxPublishBytesPerSecond()}: 64 MiB per second per publisher. */
+  public static final long DEFAULT_MAX_PUBLISH_BYTES_PER_SECOND = 64L << 20;
   /** Default {@link #keyframeCacheMaxFrames()}: 600 frames (20 s of 30 fps video). */
   public static final int DEFAULT_KEYFRAME_CACHE_MAX_FRAMES = 600;
   /** Default {@link #keyframeCacheMaxBytes()}: 32 MiB. */
@@ -39,8 +45,14 @@ public final class ChannelConfig {
   private final Duration maxFrameAge;
   private final int keyframeCacheMaxFrames;
   private final long keyframeCacheMaxBytes;
+  private final int maxPublishers;
+  private final double maxPublishFps;
+  private final long maxPublishBytesPerSecond;
 
   private ChannelConfig(Builder b) {
+    this.maxPublishers = b.maxPublishers;
+    this.maxPublishFps = b.maxPublishFps;
+    this.maxPublishBytesPerSecond = b.maxPublishBytesPerSecond;
     this.stallTimeout = b.stallTimeout;
     this.maxInFlight = b.maxInFlight;
     this.maxQueuedFrames = b.maxQueuedFrames;
@@ -75,7 +87,40 @@ public final class ChannelConfig {
     b.maxFrameAge = maxFrameAge;
     b.keyframeCacheMaxFrames = keyframeCacheMaxFrames;
     b.keyframeCacheMaxBytes = keyframeCacheMaxBytes;
+    b.maxPublishers = maxPublishers;
+    b.maxPublishFps = maxPublishFps;
+    b.maxPublishBytesPerSecond = maxPublishBytesPerSecond;
     return b;
+  }
+
+  /**
+   * How many {@link Publisher}s may be open on the channel at once; one more is refused with {@link
+   * LimitExceededException}.
+   *
+   * @return the publisher limit
+   */
+  public int maxPublishers() {
+    return maxPublishers;
+  }
+
+  /**
+   * The most frames per second one {@link Publisher} may publish, or {@code 0} for no limit; frames over it
+   * are dropped and counted.
+   *
+   * @return frames per second, or 0
+   */
+  public double maxPublishFps() {
+    return maxPublishFps;
+  }
+
+  /**
+   * The most payload bytes per second one {@link Publisher} may publish, or {@code 0} for no limit; frames
+   * over it are dropped and counted. Must be at least the largest frame size to let any frame through.
+   *
+   * @return bytes per second, or 0
+   */
+  public long maxPublishBytesPerSecond() {
+    return maxPublishBytesPerSecond;
   }
 
   /**
@@ -164,7 +209,8 @@ public final class ChannelConfig {
         + ", maxQueuedFrames=" + maxQueuedFrames + ", maxSubscribers=" + maxSubscribers
         + ", maxFpsPerSubscriber=" + maxFpsPerSubscriber + ", maxFrameAge=" + maxFrameAge
         + ", keyframeCacheMaxFrames=" + keyframeCacheMaxFrames
-        + ", keyframeCacheMaxBytes=" + keyframeCacheMaxBytes + "]";
+        + ", keyframeCacheMaxBytes=" + keyframeCacheMaxBytes + ", maxPublishers=" + maxPublishers
+        + ", maxPublishFps=" + maxPublishFps + ", maxPublishBytesPerSecond=" + maxPublishBytesPerSecond + "]";
   }
 
   /**
@@ -185,8 +231,53 @@ public final class ChannelConfig {
     private Duration maxFrameAge = Duration.ZERO;
     private int keyframeCacheMaxFrames = DEFAULT_KEYFRAME_CACHE_MAX_FRAMES;
     private long keyframeCacheMaxBytes = DEFAULT_KEYFRAME_CACHE_MAX_BYTES;
+    private int maxPublishers = DEFAULT_MAX_PUBLISHERS;
+    private double maxPublishFps = DEFAULT_MAX_PUBLISH_FPS;
+    private long maxPublishBytesPerSecond = DEFAULT_MAX_PUBLISH_BYTES_PER_SECOND;
 
     private Builder() {}
+
+    /**
+     * Sets the publisher limit; see {@link ChannelConfig#maxPublishers()}.
+     *
+     * @param n 1 to 10,000
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder maxPublishers(int n) {
+      this.maxPublishers = range(n, 1, 10_000, "maxPublishers");
+      return this;
+    }
+
+    /**
+     * Sets the per-publisher frame rate limit; see {@link ChannelConfig#maxPublishFps()}.
+     *
+     * @param fps 0 (no limit) to 100,000
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder maxPublishFps(double fps) {
+      if (!(fps >= 0 && fps <= 100_000)) {
+        throw new IllegalArgumentException("maxPublishFps must be 0..100000, got " + fps);
+      }
+      this.maxPublishFps = fps;
+      return this;
+    }
+
+    /**
+     * Sets the per-publisher byte rate limit; see {@link ChannelConfig#maxPublishBytesPerSecond()}.
+     *
+     * @param bytes zero (no limit) or more
+     * @return this builder
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder maxPublishBytesPerSecond(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("maxPublishBytesPerSecond must be >= 0, got " + bytes);
+      }
+      this.maxPublishBytesPerSecond = bytes;
+      return this;
+    }
 
     /**
      * Sets the stall timeout; see {@link ChannelConfig#stallTimeout()}.

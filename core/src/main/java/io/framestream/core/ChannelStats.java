@@ -18,6 +18,8 @@ import java.util.Map;
  * @param bytesOut payload bytes completed by all sinks
  * @param fpsOut completed frames per second, over all subscribers, over the last interval
  * @param drops frames not delivered to some subscriber, by reason
+ * @param publishers open {@link Publisher}s
+ * @param publishRejected frames publishers had dropped by their rate limits
  * @param evictions subscribers evicted as stalled
  * @param sinkFailures subscriptions closed because their sink failed
  * @param queuedFrames frames waiting in all mailboxes now (each is a shared reference, not a copy)
@@ -37,6 +39,8 @@ public record ChannelStats(
     long bytesOut,
     double fpsOut,
     Map<DropReason, Long> drops,
+    int publishers,
+    long publishRejected,
     long evictions,
     long sinkFailures,
     long queuedFrames,
@@ -57,6 +61,8 @@ public record ChannelStats(
    * @param bytesOut bytes completed
    * @param fpsOut recent completed frames per second
    * @param drops drops by reason
+   * @param publishers open publishers
+   * @param publishRejected frames dropped by publish rate limits
    * @param evictions stalled subscribers evicted
    * @param sinkFailures failed sinks
    * @param queuedFrames frames waiting now

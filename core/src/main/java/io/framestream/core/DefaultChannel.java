@@ -46,6 +46,8 @@ final class DefaultChannel implements Channel {
   private boolean gopComplete = true;
   private long framesIn;
   private long bytesIn;
+  private int publishers;
+  private ChannelState state; // null until the first publisher
   private volatile boolean closed;
   private volatile long lastActivityNanos = System.nanoTime();
 
@@ -55,6 +57,7 @@ final class DefaultChannel implements Channel {
   private final LongAdder[] drops = new LongAdder[DropReason.values().length];
   private final LongAdder evictions = new LongAdder();
   private final LongAdder sinkFailures = new LongAdder();
+  private final LongAdder publishRejected = new LongAdder();
   private final LatencyHistogram latency = new LatencyHistogram();
 
   // Written by the sweeper only.
@@ -170,7 +173,7 @@ final class DefaultChannel implements Channel {
         catchUp.add(key);
         catchUp.addAll(gop);
       }
-      s.preload(catchUp, keyUsable);
+      s.preload(catchUp, keyUsable, state == ChannelState.OFFLINE ? ChannelState.OFFLINE : null);
       DefaultSubscription[] next = Arrays.copyOf(current, current.length + 1);
       next[current.length] = s;
       subscribers = next;
@@ -181,6 +184,60 @@ final class DefaultChannel implements Channel {
       listener.subscribersChanged(this);
     }
     return s;
+  }
+
+  @Override
+  public Publisher openPublisher(String description) {
+    Objects.requireNonNull(description, "description");
+    synchronized (lock) {
+      if (closed) {
+        throw new ChannelClosedException("channel '" + name + "' is closed");
+      }
+      if (publishers >= config.maxPublishers()) {
+        throw new LimitExceededException("channel '" + name + "' already has " + publishers + " publisher"
+            + (publishers == 1 ? "" : "s") + " (maxPublishers " + config.maxPublishers() + ")");
+      }
+      if (publishers++ == 0) {
+        changeState(ChannelState.ONLINE);
+      }
+      lastActivityNanos = System.nanoTime();
+      return new DefaultPublisher(this, description, config);
+    }
+  }
+
+  void publisherClosed(DefaultPublisher p) {
+    synchronized (lock) {
+      if (--publishers == 0 && !closed) {
+        changeState(ChannelState.OFFLINE);
+      }
+      lastActivityNanos = System.nanoTime();
+    }
+  }
+
+  /** Caller holds the lock: tells every subscriber, in order with the frames. */
+  private void changeState(ChannelState newState) {
+    state = newState;
+    for (DefaultSubscription s : subscribers) {
+      s.offerStatus(newState);
+    }
+  }
+
+  @Override
+  public int publisherCount() {
+    synchronized (lock) {
+      return publishers;
+    }
+  }
+
+  @Override
+  public Optional<ChannelState> state() {
+    synchronized (lock) {
+      return Optional.ofNullable(state);
+    }
+  }
+
+  void recordPublishRejected() {
+    publishRejected.increment();
   }
 
   void remove(DefaultSubscription s) {
@@ -286,10 +343,12 @@ final class DefaultChannel implements Channel {
     long inBytes;
     long seq;
     String type;
+    int pubs;
     synchronized (lock) {
       in = framesIn;
       inBytes = bytesIn;
       seq = lastSequence;
+      pubs = publishers;
       type = latest != null ? latest.contentType() : "";
     }
     long queued = 0;
@@ -305,7 +364,8 @@ final class DefaultChannel implements Channel {
       dropMap.put(r, drops[r.ordinal()].sum());
     }
     return new ChannelStats(name, subs.length, in, inBytes, fpsIn, framesOut.sum(), bytesOut.sum(), fpsOut,
-        dropMap, evictions.sum(), sinkFailures.sum(), queued, inFlight, seq, type, latency.snapshot());
+        dropMap, pubs, publishRejected.sum(), evictions.sum(), sinkFailures.sum(), queued, inFlight, seq, type,
+        latency.snapshot());
   }
 
   @Override

@@ -34,6 +34,7 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
     FrameSource source;
     double fps;
     SourceRunner runner;
+    Publisher publisher;
     long stopGeneration;
 
     Entry(DefaultChannel channel, boolean declared) {
@@ -171,7 +172,19 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
       if (channel.subscriberCount() > 0 && !channel.isClosed()) {
         e.stopGeneration++; // cancels a pending grace-period stop
         if (e.runner == null) {
-          e.runner = SourceRunner.builder(e.source, channel).name(channel.name()).fps(e.fps).build().start();
+          try {
+            e.publisher = channel.openPublisher("source " + e.source);
+          } catch (LimitExceededException | ChannelClosedException busy) {
+            LOG.log(System.Logger.Level.INFO, "source of channel {0} not started: {1}", channel.name(),
+                busy.getMessage());
+            return;
+          }
+          Publisher p = e.publisher;
+          FrameSink viaPublisher = (frame, done) -> {
+            p.publish(frame);
+            done.completed();
+          };
+          e.runner = SourceRunner.builder(e.source, viaPublisher).name(channel.name()).fps(e.fps).build().start();
         }
       } else if (e.runner != null) {
         long generation = ++e.stopGeneration;
@@ -183,8 +196,7 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
   private void stopIfStill(Entry e, long generation) {
     synchronized (e) {
       if (e.stopGeneration == generation && e.runner != null && e.channel.subscriberCount() == 0) {
-        e.runner.requestStop();
-        e.runner = null;
+        stopSource(e);
       }
     }
   }
@@ -195,11 +207,20 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
     if (e != null && e.channel == channel) {
       entries.remove(channel.name(), e);
       synchronized (e) {
-        if (e.runner != null) {
-          e.runner.requestStop();
-          e.runner = null;
-        }
+        stopSource(e);
       }
+    }
+  }
+
+  /** Caller holds the entry's monitor. */
+  private static void stopSource(Entry e) {
+    if (e.runner != null) {
+      e.runner.requestStop();
+      e.runner = null;
+    }
+    if (e.publisher != null) {
+      e.publisher.close();
+      e.publisher = null;
     }
   }
 
@@ -242,10 +263,9 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
     for (Entry e : all) {
       synchronized (e) {
         if (e.runner != null) {
-          e.runner.requestStop();
           runners.add(e.runner);
-          e.runner = null;
         }
+        stopSource(e);
       }
     }
     for (Entry e : all) {

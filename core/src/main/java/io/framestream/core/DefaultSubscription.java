@@ -32,9 +32,11 @@ final class DefaultSubscription implements Subscription, Runnable {
   private final long maxAgeNanos;
 
   // Guarded by this.
-  private final ArrayDeque<Frame> queue = new ArrayDeque<>();
+  /** Frames, and {@link ChannelState} notices in order with them. */
+  private final ArrayDeque<Object> queue = new ArrayDeque<>();
   private int catchUp; // non-INIT late-joiner frames still queued; not counted against maxQueued
   private int queuedInits;
+  private int queuedStatuses;
   private int inFlight;
   private boolean skipToKey;
   private boolean scheduled;
@@ -70,7 +72,7 @@ final class DefaultSubscription implements Subscription, Runnable {
   }
 
   /** Called under the channel lock, before the subscription becomes visible to publishers. */
-  synchronized void preload(List<Frame> frames, boolean startsWithKey) {
+  synchronized void preload(List<Frame> frames, boolean startsWithKey, ChannelState status) {
     for (Frame f : frames) {
       queue.add(f);
       if (f.kind() == FrameKind.INIT) {
@@ -78,6 +80,10 @@ final class DefaultSubscription implements Subscription, Runnable {
       } else {
         catchUp++;
       }
+    }
+    if (status != null) {
+      queue.add(status);
+      queuedStatuses++;
     }
     skipToKey = !startsWithKey; // a codec stream must start at a key frame
   }
@@ -120,7 +126,7 @@ final class DefaultSubscription implements Subscription, Runnable {
             countDrop(DropReason.SKIPPED_TO_KEY);
             return;
           }
-          if (queue.size() - catchUp - queuedInits >= maxQueued) {
+          if (queue.size() - catchUp - queuedInits - queuedStatuses >= maxQueued) {
             countDrop(DropReason.SKIPPED_TO_KEY);
             skipToKey = true;
             return;
@@ -140,13 +146,37 @@ final class DefaultSubscription implements Subscription, Runnable {
     }
   }
 
-  /** Drops every waiting frame except INIT frames. Caller holds the monitor. */
+  /** Called by the channel under its lock: queues a status notice, collapsing it with a waiting one. */
+  void offerStatus(ChannelState status) {
+    boolean run;
+    synchronized (this) {
+      if (reason != null) {
+        return;
+      }
+      if (queue.peekLast() instanceof ChannelState) {
+        queue.pollLast();
+        queuedStatuses--;
+      }
+      queue.add(status);
+      queuedStatuses++;
+      run = !scheduled && !rateTimerPending && inFlight < maxInFlight;
+      if (run) {
+        scheduled = true;
+      }
+    }
+    if (run) {
+      dispatcher.execute(this);
+    }
+  }
+
+  /** Drops every waiting frame except INIT frames; status notices stay. Caller holds the monitor. */
   private void dropWaiting(DropReason why) {
-    if (queue.size() == queuedInits) {
+    if (queue.size() == queuedInits + queuedStatuses) {
       return;
     }
-    for (Iterator<Frame> it = queue.iterator(); it.hasNext(); ) {
-      if (it.next().kind() != FrameKind.INIT) {
+    for (Iterator<Object> it = queue.iterator(); it.hasNext(); ) {
+      Object o = it.next();
+      if (o instanceof Frame && ((Frame) o).kind() != FrameKind.INIT) {
         it.remove();
         countDrop(why);
       }
@@ -156,8 +186,12 @@ final class DefaultSubscription implements Subscription, Runnable {
 
   /** Drops waiting deltas up to the next waiting key frame; if none, skips future deltas. */
   private void dropDeltasUntilKey() {
-    for (Iterator<Frame> it = queue.iterator(); it.hasNext(); ) {
-      Frame f = it.next();
+    for (Iterator<Object> it = queue.iterator(); it.hasNext(); ) {
+      Object o = it.next();
+      if (!(o instanceof Frame)) {
+        continue;
+      }
+      Frame f = (Frame) o;
       if (f.kind() == FrameKind.KEY) {
         return;
       }
@@ -184,6 +218,7 @@ final class DefaultSubscription implements Subscription, Runnable {
       Frame toSend;
       Delivery delivery;
       CloseReason signal = null;
+      ChannelState notice = null;
       long rateDelay = 0;
       synchronized (this) {
         long now = System.nanoTime();
@@ -200,8 +235,12 @@ final class DefaultSubscription implements Subscription, Runnable {
             scheduled = false;
             return;
           }
-          Frame head = queue.peek();
-          if (minIntervalNanos > 0 && sentAny && head.kind() != FrameKind.INIT
+          if (queue.peek() instanceof ChannelState) {
+            notice = (ChannelState) queue.poll();
+            queuedStatuses--;
+            toSend = null;
+            delivery = null;
+          } else if (minIntervalNanos > 0 && sentAny && ((Frame) queue.peek()).kind() != FrameKind.INIT
               && now - lastSendNanos < minIntervalNanos) {
             scheduled = false;
             rateHeld = true;
@@ -210,8 +249,8 @@ final class DefaultSubscription implements Subscription, Runnable {
             toSend = null;
             delivery = null;
           } else {
+            Frame head = (Frame) queue.poll();
             rateHeld = false;
-            queue.poll();
             if (head.kind() == FrameKind.INIT) {
               queuedInits--;
             } else if (catchUp > 0) {
@@ -235,6 +274,14 @@ final class DefaultSubscription implements Subscription, Runnable {
       if (signal != null) {
         signalClosed(signal);
         return;
+      }
+      if (notice != null) {
+        try {
+          sink.status(notice);
+        } catch (RuntimeException | Error e) {
+          failed(e, false); // ends the subscription; the next turn of this loop signals closed
+        }
+        continue;
       }
       if (toSend == null) {
         dispatcher.schedule(this::rateTimerFired, rateDelay);
@@ -293,8 +340,14 @@ final class DefaultSubscription implements Subscription, Runnable {
   }
 
   private void failed(Throwable cause) {
-    synchronized (this) {
-      inFlight--;
+    failed(cause, true);
+  }
+
+  private void failed(Throwable cause, boolean wasInFlight) {
+    if (wasInFlight) {
+      synchronized (this) {
+        inFlight--;
+      }
     }
     if (terminate(new CloseReason(CloseReason.Code.SINK_FAILED, "sink failed: " + cause), true)) {
       LOG.log(System.Logger.Level.DEBUG, "sink of subscription " + id + " failed", cause);
@@ -337,6 +390,7 @@ final class DefaultSubscription implements Subscription, Runnable {
       queue.clear();
       catchUp = 0;
       queuedInits = 0;
+      queuedStatuses = 0;
       run = !scheduled;
       scheduled = true;
     }

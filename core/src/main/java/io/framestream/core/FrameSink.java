@@ -51,6 +51,16 @@ public interface FrameSink {
   default void closed(CloseReason reason) {}
 
   /**
+   * Called when the channel goes {@link ChannelState#ONLINE online} or {@link ChannelState#OFFLINE offline},
+   * serially with {@code send} and in order with the frames around it; a late joiner of an offline channel
+   * gets {@code OFFLINE} after its first frames. Only the newest state is delivered if several changes
+   * happen while the sink is busy. The default does nothing. Must not block.
+   *
+   * @param state the channel's new state
+   */
+  default void status(ChannelState state) {}
+
+  /**
    * Wraps a consumer as a sink that handles each frame synchronously and completes at once; an exception
    * from the consumer fails the subscription (rule 5).
    *

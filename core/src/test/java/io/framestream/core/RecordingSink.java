@@ -26,6 +26,8 @@ final class RecordingSink implements FrameSink {
 
   private final Mode mode;
   private final List<Frame> frames = new ArrayList<>();
+  /** Frame sequence numbers and status names, in arrival order. */
+  private final List<String> events = new ArrayList<>();
   private final ConcurrentLinkedQueue<SendCallback> pending = new ConcurrentLinkedQueue<>();
   private final AtomicInteger inCall = new AtomicInteger();
   private final AtomicInteger closedCalls = new AtomicInteger();
@@ -54,6 +56,7 @@ final class RecordingSink implements FrameSink {
           firstFrameNanos = System.nanoTime();
         }
         frames.add(frame);
+        events.add(String.valueOf(frame.sequence()));
       }
       switch (mode) {
         case IMMEDIATE:
@@ -82,6 +85,28 @@ final class RecordingSink implements FrameSink {
       closedNanos = System.nanoTime();
     } finally {
       inCall.decrementAndGet();
+    }
+  }
+
+  @Override
+  public void status(ChannelState state) {
+    enter("status");
+    try {
+      if (closedCalls.get() > 0) {
+        violation.compareAndSet(null, "status after closed");
+      }
+      synchronized (frames) {
+        events.add(state.name());
+      }
+    } finally {
+      inCall.decrementAndGet();
+    }
+  }
+
+  /** Frames (as sequence numbers) and statuses in the order they arrived. */
+  List<String> events() {
+    synchronized (frames) {
+      return new ArrayList<>(events);
     }
   }
 

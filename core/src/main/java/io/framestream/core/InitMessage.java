@@ -135,6 +135,23 @@ public final class InitMessage {
     }
   }
 
+  /**
+   * Renders the {@code status} message transports send when a channel goes online or offline: <code>
+   * {"type":"status","channel":"cam1","status":"offline"}</code>.
+   *
+   * @param channelName the channel
+   * @param state its new state
+   * @return the JSON text
+   * @throws NullPointerException if an argument is {@code null}
+   */
+  public static String statusJson(String channelName, ChannelState state) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("type", "status");
+    o.put("channel", Objects.requireNonNull(channelName, "channelName"));
+    o.put("status", state.name().toLowerCase(java.util.Locale.ROOT));
+    return o.toString();
+  }
+
   @Override
   public String toString() {
     return toJson();

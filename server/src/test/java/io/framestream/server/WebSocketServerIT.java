@@ -93,10 +93,13 @@ class WebSocketServerIT {
           "data URI frame " + i);
     }
     assertEquals(sent.size(), dataUriViewer.count(), "datauri format sends data URIs and nothing else");
-    List<String> inits = binaryViewer.texts();
-    assertEquals(2, inits.size(), "the join init, then one announcing the first frame's type: " + inits);
-    assertEquals("image/jpeg", JSON.readTree(inits.get(1)).get("contentType").asText());
-    assertEquals(1 + 1, binaryViewer.messages().indexOf(binaryViewer.messages().stream()
+    List<String> texts = binaryViewer.texts();
+    // join init; the publisher arrives: status online and a fresh init; then an init announcing the type
+    assertEquals(4, texts.size(), texts.toString());
+    assertEquals("online", JSON.readTree(texts.get(1)).get("status").asText());
+    assertEquals("init", JSON.readTree(texts.get(2)).get("type").asText());
+    assertEquals("image/jpeg", JSON.readTree(texts.get(3)).get("contentType").asText());
+    assertEquals(4, binaryViewer.messages().indexOf(binaryViewer.messages().stream()
         .filter(m -> !m.isText()).findFirst().orElseThrow()), "the announcing init comes right before the frame");
   }
 
@@ -171,6 +174,7 @@ class WebSocketServerIT {
 
   @Test
   void badMessagesCloseOnlyTheirPublisherWithAPreciseCode() {
+    registry.declare("bad", ChannelConfig.builder().maxPublishers(10).build());
     JdkWsClient viewer = connect("/ws/live/bad");
     Await.until("subscribed", () -> registry.channel("bad").subscriberCount() == 1);
     JdkWsClient good = connect("/ws/publish/bad");

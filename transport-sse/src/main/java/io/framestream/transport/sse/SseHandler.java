@@ -184,6 +184,7 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
     }
 
     SseViewer viewer = new SseViewer(channel.name(), req.format(), resumeSkipped, viewers::remove);
+    viewer.describeWith(() -> InitMessage.of(channel));
     viewers.add(viewer); // before subscribing: the viewer may end (and remove itself) at any time after
     Subscription subscription;
     try {

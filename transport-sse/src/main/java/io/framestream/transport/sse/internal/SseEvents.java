@@ -1,5 +1,6 @@
 package io.framestream.transport.sse.internal;
 
+import io.framestream.core.ChannelState;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameEncoding;
 import io.framestream.core.FrameKind;
@@ -116,6 +117,17 @@ public final class SseEvents {
    */
   public static byte[] initEvent(InitMessage message) {
     return event(null, "init", message.toJson());
+  }
+
+  /**
+   * Builds a {@code status} event (channel online or offline), without an id.
+   *
+   * @param channelName the channel
+   * @param state its new state
+   * @return the event bytes
+   */
+  public static byte[] statusEvent(String channelName, ChannelState state) {
+    return event(null, "status", InitMessage.statusJson(channelName, state));
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.framestream.transport.sse.internal;
 
 import io.framestream.core.CloseReason;
+import io.framestream.core.ChannelState;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameKind;
 import io.framestream.core.FrameSink;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * One SSE viewer: the {@link FrameSink} a channel delivers to, turning frames into event bytes and writing
@@ -74,6 +76,8 @@ public final class SseViewer implements FrameSink {
   private long eventsWritten;
   private long bytesWritten;
 
+  private volatile Supplier<InitMessage> describer;
+
   private record Pending(byte[] bytes, SendCallback callback) {}
 
   /**
@@ -90,6 +94,41 @@ public final class SseViewer implements FrameSink {
     this.format = Objects.requireNonNull(format, "format");
     this.resumeSkipped = resumeSkipped;
     this.onEnded = Objects.requireNonNull(onEnded, "onEnded");
+  }
+
+  /**
+   * Sets how to describe the channel afresh when it comes back online (an {@code init} event follows the
+   * {@code status} event).
+   *
+   * @param describe builds the channel's current init message
+   */
+  public void describeWith(Supplier<InitMessage> describe) {
+    this.describer = Objects.requireNonNull(describe, "describe");
+  }
+
+  /**
+   * Queues a {@code status} event (and, when the channel comes online, a fresh {@code init} event) in order
+   * with the frames.
+   */
+  @Override
+  public void status(ChannelState state) {
+    Ending ending = null;
+    synchronized (lock) {
+      if (ended) {
+        return;
+      }
+      pending.add(new Pending(SseEvents.statusEvent(channelName, state), NO_CALLBACK));
+      Supplier<InitMessage> d = describer;
+      if (state == ChannelState.ONLINE && d != null) {
+        pending.add(new Pending(SseEvents.initEvent(d.get()), NO_CALLBACK));
+      }
+      if (started) {
+        ending = drainLocked();
+      }
+    }
+    if (ending != null) {
+      finishEnding(ending, ending.cause);
+    }
   }
 
   /**

@@ -11,6 +11,7 @@ import io.framestream.core.Frame;
 import io.framestream.core.FrameCodecException;
 import io.framestream.core.FrameKind;
 import io.framestream.core.LimitExceededException;
+import io.framestream.core.Publisher;
 import io.framestream.transport.websocket.WebSocketTransport;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.CloseReason.CloseCode;
@@ -40,6 +41,7 @@ public final class PublishEndpoint extends Endpoint {
   private final WebSocketTransport transport;
   private Session session;
   private Channel channel;
+  private volatile Publisher publisher;
   private String contentType; // null: sniff each frame
   private int width;
   private int height;
@@ -66,6 +68,15 @@ public final class PublishEndpoint extends Endpoint {
     this.session = s;
     this.channel = (Channel) s.getUserProperties().get(HandshakeConfigurator.CHANNEL);
     this.contentType = (String) s.getUserProperties().get(HandshakeConfigurator.CONTENT_TYPE);
+    try {
+      publisher = channel.openPublisher("WebSocket session " + s.getId());
+    } catch (LimitExceededException e) {
+      refuse(CloseReason.CloseCodes.VIOLATED_POLICY, e.getMessage());
+      return;
+    } catch (ChannelClosedException e) {
+      CloseCodes.closeQuietly(s, CloseCodes.reason(CloseReason.CloseCodes.GOING_AWAY, "channel closed"));
+      return;
+    }
     s.setMaxIdleTimeout(0);
     s.setMaxBinaryMessageBufferSize(transport.maxFrameBytes());
     s.setMaxTextMessageBufferSize(transport.maxIncomingMessageBytes());
@@ -162,7 +173,7 @@ public final class PublishEndpoint extends Endpoint {
       b.codec(codec);
     }
     try {
-      channel.publish(b.build());
+      publisher.publish(b.build()); // over the publish rate limit: dropped and counted by the channel
     } catch (ChannelClosedException e) {
       CloseCodes.closeQuietly(session, CloseCodes.reason(CloseReason.CloseCodes.GOING_AWAY, "channel closed"));
     }
@@ -176,6 +187,10 @@ public final class PublishEndpoint extends Endpoint {
 
   @Override
   public void onClose(Session s, CloseReason closeReason) {
+    Publisher p = publisher;
+    if (p != null) {
+      p.close(); // the channel goes offline when this was its last publisher
+    }
     transport.untrack(s);
   }
 

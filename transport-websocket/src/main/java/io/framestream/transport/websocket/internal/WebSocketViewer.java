@@ -2,6 +2,7 @@ package io.framestream.transport.websocket.internal;
 
 import io.framestream.core.Channel;
 import io.framestream.core.ChannelClosedException;
+import io.framestream.core.ChannelState;
 import io.framestream.core.CloseReason;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameKind;
@@ -110,6 +111,24 @@ final class WebSocketViewer implements FrameSink {
       });
     } else {
       sendBinary(frame, callback);
+    }
+  }
+
+  @Override
+  public void status(ChannelState state) {
+    if (dataUri || !session.isOpen()) {
+      return; // the data-URI format carries frames and nothing else
+    }
+    try {
+      session.getAsyncRemote().sendText(InitMessage.statusJson(channel.name(), state));
+      if (state == ChannelState.ONLINE) {
+        // A (new) publisher: describe the channel afresh; frames that differ get their own init anyway.
+        announced = channel.latestKeyFrame().or(channel::initFrame).or(channel::latestFrame)
+            .map(WebSocketViewer::describe).orElse("");
+        session.getAsyncRemote().sendText(InitMessage.of(channel).toJson());
+      }
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, "status to viewer {0} failed: {1}", session.getId(), e);
     }
   }
 

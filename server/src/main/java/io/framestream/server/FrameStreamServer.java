@@ -1,5 +1,6 @@
 package io.framestream.server;
 
+import io.framestream.core.Authorizer;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.core.TransportException;
 import io.framestream.server.internal.ApiHandler;
@@ -11,7 +12,9 @@ import io.framestream.transport.websocket.internal.Checks;
 import jakarta.websocket.DeploymentException;
 import jakarta.websocket.server.ServerEndpointConfig;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -64,6 +67,8 @@ public final class FrameStreamServer implements AutoCloseable {
   public static final String DEFAULT_STATIC_ROOT = "framestream/static/";
   /** Where the SSE transport is mounted. */
   public static final String SSE_MAPPING = "/sse/*";
+  /** Default for {@link Builder#maxConnectionsPerAddress(int)}: 128. */
+  public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 128;
   /** Default bound on {@link #close()}: 5 s. */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
 
@@ -74,13 +79,14 @@ public final class FrameStreamServer implements AutoCloseable {
   private final ChannelRegistry registry;
   private final boolean ownsRegistry;
   private final WebSocketTransport webSocket;
-  private final ConnectionTracker tracker = new ConnectionTracker();
+  private final ConnectionTracker tracker;
   private final ClassLoader staticLoader;
   private final String staticRoot;
   private final Map<String, HttpHandler> extraHandlers;
   private final Duration shutdownTimeout;
   private final HttpServer http = new HttpServer();
   private final EmbeddedContainer container;
+  private final Authorizer authorizer; // null: not set explicitly
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile int port = -1;
@@ -90,11 +96,16 @@ public final class FrameStreamServer implements AutoCloseable {
     this.requestedPort = b.port;
     this.ownsRegistry = b.registry == null;
     this.registry = b.registry != null ? b.registry : ChannelRegistry.builder().build();
-    this.webSocket = WebSocketTransport.builder(registry).maxFrameBytes(b.maxFrameBytes).aborter(tracker).build();
+    this.tracker = new ConnectionTracker(b.maxConnectionsPerAddress);
+    this.authorizer = b.authorizer;
+    Authorizer auth = b.authorizer != null ? b.authorizer : Authorizer.allowAll();
+    this.webSocket = WebSocketTransport.builder(registry).maxFrameBytes(b.maxFrameBytes).aborter(tracker)
+        .authorizer(auth).allowedOrigins(b.allowedOrigins).build();
+    tracker.guard(webSocket);
     this.staticLoader = b.staticLoader;
     this.staticRoot = b.staticRoot;
     this.extraHandlers = new LinkedHashMap<>();
-    this.extraHandlers.put(SSE_MAPPING, b.sse.apply(SseHandler.builder(registry)).build());
+    this.extraHandlers.put(SSE_MAPPING, b.sse.apply(SseHandler.builder(registry).authorizer(auth)).build());
     this.extraHandlers.putAll(b.handlers);
     this.shutdownTimeout = b.shutdownTimeout;
     // Room for frames split over WebSocket fragments of up to twice the largest data URI; beyond it Tyrus
@@ -123,6 +134,12 @@ public final class FrameStreamServer implements AutoCloseable {
   public FrameStreamServer start() {
     if (closed.get() || !started.compareAndSet(false, true)) {
       throw new IllegalStateException("server already started or closed");
+    }
+    if (authorizer == null && !isLoopback(host)) {
+      started.set(false);
+      throw new IllegalStateException("refusing to serve " + host + " without an authorizer: anyone who can reach"
+          + " it could publish and view. Set authorizer(...) (BearerTokens, ViewerTickets), or"
+          + " authorizer(Authorizer.allowAll()) to allow everyone explicitly");
     }
     NetworkListener listener = new NetworkListener("framestream", host, requestedPort);
     listener.getTransport().setIOStrategy(WorkerThreadIOStrategy.getInstance());
@@ -197,6 +214,14 @@ public final class FrameStreamServer implements AutoCloseable {
    */
   public URI webSocketUri() {
     return URI.create("ws://" + uriHost() + ":" + port() + "/");
+  }
+
+  private static boolean isLoopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 
   private String uriHost() {
@@ -292,6 +317,9 @@ public final class FrameStreamServer implements AutoCloseable {
     private String staticRoot = DEFAULT_STATIC_ROOT;
     private final Map<String, HttpHandler> handlers = new LinkedHashMap<>();
     private UnaryOperator<SseHandler.Builder> sse = UnaryOperator.identity();
+    private Authorizer authorizer;
+    private final List<String> allowedOrigins = new ArrayList<>();
+    private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
 
     private Builder() {}
@@ -362,6 +390,52 @@ public final class FrameStreamServer implements AutoCloseable {
       String r = Objects.requireNonNull(root, "root");
       r = r.startsWith("/") ? r.substring(1) : r;
       this.staticRoot = r.endsWith("/") ? r : r + "/";
+      return this;
+    }
+
+    /**
+     * Sets who may publish and view, over both transports. Without it the server allows everyone, and
+     * therefore refuses to start on an address other than loopback; pass {@link Authorizer#allowAll()} to
+     * allow everyone on purpose. Refusals are HTTP 401 (with {@code WWW-Authenticate: Bearer}) or 403 with
+     * a JSON body, in the WebSocket handshake and on SSE requests.
+     *
+     * @param auth the authorizer, for example {@code Authorizer.perAction(BearerTokens.of(token), tickets)}
+     * @return this builder
+     * @throws NullPointerException if {@code auth} is {@code null}
+     */
+    public Builder authorizer(Authorizer auth) {
+      this.authorizer = Objects.requireNonNull(auth, "authorizer");
+      return this;
+    }
+
+    /**
+     * Allows WebSocket connections from browser pages of these origins only (default: any); see {@link
+     * WebSocketTransport.Builder#allowedOrigins(java.util.Collection)}.
+     *
+     * @param origins such as {@code https://cams.example.com}
+     * @return this builder
+     * @throws NullPointerException if an origin is {@code null}
+     */
+    public Builder allowedOrigins(String... origins) {
+      for (String o : origins) {
+        allowedOrigins.add(Objects.requireNonNull(o, "origin"));
+      }
+      return this;
+    }
+
+    /**
+     * Sets how many connections (WebSocket, SSE, page loads) one remote address may hold open at once; one
+     * more is answered with 429 and closed.
+     *
+     * @param n at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if below 1
+     */
+    public Builder maxConnectionsPerAddress(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("maxConnectionsPerAddress must be >= 1, got " + n);
+      }
+      this.maxConnectionsPerAddress = n;
       return this;
     }
 

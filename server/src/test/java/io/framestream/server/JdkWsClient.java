@@ -68,10 +68,25 @@ final class JdkWsClient implements WebSocket.Listener {
     return c;
   }
 
+  /** Connects with extra handshake headers (name, value, name, value...). */
+  static JdkWsClient connectWithHeaders(URI uri, String... headers) {
+    JdkWsClient c = new JdkWsClient(true, true);
+    WebSocket.Builder b = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    c.socket = b.buildAsync(uri, c).orTimeout(15, TimeUnit.SECONDS).join();
+    return c;
+  }
+
   /** Tries to connect and returns the HTTP status of a refused handshake. */
-  static int refusedStatus(URI uri) {
+  static int refusedStatus(URI uri, String... headers) {
     try {
-      HTTP.newWebSocketBuilder().buildAsync(uri, new JdkWsClient(true, true)).orTimeout(15, TimeUnit.SECONDS).join().abort();
+      WebSocket.Builder b = HTTP.newWebSocketBuilder();
+      for (int i = 0; i + 1 < headers.length; i += 2) {
+        b.header(headers[i], headers[i + 1]);
+      }
+      b.buildAsync(uri, new JdkWsClient(true, true)).orTimeout(15, TimeUnit.SECONDS).join().abort();
     } catch (CompletionException e) {
       if (e.getCause() instanceof WebSocketHandshakeException) {
         return ((WebSocketHandshakeException) e.getCause()).getResponse().statusCode();

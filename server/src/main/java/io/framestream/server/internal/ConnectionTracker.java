@@ -1,12 +1,23 @@
 package io.framestream.server.internal;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.framestream.core.AccessDecision;
+import io.framestream.core.AccessRequest;
+import io.framestream.core.ChannelNames;
 import io.framestream.transport.websocket.SessionAborter;
 import io.framestream.transport.websocket.WebSocketTransport;
 import jakarta.websocket.Session;
 import java.io.CharConversionException;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.glassfish.grizzly.Connection;
 import org.glassfish.grizzly.CloseListener;
@@ -47,9 +58,34 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
   private static final System.Logger LOG = System.getLogger(ConnectionTracker.class.getName());
 
   private static final String URI_CHECKED = "framestream.uriChecked";
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ConcurrentHashMap<String, Connection<?>> connections = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
+  private final int maxConnectionsPerAddress;
+  /** Open connections per remote address, and the address each counted connection is charged to. */
+  private final ConcurrentHashMap<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Connection<?>, String> counted = new ConcurrentHashMap<>();
+  private volatile WebSocketTransport transport;
+
+  /**
+   * Creates the tracker.
+   *
+   * @param maxConnectionsPerAddress how many connections one remote address may hold open
+   */
+  public ConnectionTracker(int maxConnectionsPerAddress) {
+    this.maxConnectionsPerAddress = maxConnectionsPerAddress;
+  }
+
+  /**
+   * Lets the filter authorize WebSocket handshakes with the transport's authorizer before Tyrus sees them,
+   * so that a refusal is a precise 401 or 403 with a JSON body.
+   *
+   * @param webSocket the transport
+   */
+  public void guard(WebSocketTransport webSocket) {
+    this.transport = webSocket;
+  }
 
   @Override
   public void setup(NetworkListener networkListener, FilterChainBuilder builder) {
@@ -101,9 +137,75 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
     return ok;
   }
 
+  /** Charges a connection to its address on its first request; false when the address has too many. */
+  private boolean admitConnection(Connection<?> connection, String remote) {
+    if (counted.containsKey(connection)) {
+      return true;
+    }
+    AtomicInteger n = perAddress.computeIfAbsent(remote, k -> new AtomicInteger());
+    if (n.incrementAndGet() > maxConnectionsPerAddress) {
+      n.decrementAndGet();
+      return false;
+    }
+    counted.put(connection, remote);
+    onClose(connection, () -> {
+      String address = counted.remove(connection);
+      if (address != null) {
+        perAddress.computeIfPresent(address, (k, c) -> c.decrementAndGet() <= 0 ? null : c);
+      }
+    });
+    return true;
+  }
+
+  /** The authorizer's decision for a WebSocket upgrade to one of the transport's endpoints; others pass. */
+  private AccessDecision authorize(HttpRequestPacket request, String remote) {
+    WebSocketTransport ws = transport;
+    String path = request.getRequestURI();
+    AccessRequest.Action action = path.startsWith("/ws/publish/") ? AccessRequest.Action.PUBLISH
+        : path.startsWith("/ws/live/") ? AccessRequest.Action.VIEW : null;
+    String channel = path.substring(path.lastIndexOf('/') + 1);
+    if (ws == null || action == null || !ChannelNames.isValid(channel)) {
+      return AccessDecision.ALLOW; // not ours, or refused with 400/404 by the endpoint's own checks
+    }
+    Map<String, List<String>> headers = new HashMap<>();
+    for (String name : request.getHeaders().names()) {
+      List<String> values = new ArrayList<>();
+      request.getHeaders().values(name).forEach(values::add);
+      headers.put(name, values);
+    }
+    return ws.authorize(new AccessRequest(action, channel, remote, headers, query(request.getQueryString())));
+  }
+
+  private static Map<String, List<String>> query(String queryString) {
+    Map<String, List<String>> query = new HashMap<>();
+    if (queryString == null || queryString.isEmpty()) {
+      return query;
+    }
+    for (String pair : queryString.split("&")) {
+      int eq = pair.indexOf('=');
+      try {
+        String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+        String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+        query.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+      } catch (IllegalArgumentException e) {
+        // an undecodable pair is ignored here; the endpoint's own checks see the raw query
+      }
+    }
+    return query;
+  }
+
+  private static String remoteAddress(Connection<?> connection) {
+    Object peer = connection.getPeerAddress();
+    if (peer instanceof InetSocketAddress) {
+      InetSocketAddress a = (InetSocketAddress) peer;
+      return a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+    }
+    return String.valueOf(peer);
+  }
+
   private static void refuse(FilterChainContext ctx, HttpRequestPacket request, int status, String message)
       throws IOException {
-    byte[] body = ("{\"error\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8);
+    byte[] body = JSON.createObjectNode().put("error", message).toString().getBytes(StandardCharsets.UTF_8);
     HttpResponsePacket response = request.getResponse();
     response.setStatus(status);
     response.setContentType("application/json");
@@ -119,9 +221,9 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
 
   /** Grizzly 4's close-listener API has only deprecated parameter types; nothing newer exists to use. */
   @SuppressWarnings("deprecation")
-  private void forgetOnClose(Connection<?> connection, String id) {
-    CloseListener<Closeable, ICloseType> forget = (closed, type) -> connections.remove(id, closed);
-    connection.addCloseListener(forget);
+  private static void onClose(Connection<?> connection, Runnable action) {
+    CloseListener<Closeable, ICloseType> listener = (closed, type) -> action.run();
+    connection.addCloseListener(listener);
   }
 
   private final class StampFilter extends BaseFilter {
@@ -135,13 +237,37 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
           return ctx.getStopAction();
         }
         if (header.isRequest()) {
+          HttpRequestPacket request = (HttpRequestPacket) header;
+          String remote = remoteAddress(ctx.getConnection());
+          if (!admitConnection(ctx.getConnection(), remote)) {
+            refuse(ctx, request, 429, "too many connections from " + remote + " (maxConnectionsPerAddress "
+                + maxConnectionsPerAddress + ")");
+            return ctx.getStopAction();
+          }
           header.getHeaders().removeHeader(WebSocketTransport.CONNECTION_ID_HEADER);
+          header.getHeaders().removeHeader(WebSocketTransport.REMOTE_ADDRESS_HEADER);
+          header.addHeader(WebSocketTransport.REMOTE_ADDRESS_HEADER, remote);
           if ("websocket".equalsIgnoreCase(header.getUpgrade())) {
+            WebSocketTransport ws = transport;
+            String origin = request.getHeader("Origin");
+            if (ws != null && !ws.originAllowed(origin)) {
+              // Tyrus would refuse with a 403 that never ends (no body length, connection kept).
+              refuse(ctx, request, 403, "origin not allowed: " + origin);
+              return ctx.getStopAction();
+            }
+            AccessDecision access = authorize(request, remote);
+            if (!access.allowed()) {
+              if (access.status() == 401) {
+                request.getResponse().setHeader("WWW-Authenticate", "Bearer");
+              }
+              refuse(ctx, request, access.status(), access.reason());
+              return ctx.getStopAction();
+            }
             Connection<?> connection = ctx.getConnection();
             String id = Long.toString(ids.incrementAndGet());
             header.addHeader(WebSocketTransport.CONNECTION_ID_HEADER, id);
             connections.put(id, connection);
-            forgetOnClose(connection, id);
+            onClose(connection, () -> connections.remove(id, connection));
           }
         }
       }

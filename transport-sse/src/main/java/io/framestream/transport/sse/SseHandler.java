@@ -1,5 +1,8 @@
 package io.framestream.transport.sse;
 
+import io.framestream.core.AccessDecision;
+import io.framestream.core.AccessRequest;
+import io.framestream.core.Authorizer;
 import io.framestream.core.Channel;
 import io.framestream.core.ChannelClosedException;
 import io.framestream.core.ChannelConfig;
@@ -18,7 +21,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -106,6 +112,7 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
   private final Duration heartbeat;
   private final Duration retry;
   private final int writeQueueLimit;
+  private final Authorizer authorizer;
   private final byte[] retryBytes;
   private final ScheduledThreadPoolExecutor timer;
   private final Set<SseViewer> viewers = ConcurrentHashMap.newKeySet();
@@ -117,6 +124,7 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
     this.heartbeat = b.heartbeat;
     this.retry = b.retry;
     this.writeQueueLimit = b.writeQueueLimit;
+    this.authorizer = b.authorizer;
     this.retryBytes = SseEvents.retry(retry);
     int id = TIMER_IDS.incrementAndGet();
     this.timer = new ScheduledThreadPoolExecutor(1, r -> {
@@ -159,6 +167,14 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
     try {
       req = SseRequest.parse(request.getMethod().getMethodString(), request.getPathInfo(),
           request::getParameter, request.getHeader("Last-Event-ID"));
+      AccessDecision access = authorizer.authorize(accessRequest(request, req.channel()));
+      if (access == null || !access.allowed()) {
+        if (access != null && access.status() == 401) {
+          response.setHeader("WWW-Authenticate", "Bearer");
+        }
+        throw new SseRequest.Rejection(access == null ? 403 : access.status(),
+            access == null ? "no decision" : access.reason());
+      }
       channel = lookup(req.channel());
     } catch (SseRequest.Rejection r) {
       reject(response, r);
@@ -256,6 +272,20 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
     } catch (ChannelClosedException e) {
       throw new SseRequest.Rejection(503, e.getMessage());
     }
+  }
+
+  /** What the authorizer sees of an SSE request. */
+  private static AccessRequest accessRequest(Request request, String channel) {
+    Map<String, List<String>> headers = new HashMap<>();
+    for (String name : request.getHeaderNames()) {
+      List<String> values = new ArrayList<>();
+      request.getHeaders(name).forEach(values::add);
+      headers.put(name, values);
+    }
+    Map<String, List<String>> query = new HashMap<>();
+    request.getParameterMap().forEach((k, v) -> query.put(k, Arrays.asList(v)));
+    String remote = request.getRemoteAddr();
+    return new AccessRequest(AccessRequest.Action.VIEW, channel, remote == null ? "" : remote, headers, query);
   }
 
   private static void reject(Response response, SseRequest.Rejection r) throws IOException {
@@ -366,6 +396,7 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
     private Duration heartbeat = DEFAULT_HEARTBEAT;
     private Duration retry = DEFAULT_RETRY;
     private int writeQueueLimit = DEFAULT_WRITE_QUEUE_LIMIT;
+    private Authorizer authorizer = Authorizer.allowAll();
 
     private Builder(ChannelRegistry registry) {
       this.registry = Objects.requireNonNull(registry, "registry");
@@ -412,6 +443,20 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
         throw new IllegalArgumentException("writeQueueLimit must be 16 KiB..64 MiB, got " + bytes);
       }
       this.writeQueueLimit = bytes;
+      return this;
+    }
+
+    /**
+     * Sets who may view (default: everyone); refusals are HTTP 401 (with {@code WWW-Authenticate: Bearer})
+     * or 403 with a JSON body. {@code EventSource} cannot send headers: use {@link
+     * io.framestream.core.ViewerTickets} ({@code ?ticket=}) or cookies.
+     *
+     * @param auth the authorizer
+     * @return this builder
+     * @throws NullPointerException if {@code auth} is {@code null}
+     */
+    public Builder authorizer(Authorizer auth) {
+      this.authorizer = Objects.requireNonNull(auth, "authorizer");
       return this;
     }
 

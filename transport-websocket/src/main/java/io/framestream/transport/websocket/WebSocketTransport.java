@@ -1,5 +1,8 @@
 package io.framestream.transport.websocket;
 
+import io.framestream.core.AccessDecision;
+import io.framestream.core.AccessRequest;
+import io.framestream.core.Authorizer;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.core.DataUris;
 import io.framestream.transport.websocket.internal.Checks;
@@ -62,10 +65,17 @@ public final class WebSocketTransport implements AutoCloseable {
    * properties under the same name.
    */
   public static final String CONNECTION_ID_HEADER = "x-framestream-connection";
+  /**
+   * The handshake header through which a host passes the client's IP address to the {@link Authorizer}
+   * (the embedded server sets it, overwriting any value a client sent). Without it the address is empty.
+   */
+  public static final String REMOTE_ADDRESS_HEADER = "x-framestream-remote-address";
 
   private final ChannelRegistry registry;
   private final int maxFrameBytes;
   private final SessionAborter aborter;
+  private final Authorizer authorizer;
+  private final Set<String> allowedOrigins;
   private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
@@ -73,6 +83,8 @@ public final class WebSocketTransport implements AutoCloseable {
     this.registry = b.registry;
     this.maxFrameBytes = b.maxFrameBytes;
     this.aborter = b.aborter;
+    this.authorizer = b.authorizer;
+    this.allowedOrigins = Set.copyOf(b.allowedOrigins);
   }
 
   /**
@@ -136,6 +148,30 @@ public final class WebSocketTransport implements AutoCloseable {
    */
   public SessionAborter aborter() {
     return aborter;
+  }
+
+  /**
+   * Decides whether a client may publish into or view a channel. The endpoints call it during the
+   * handshake; a host may call it earlier to answer with a precise status (the embedded server does, because
+   * Tyrus cannot refuse a handshake with 401).
+   *
+   * @param request the request
+   * @return the authorizer's decision
+   */
+  public AccessDecision authorize(AccessRequest request) {
+    AccessDecision d = authorizer.authorize(request);
+    return d != null ? d : AccessDecision.forbidden("no decision");
+  }
+
+  /**
+   * Tells whether a browser origin may open a WebSocket. A request without {@code Origin} (not from a
+   * browser) is always allowed; with an empty allow-list, every origin is.
+   *
+   * @param origin the {@code Origin} header value, or {@code null}
+   * @return {@code true} if allowed
+   */
+  public boolean originAllowed(String origin) {
+    return origin == null || allowedOrigins.isEmpty() || allowedOrigins.contains(origin.toLowerCase(java.util.Locale.ROOT));
   }
 
   /**
@@ -207,9 +243,41 @@ public final class WebSocketTransport implements AutoCloseable {
     private final ChannelRegistry registry;
     private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
     private SessionAborter aborter = SessionAborter.GRACEFUL;
+    private Authorizer authorizer = Authorizer.allowAll();
+    private final Set<String> allowedOrigins = new java.util.HashSet<>();
 
     private Builder(ChannelRegistry registry) {
       this.registry = registry;
+    }
+
+    /**
+     * Sets who may publish and view (default: everyone). Refusals are HTTP 401 or 403 in the handshake (on
+     * Tyrus a 401 is sent as 403, because Tyrus upgrades the connection on 401; the embedded server
+     * answers 401 before Tyrus sees the request).
+     *
+     * @param auth the authorizer
+     * @return this builder
+     * @throws NullPointerException if {@code auth} is {@code null}
+     */
+    public Builder authorizer(Authorizer auth) {
+      this.authorizer = Objects.requireNonNull(auth, "authorizer");
+      return this;
+    }
+
+    /**
+     * Allows WebSocket connections from browser pages of these origins only, such as {@code
+     * https://cams.example.com} (default: any origin). Others get HTTP 403. Clients that send no {@code
+     * Origin} (non-browser programs) are not affected; use an {@link Authorizer} for those.
+     *
+     * @param origins scheme://host[:port] values, compared case-insensitively
+     * @return this builder
+     * @throws NullPointerException if an origin is {@code null}
+     */
+    public Builder allowedOrigins(java.util.Collection<String> origins) {
+      for (String o : origins) {
+        allowedOrigins.add(Objects.requireNonNull(o, "origin").toLowerCase(java.util.Locale.ROOT));
+      }
+      return this;
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.framestream.transport.websocket.internal;
 
+import io.framestream.core.AccessDecision;
+import io.framestream.core.AccessRequest;
 import io.framestream.core.Channel;
 import io.framestream.core.ChannelClosedException;
 import io.framestream.core.ChannelNames;
@@ -96,6 +98,11 @@ public final class HandshakeConfigurator extends ServerEndpointConfig.Configurat
       }
     }
     Map<String, List<String>> params = request.getParameterMap();
+    AccessDecision access = transport.authorize(accessRequest(role, name, request));
+    if (!access.allowed()) {
+      // Tyrus upgrades the connection for 401 (see TyrusHandshake), so 401 becomes 403 there.
+      return new Rejection(TYRUS && access.status() == 401 ? 403 : access.status(), access.reason());
+    }
     if (role == Role.LIVE) {
       String format = first(params, "format");
       if (format != null && !format.equals("binary") && !format.equals("datauri")) {
@@ -123,6 +130,30 @@ public final class HandshakeConfigurator extends ServerEndpointConfig.Configurat
       return new Rejection(410, "server shutting down");
     }
     return null;
+  }
+
+  /**
+   * Builds what the authorizer sees of a handshake.
+   *
+   * @param role the endpoint
+   * @param channel the channel name
+   * @param request the handshake request
+   * @return the access request
+   */
+  static AccessRequest accessRequest(Role role, String channel, HandshakeRequest request) {
+    String remote = "";
+    for (Map.Entry<String, List<String>> h : request.getHeaders().entrySet()) {
+      if (WebSocketTransport.REMOTE_ADDRESS_HEADER.equalsIgnoreCase(h.getKey()) && !h.getValue().isEmpty()) {
+        remote = h.getValue().get(0);
+      }
+    }
+    return new AccessRequest(role == Role.PUBLISH ? AccessRequest.Action.PUBLISH : AccessRequest.Action.VIEW,
+        channel, remote, request.getHeaders(), request.getParameterMap());
+  }
+
+  @Override
+  public boolean checkOrigin(String originHeaderValue) {
+    return transport.originAllowed(originHeaderValue);
   }
 
   private static String first(Map<String, List<String>> params, String key) {

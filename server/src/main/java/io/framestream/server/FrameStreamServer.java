@@ -99,8 +99,8 @@ public final class FrameStreamServer implements AutoCloseable {
     this.tracker = new ConnectionTracker(b.maxConnectionsPerAddress);
     this.authorizer = b.authorizer;
     Authorizer auth = b.authorizer != null ? b.authorizer : Authorizer.allowAll();
-    this.webSocket = WebSocketTransport.builder(registry).maxFrameBytes(b.maxFrameBytes).aborter(tracker)
-        .authorizer(auth).allowedOrigins(b.allowedOrigins).build();
+    this.webSocket = b.webSocket.apply(WebSocketTransport.builder(registry).maxFrameBytes(b.maxFrameBytes)
+        .aborter(tracker).authorizer(auth).allowedOrigins(b.allowedOrigins)).build();
     tracker.guard(webSocket);
     this.staticLoader = b.staticLoader;
     this.staticRoot = b.staticRoot;
@@ -317,6 +317,7 @@ public final class FrameStreamServer implements AutoCloseable {
     private String staticRoot = DEFAULT_STATIC_ROOT;
     private final Map<String, HttpHandler> handlers = new LinkedHashMap<>();
     private UnaryOperator<SseHandler.Builder> sse = UnaryOperator.identity();
+    private UnaryOperator<WebSocketTransport.Builder> webSocket = UnaryOperator.identity();
     private Authorizer authorizer;
     private final List<String> allowedOrigins = new ArrayList<>();
     private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
@@ -449,6 +450,19 @@ public final class FrameStreamServer implements AutoCloseable {
      */
     public Builder sse(UnaryOperator<SseHandler.Builder> configure) {
       this.sse = Objects.requireNonNull(configure, "configure");
+      return this;
+    }
+
+    /**
+     * Configures the WebSocket transport further (ping interval, pong timeout), for example {@code
+     * webSocket(b -> b.pingInterval(Duration.ofSeconds(5)))}. Applied after the server's own settings.
+     *
+     * @param configure applied to the transport's builder
+     * @return this builder
+     * @throws NullPointerException if {@code configure} is {@code null}
+     */
+    public Builder webSocket(UnaryOperator<WebSocketTransport.Builder> configure) {
+      this.webSocket = Objects.requireNonNull(configure, "configure");
       return this;
     }
 

@@ -13,10 +13,17 @@ import io.framestream.transport.websocket.internal.PublishEndpoint;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpointConfig;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The WebSocket transport: standard Jakarta WebSocket endpoints that publish into and view the channels of a
@@ -57,6 +64,10 @@ public final class WebSocketTransport implements AutoCloseable {
   public static final String PUBLISH_PATH = "/ws/publish/{channel}";
   /** The path of the viewing endpoint. */
   public static final String LIVE_PATH = "/ws/live/{channel}";
+  /** Default for {@link Builder#pingInterval(Duration)}: 15 s. */
+  public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(15);
+  /** Default for {@link Builder#pongTimeout(Duration)}: 45 s. */
+  public static final Duration DEFAULT_PONG_TIMEOUT = Duration.ofSeconds(45);
   /** Default for {@link Builder#maxFrameBytes(int)}: 8 MiB. */
   public static final int DEFAULT_MAX_FRAME_BYTES = 8 << 20;
   /**
@@ -71,12 +82,20 @@ public final class WebSocketTransport implements AutoCloseable {
    */
   public static final String REMOTE_ADDRESS_HEADER = "x-framestream-remote-address";
 
+  private static final System.Logger LOG = System.getLogger(WebSocketTransport.class.getName());
+  private static final byte[] PING_PAYLOAD = {'f', 's'};
+
   private final ChannelRegistry registry;
   private final int maxFrameBytes;
   private final SessionAborter aborter;
   private final Authorizer authorizer;
   private final Set<String> allowedOrigins;
-  private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+  /** Open sessions and when each last answered a ping (System.nanoTime). */
+  private final ConcurrentHashMap<Session, Long> sessions = new ConcurrentHashMap<>();
+  private final long pingIntervalNanos;
+  private final long pongTimeoutNanos;
+  private final Object pingerLock = new Object();
+  private ScheduledExecutorService pinger; // guarded by pingerLock, started with the first session
   private volatile boolean closed;
 
   private WebSocketTransport(Builder b) {
@@ -85,6 +104,8 @@ public final class WebSocketTransport implements AutoCloseable {
     this.aborter = b.aborter;
     this.authorizer = b.authorizer;
     this.allowedOrigins = Set.copyOf(b.allowedOrigins);
+    this.pingIntervalNanos = b.pingInterval.toNanos();
+    this.pongTimeoutNanos = b.pongTimeout.toNanos();
   }
 
   /**
@@ -199,12 +220,63 @@ public final class WebSocketTransport implements AutoCloseable {
    * @return {@code false} if the transport is closed (the caller then closes the session)
    */
   public boolean track(Session session) {
-    sessions.add(session);
+    sessions.put(session, System.nanoTime());
     if (closed) {
       sessions.remove(session);
       return false;
     }
+    startPinger();
     return true;
+  }
+
+  /**
+   * Records a pong from a session (any pong counts, solicited or not). For the endpoints of this transport.
+   *
+   * @param session the session
+   */
+  public void ponged(Session session) {
+    sessions.replace(session, System.nanoTime());
+  }
+
+  private void startPinger() {
+    synchronized (pingerLock) {
+      if (pinger != null || closed) {
+        return;
+      }
+      ScheduledThreadPoolExecutor p = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(r, "framestream-ws-ping");
+        t.setDaemon(true);
+        return t;
+      });
+      p.setRemoveOnCancelPolicy(true);
+      p.scheduleAtFixedRate(this::pingAll, pingIntervalNanos, pingIntervalNanos, TimeUnit.NANOSECONDS);
+      pinger = p;
+    }
+  }
+
+  /** Pings every open session; drops those whose last pong is older than the timeout. */
+  private void pingAll() {
+    long now = System.nanoTime();
+    ByteBuffer payload = ByteBuffer.wrap(PING_PAYLOAD);
+    for (Map.Entry<Session, Long> e : sessions.entrySet()) {
+      Session s = e.getKey();
+      if (now - e.getValue() > pongTimeoutNanos) {
+        sessions.remove(s);
+        String reason = "no pong for " + TimeUnit.NANOSECONDS.toMillis(now - e.getValue()) + " ms (pongTimeout)";
+        LOG.log(System.Logger.Level.DEBUG, "dropping WebSocket session {0}: {1}", s.getId(), reason);
+        if (!aborter.abort(s, reason)) {
+          CloseCodes.closeQuietly(s, CloseCodes.reason(CloseReason.CloseCodes.GOING_AWAY, reason));
+        }
+        continue;
+      }
+      try {
+        if (s.isOpen()) {
+          s.getAsyncRemote().sendPing(payload.duplicate());
+        }
+      } catch (IOException | RuntimeException ex) {
+        LOG.log(System.Logger.Level.DEBUG, "ping to session {0} failed: {1}", s.getId(), ex);
+      }
+    }
   }
 
   /**
@@ -223,8 +295,14 @@ public final class WebSocketTransport implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    synchronized (pingerLock) {
+      if (pinger != null) {
+        pinger.shutdownNow();
+        pinger = null;
+      }
+    }
     CloseReason goingAway = CloseCodes.reason(CloseReason.CloseCodes.GOING_AWAY, "server shutting down");
-    for (Session s : sessions.toArray(new Session[0])) {
+    for (Session s : sessions.keySet().toArray(new Session[0])) {
       CloseCodes.closeQuietly(s, goingAway);
       sessions.remove(s);
     }
@@ -245,6 +323,8 @@ public final class WebSocketTransport implements AutoCloseable {
     private SessionAborter aborter = SessionAborter.GRACEFUL;
     private Authorizer authorizer = Authorizer.allowAll();
     private final Set<String> allowedOrigins = new java.util.HashSet<>();
+    private Duration pingInterval = DEFAULT_PING_INTERVAL;
+    private Duration pongTimeout = DEFAULT_PONG_TIMEOUT;
 
     private Builder(ChannelRegistry registry) {
       this.registry = registry;
@@ -289,6 +369,31 @@ public final class WebSocketTransport implements AutoCloseable {
      */
     public Builder maxFrameBytes(int bytes) {
       this.maxFrameBytes = Checks.frameBytes(bytes);
+      return this;
+    }
+
+    /**
+     * Sets how often every session (viewer or publisher) is pinged.
+     *
+     * @param interval positive
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder pingInterval(Duration interval) {
+      this.pingInterval = Checks.positive(interval, "pingInterval");
+      return this;
+    }
+
+    /**
+     * Sets how long a session may go without answering pings before it is dropped (a dead peer, a cable
+     * pulled: nothing else would notice on an idle channel).
+     *
+     * @param timeout positive; longer than the ping interval
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder pongTimeout(Duration timeout) {
+      this.pongTimeout = Checks.positive(timeout, "pongTimeout");
       return this;
     }
 

@@ -6,6 +6,7 @@ import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
 import jakarta.websocket.MessageHandler;
+import jakarta.websocket.PongMessage;
 import jakarta.websocket.Session;
 import java.nio.ByteBuffer;
 
@@ -47,6 +48,7 @@ public final class LiveEndpoint extends Endpoint {
     session.setMaxBinaryMessageBufferSize(MAX_VIEWER_MESSAGE);
     // Viewers may send small text messages (keep-alives); they are ignored. Frames are not accepted here.
     session.addMessageHandler(String.class, (MessageHandler.Whole<String>) text -> { });
+    session.addMessageHandler(PongMessage.class, (MessageHandler.Whole<PongMessage>) pong -> transport.ponged(session));
     session.addMessageHandler(ByteBuffer.class, (MessageHandler.Whole<ByteBuffer>) bytes ->
         CloseCodes.closeQuietly(session, CloseCodes.reason(CloseReason.CloseCodes.CANNOT_ACCEPT,
             "viewers do not send frames; publish to /ws/publish/" + channel.name())));

@@ -18,6 +18,7 @@ import jakarta.websocket.CloseReason.CloseCode;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
 import jakarta.websocket.MessageHandler;
+import jakarta.websocket.PongMessage;
 import jakarta.websocket.Session;
 import java.nio.ByteBuffer;
 import java.util.Optional;
@@ -82,6 +83,7 @@ public final class PublishEndpoint extends Endpoint {
     s.setMaxTextMessageBufferSize(transport.maxIncomingMessageBytes());
     s.addMessageHandler(ByteBuffer.class, (MessageHandler.Whole<ByteBuffer>) this::onBinary);
     s.addMessageHandler(String.class, (MessageHandler.Whole<String>) this::onText);
+    s.addMessageHandler(PongMessage.class, (MessageHandler.Whole<PongMessage>) pong -> transport.ponged(s));
   }
 
   private void onBinary(ByteBuffer bytes) {

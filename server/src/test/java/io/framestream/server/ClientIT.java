@@ -10,6 +10,7 @@ import io.framestream.core.Frame;
 import io.framestream.core.FrameSink;
 import io.framestream.core.FrameSource;
 import io.framestream.core.SourceRunner;
+import io.framestream.transport.sse.SseFrameSource;
 import io.framestream.transport.websocket.WebSocketFrameSink;
 import io.framestream.transport.websocket.WebSocketFrameSource;
 import java.net.URI;
@@ -126,6 +127,24 @@ class ClientIT {
           Await.until("viewer gone", () -> channel.subscriberCount() == 0);
           assertEquals(SourceRunner.State.STOPPED, runner.state());
         }
+      }
+    }
+  }
+
+  @Test
+  void frameWatchdogsReconnectClientsOfASilentChannel() {
+    try (FrameStreamServer server = startServer(0); Channel sink = Channel.create("watchdog-sink")) {
+      WebSocketFrameSource ws = WebSocketFrameSource.builder(server.webSocketUri().resolve("/ws/live/silent"))
+          .frameTimeout(Duration.ofMillis(300)).build();
+      SseFrameSource sse = SseFrameSource.builder(server.httpUri().resolve("/sse/silent"))
+          .frameTimeout(Duration.ofMillis(300)).reconnectDelay(Duration.ofMillis(20), Duration.ofMillis(100)).build();
+      try (SourceRunner wsRunner = SourceRunner.builder(ws, sink)
+              .backoff(Duration.ofMillis(20), Duration.ofMillis(100)).build().start();
+          SourceRunner sseRunner = SourceRunner.builder(sse, sink).build().start()) {
+        Await.until("both watchdogs fired twice", () -> wsRunner.stats().restarts() >= 2 && sse.reconnects() >= 2);
+        assertTrue(wsRunner.stats().lastFailure().contains("frameTimeout"), wsRunner.stats().lastFailure());
+        server.registry().channel("silent").publish(Frame.of("image/jpeg", payload(1)));
+        Await.until("frames flow again after reconnecting", () -> sink.stats().framesIn() >= 2);
       }
     }
   }

@@ -95,6 +95,8 @@ public final class SseFrameSource implements FrameSource {
   private final URI uri;
   private final Duration connectTimeout;
   private final Duration readTimeout;
+  private final long frameTimeoutNanos; // 0: off
+  private long lastFrameNanos; // consumer thread only: last frame returned, or the connect
   private final int maxEventSize;
   private final int maxLineLength;
   private final long minReconnectNanos;
@@ -121,6 +123,7 @@ public final class SseFrameSource implements FrameSource {
     this.uri = b.uri;
     this.connectTimeout = b.connectTimeout;
     this.readTimeout = b.readTimeout;
+    this.frameTimeoutNanos = b.frameTimeout.toNanos();
     this.maxEventSize = b.maxEventSize;
     this.maxLineLength = b.maxLineLength;
     this.minReconnectNanos = b.minReconnectDelay.toNanos();
@@ -203,11 +206,23 @@ public final class SseFrameSource implements FrameSource {
         continue;
       }
       long idleNanos = s.idle(TimeUnit.NANOSECONDS);
-      Frame f = s.poll(Math.max(1, readTimeout.toNanos() - idleNanos));
+      long wait = readTimeout.toNanos() - idleNanos;
+      if (frameTimeoutNanos > 0) {
+        wait = Math.min(wait, frameTimeoutNanos - (System.nanoTime() - lastFrameNanos));
+      }
+      Frame f = s.poll(Math.max(1, wait));
       if (f != null) {
         lastEventId = s.polledId();
         failedAttempts = 0;
+        lastFrameNanos = System.nanoTime();
         return f;
+      }
+      if (frameTimeoutNanos > 0 && !s.isEnded() && System.nanoTime() - lastFrameNanos >= frameTimeoutNanos) {
+        lastEventId = s.lastEventId();
+        LOG.log(System.Logger.Level.DEBUG, "no frame from {0} for {1} ms; reconnecting", uri,
+            TimeUnit.NANOSECONDS.toMillis(frameTimeoutNanos));
+        drop(s);
+        continue;
       }
       if (s.isEnded()) {
         lastEventId = s.lastEventId(); // every frame was taken: resume after the last event seen
@@ -305,6 +320,7 @@ public final class SseFrameSource implements FrameSource {
         throw new EOFException("SSE source closed");
       }
       current = stream; // so that close() can cancel it while connecting
+      lastFrameNanos = System.nanoTime();
     } finally {
       lock.unlock();
     }
@@ -438,6 +454,7 @@ public final class SseFrameSource implements FrameSource {
     private final URI uri;
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
     private Duration readTimeout = DEFAULT_READ_TIMEOUT;
+    private Duration frameTimeout = Duration.ZERO;
     private int maxEventSize = DEFAULT_MAX_EVENT_SIZE;
     private int maxLineLength = DEFAULT_MAX_LINE_LENGTH;
     private Duration minReconnectDelay = DEFAULT_MIN_RECONNECT_DELAY;
@@ -477,6 +494,24 @@ public final class SseFrameSource implements FrameSource {
      */
     public Builder readTimeout(Duration timeout) {
       this.readTimeout = positive(timeout, "readTimeout");
+      return this;
+    }
+
+    /**
+     * Sets a frame watchdog: when no frame arrives for this long (heartbeats do not count), the stream is
+     * dropped and reconnected. Off by default ({@link Duration#ZERO}); an idle or offline channel then
+     * reconnects at this pace.
+     *
+     * @param timeout zero (off) or positive
+     * @return this builder
+     * @throws NullPointerException if {@code timeout} is {@code null}
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder frameTimeout(Duration timeout) {
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("frameTimeout must not be negative, got " + timeout);
+      }
+      this.frameTimeout = timeout;
       return this;
     }
 

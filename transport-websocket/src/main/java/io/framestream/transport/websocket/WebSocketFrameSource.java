@@ -67,6 +67,7 @@ public final class WebSocketFrameSource implements FrameSource {
   private final Duration connectTimeout;
   private final int maxQueuedFrames;
   private final int maxFrameBytes;
+  private final Duration frameTimeout;
 
   private final Object lock = new Object();
   private ClientManager client;
@@ -83,6 +84,7 @@ public final class WebSocketFrameSource implements FrameSource {
     this.connectTimeout = b.connectTimeout;
     this.maxQueuedFrames = b.maxQueuedFrames;
     this.maxFrameBytes = b.maxFrameBytes;
+    this.frameTimeout = b.frameTimeout;
   }
 
   /**
@@ -142,7 +144,10 @@ public final class WebSocketFrameSource implements FrameSource {
     if (q == null) {
       throw new IllegalStateException("not open");
     }
-    Object next = q.take();
+    Object next = frameTimeout.isZero() ? q.take() : q.poll(frameTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    if (next == null) {
+      throw new TransportException("no frame from " + uri + " for " + frameTimeout.toMillis() + " ms (frameTimeout)");
+    }
     if (next instanceof Frame) {
       return (Frame) next;
     }
@@ -286,6 +291,7 @@ public final class WebSocketFrameSource implements FrameSource {
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
     private int maxQueuedFrames = DEFAULT_MAX_QUEUED_FRAMES;
     private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
+    private Duration frameTimeout = Duration.ZERO;
 
     private Builder(URI uri) {
       this.uri = uri;
@@ -316,6 +322,24 @@ public final class WebSocketFrameSource implements FrameSource {
         throw new IllegalArgumentException("maxQueuedFrames must be 1..100000, got " + n);
       }
       this.maxQueuedFrames = n;
+      return this;
+    }
+
+    /**
+     * Sets a frame watchdog: when no frame arrives for this long, {@link WebSocketFrameSource#nextFrame()}
+     * fails and the runner reconnects. Off by default ({@link Duration#ZERO}); an idle or offline channel
+     * then reconnects at this pace.
+     *
+     * @param timeout zero (off) or positive
+     * @return this builder
+     * @throws NullPointerException if {@code timeout} is {@code null}
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder frameTimeout(Duration timeout) {
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("frameTimeout must not be negative, got " + timeout);
+      }
+      this.frameTimeout = timeout;
       return this;
     }
 

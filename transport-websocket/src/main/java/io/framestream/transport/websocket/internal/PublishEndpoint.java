@@ -1,8 +1,5 @@
 package io.framestream.transport.websocket.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.framestream.core.Channel;
 import io.framestream.core.ChannelClosedException;
 import io.framestream.core.ContentTypes;
@@ -35,9 +32,6 @@ import java.util.Optional;
 public final class PublishEndpoint extends Endpoint {
 
   private static final System.Logger LOG = System.getLogger(PublishEndpoint.class.getName());
-  private static final ObjectMapper JSON = new ObjectMapper();
-  /** Control messages are small; anything longer that is not a data URI is refused. */
-  static final int MAX_CONTROL_MESSAGE = 16 * 1024;
 
   private final WebSocketTransport transport;
   private Session session;
@@ -121,50 +115,19 @@ public final class PublishEndpoint extends Endpoint {
       }
       return;
     }
-    if (text.length() > MAX_CONTROL_MESSAGE) {
-      refuse(CloseReason.CloseCodes.TOO_BIG, "control message longer than " + MAX_CONTROL_MESSAGE + " characters");
-      return;
-    }
-    if (!text.startsWith("{")) {
-      refuse(CloseReason.CloseCodes.CANNOT_ACCEPT, "text messages must be data: URIs or JSON control messages");
-      return;
-    }
+    ControlMessage meta;
     try {
-      control(JSON.readTree(text));
-    } catch (JsonProcessingException e) {
-      refuse(CloseReason.CloseCodes.NOT_CONSISTENT, "malformed JSON control message at column "
-          + (e.getLocation() != null ? e.getLocation().getColumnNr() : 0));
-    } catch (IllegalArgumentException e) {
-      refuse(CloseReason.CloseCodes.NOT_CONSISTENT, "invalid control message: " + e.getMessage());
-    }
-  }
-
-  /** Applies <code>{"type":"meta", "contentType", "width", "height", "codec"}</code>. */
-  private void control(JsonNode msg) {
-    if (!msg.isObject() || !"meta".equals(msg.path("type").asText())) {
-      refuse(CloseReason.CloseCodes.CANNOT_ACCEPT, "unsupported control message: expected {\"type\":\"meta\",...}");
+      meta = ControlMessage.parse(text);
+    } catch (ControlMessage.Refused r) {
+      refuse(r.code(), r.getMessage());
       return;
     }
-    String newType = contentType;
-    if (msg.hasNonNull("contentType")) {
-      newType = ContentTypes.requireValid(msg.get("contentType").asText());
+    meta.contentType().ifPresent(t -> contentType = t);
+    if (meta.width().isPresent() && meta.height().isPresent()) {
+      width = meta.width().getAsInt();
+      height = meta.height().getAsInt();
     }
-    int w = width;
-    int h = height;
-    if (msg.has("width") || msg.has("height")) {
-      w = msg.path("width").asInt(-1);
-      h = msg.path("height").asInt(-1);
-      Frame.builder(new byte[0]).dimensions(w, h); // validates, throws IllegalArgumentException
-    }
-    String c = codec;
-    if (msg.hasNonNull("codec")) {
-      c = msg.get("codec").asText();
-      Frame.builder(new byte[0]).codec(c);
-    }
-    contentType = newType;
-    width = w;
-    height = h;
-    codec = c;
+    meta.codec().ifPresent(c -> codec = c);
   }
 
   private void publish(Frame.Builder b) {

@@ -1,0 +1,151 @@
+package io.framestream.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.framestream.core.internal.MjpegSplitter;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.Size;
+import net.jqwik.api.constraints.StringLength;
+
+/**
+ * Random and adversarial input to every parser of outside data in core: only the documented exception,
+ * never more memory than the configured bound, always an end.
+ */
+class ParserPropertiesTest {
+
+  private static final int MAX = 4096;
+  private static final ViewerTickets TICKETS = ViewerTickets.withKey(new byte[32]);
+
+  @Provide
+  Arbitrary<String> dataUriLike() {
+    Arbitrary<String> prefix = Arbitraries.of("data:", "DATA:", "data:image/jpeg;base64,", "data:image/png;base64,",
+        "data:;base64,", "data:image/jpeg,", "data:x/y;charset=a;base64,", "");
+    Arbitrary<String> body = Arbitraries.strings().withChars("ABCDEFabcdef0123456789+/=-_,;:% \n\u0000\u00e9")
+        .ofMaxLength(8000);
+    return Combinators.combine(prefix, body).as(String::concat);
+  }
+
+  @Property(tries = 500)
+  void dataUrisThrowOnlyTheDocumentedErrorsAndStayWithinTheLimit(@ForAll("dataUriLike") String uri) {
+    try {
+      Frame f = DataUris.decode(uri, MAX).build();
+      assertTrue(f.size() <= MAX);
+    } catch (FrameCodecException | LimitExceededException expected) {
+      assertTrue(expected.getMessage() != null && !expected.getMessage().isEmpty());
+    }
+  }
+
+  @Property(tries = 300)
+  void dataUrisRoundTrip(@ForAll @Size(max = 3000) byte[] payload) {
+    String uri = "data:image/jpeg;base64," + Base64.getEncoder().encodeToString(payload);
+    assertEquals(ByteBuffer.wrap(payload), DataUris.decode(uri, MAX).build().payload());
+  }
+
+  @Property(tries = 500)
+  void contentTypesAreValidatedWithIllegalArgumentExceptionOnly(@ForAll @StringLength(max = 300) String type) {
+    try {
+      String normal = ContentTypes.requireValid(type);
+      assertTrue(normal.indexOf('/') > 0);
+    } catch (IllegalArgumentException expected) {
+      // documented
+    }
+  }
+
+  @Property(tries = 500)
+  void sniffingNeverThrows(@ForAll @Size(max = 64) byte[] bytes) {
+    ContentTypes.sniff(bytes);
+    ContentTypes.isMp4InitSegment(ByteBuffer.wrap(bytes));
+  }
+
+  @Property(tries = 1000)
+  void channelNamesAreValidExactlyWhenAccepted(@ForAll @StringLength(max = 80) String name) {
+    boolean valid = ChannelNames.isValid(name);
+    try {
+      ChannelNames.requireValid(name);
+      assertTrue(valid);
+    } catch (IllegalArgumentException e) {
+      assertTrue(!valid);
+      assertTrue(e.getMessage().chars().allMatch(c -> c >= 0x20 && c < 0x7f), "message is printable ASCII");
+    }
+  }
+
+  @Property(tries = 1000)
+  void garbageTicketsAreRefusedNeverThrown(@ForAll @StringLength(max = 700) String ticket) {
+    AccessDecision d = TICKETS.verify(ticket, "cam");
+    assertTrue(!d.allowed() && (d.status() == 401 || d.status() == 403));
+  }
+
+  @Property(tries = 500)
+  void alteredTicketsNeverPass(@ForAll("positions") int position, @ForAll char replacement) {
+    String ticket = TICKETS.issue("cam", Duration.ofMinutes(5));
+    int at = position % ticket.length();
+    if (ticket.charAt(at) == replacement) {
+      return;
+    }
+    String altered = ticket.substring(0, at) + replacement + ticket.substring(at + 1);
+    AccessDecision d = TICKETS.verify(altered, "cam");
+    // Base64 padding bits can make two texts decode alike; anything that decodes to other bytes must fail.
+    if (d.allowed()) {
+      assertEquals(List.of(decode(ticket)), List.of(decode(altered)), "only an equivalent encoding may pass");
+    }
+  }
+
+  private static String decode(String ticket) {
+    int dot = ticket.indexOf('.');
+    return Base64.getEncoder().encodeToString(Base64.getUrlDecoder().decode(ticket.substring(0, dot)))
+        + Base64.getEncoder().encodeToString(Base64.getUrlDecoder().decode(ticket.substring(dot + 1)));
+  }
+
+  @Provide
+  Arbitrary<Integer> positions() {
+    return Arbitraries.integers().between(0, 10_000);
+  }
+
+  @Provide
+  Arbitrary<byte[]> mjpegLike() {
+    Arbitrary<byte[]> chunk = Arbitraries.oneOf(
+        Arbitraries.bytes().array(byte[].class).ofMaxSize(300),
+        Arbitraries.of(new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF}, new byte[] {(byte) 0xFF, (byte) 0xD9},
+            new byte[] {(byte) 0xFF, (byte) 0xDA, 0, 2}, new byte[] {(byte) 0xFF, (byte) 0xE1, (byte) 0xFF, (byte) 0xFF},
+            new byte[] {(byte) 0xFF, (byte) 0xC0, 0, 11, 8, 0, 16, 0, 16, 1, 1, 0x11, 0},
+            "\r\n--boundary\r\nContent-Type: image/jpeg\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+    return chunk.list().ofMaxSize(40).map(parts -> {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      parts.forEach(out::writeBytes);
+      return out.toByteArray();
+    });
+  }
+
+  @Property(tries = 500)
+  void theMjpegSplitterFailsOnlyWithIoErrorsStaysBoundedAndEnds(@ForAll("mjpegLike") byte[] stream) {
+    MjpegSplitter splitter = new MjpegSplitter(new ByteArrayInputStream(stream), 2048);
+    int images = 0;
+    try {
+      for (; images <= stream.length; images++) {
+        byte[] image = splitter.next();
+        assertTrue(image.length <= 2048, "an emitted image is within the limit");
+      }
+      throw new AssertionError("more images than input bytes: the splitter does not end");
+    } catch (EOFException end) {
+      // the documented end
+    } catch (IOException other) {
+      // documented as well (the stream failed)
+    }
+    assertTrue(splitter.peakBufferBytes() <= 2048 + MjpegSplitter.READ_CHUNK_BYTES,
+        "buffer stays bounded: " + splitter.peakBufferBytes());
+  }
+}

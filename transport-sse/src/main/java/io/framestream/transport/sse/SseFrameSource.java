@@ -131,8 +131,17 @@ public final class SseFrameSource implements FrameSource {
     this.bufferedFrames = b.bufferedFrames;
     this.headers = Map.copyOf(b.headers);
     this.lastEventId = b.lastEventId;
-    this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(connectTimeout).followRedirects(HttpClient.Redirect.NORMAL).build();
+    this.client = b.httpClient != null ? b.httpClient : SharedClient.INSTANCE;
+  }
+
+  /**
+   * One HTTP client for every SSE source that brings none: an {@code HttpClient} owns a selector thread and
+   * a worker pool that (on JDK 17) live until it is garbage-collected, so one per source would pile up
+   * threads in a process that opens and closes many. Timeouts are per request.
+   */
+  private static final class SharedClient {
+    static final HttpClient INSTANCE = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .followRedirects(HttpClient.Redirect.NORMAL).build();
   }
 
   /**
@@ -455,6 +464,7 @@ public final class SseFrameSource implements FrameSource {
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
     private Duration readTimeout = DEFAULT_READ_TIMEOUT;
     private Duration frameTimeout = Duration.ZERO;
+    private HttpClient httpClient;
     private int maxEventSize = DEFAULT_MAX_EVENT_SIZE;
     private int maxLineLength = DEFAULT_MAX_LINE_LENGTH;
     private Duration minReconnectDelay = DEFAULT_MIN_RECONNECT_DELAY;
@@ -494,6 +504,19 @@ public final class SseFrameSource implements FrameSource {
      */
     public Builder readTimeout(Duration timeout) {
       this.readTimeout = positive(timeout, "readTimeout");
+      return this;
+    }
+
+    /**
+     * Uses the given HTTP client (for TLS settings, a proxy, an executor) instead of the one all SSE sources
+     * share. Requests are always sent as HTTP/1.1.
+     *
+     * @param client the client
+     * @return this builder
+     * @throws NullPointerException if {@code client} is {@code null}
+     */
+    public Builder httpClient(HttpClient client) {
+      this.httpClient = java.util.Objects.requireNonNull(client, "client");
       return this;
     }
 

@@ -46,9 +46,9 @@ import org.glassfish.tyrus.container.grizzly.server.WebSocketAddOn;
  * }
  * }</pre>
  *
- * <p>Decisions: the listener runs WebSocket callbacks on worker threads (never on selector threads), and
- * its keep-alive idle timeout is off, because Grizzly's idle timer would otherwise kill an idle WebSocket
- * viewer after 30 s. A viewer that stops reading is dropped at once at the socket (not by a graceful close,
+ * <p>Decisions: the listener runs WebSocket callbacks on worker threads (never on selector threads). Its
+ * keep-alive idle timeout (30 s, or twice the ping interval if longer) also applies to upgraded WebSockets,
+ * which the transport pings often enough to stay alive while idle connections of any other kind are closed. A viewer that stops reading is dropped at once at the socket (not by a graceful close,
  * which would keep its queued frames), so its memory is freed immediately.
  *
  * <h2>Thread safety</h2>
@@ -143,7 +143,11 @@ public final class FrameStreamServer implements AutoCloseable {
     }
     NetworkListener listener = new NetworkListener("framestream", host, requestedPort);
     listener.getTransport().setIOStrategy(WorkerThreadIOStrategy.getInstance());
-    listener.getKeepAlive().setIdleTimeoutInSeconds(-1);
+    // Grizzly closes connections idle for the keep-alive timeout, upgraded WebSockets included. WebSockets
+    // are pinged, which counts as activity, so the timeout only has to outlast two ping intervals; idle
+    // HTTP connections (and those of refused upgrades) are still cleaned up.
+    listener.getKeepAlive().setIdleTimeoutInSeconds(
+        (int) Math.max(30, 2 * webSocket.pingInterval().toSeconds() + 1));
     listener.registerAddOn(tracker);
     listener.registerAddOn(new WebSocketAddOn(container, EmbeddedContainer.contextPath()));
     http.addListener(listener);

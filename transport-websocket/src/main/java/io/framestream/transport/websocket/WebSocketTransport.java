@@ -196,6 +196,15 @@ public final class WebSocketTransport implements AutoCloseable {
   }
 
   /**
+   * Returns how often sessions are pinged; a host's idle timeout must be longer.
+   *
+   * @return the ping interval
+   */
+  public Duration pingInterval() {
+    return Duration.ofNanos(pingIntervalNanos);
+  }
+
+  /**
    * Returns the number of open publisher and viewer sessions.
    *
    * @return the count

@@ -176,6 +176,10 @@ public final class ExampleServer implements AutoCloseable {
       System.err.println("Is another server using port " + options.port() + "? Try --port with another number.");
       System.exit(1);
       return;
+    } catch (RuntimeException e) {
+      System.err.println("error: cannot start the example server: " + e.getMessage());
+      System.exit(1);
+      return;
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -15,6 +15,7 @@ import java.util.Deque;
 import java.util.Locale;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,10 +42,19 @@ class BrowserIT {
 
   @BeforeAll
   void start() throws IOException {
-    assumeTrue(Chromium.available(), Chromium.MISSING);
+    if (!Chromium.available()) {
+      System.out.println("BrowserIT skipped: " + Chromium.MISSING + " (looked for " + Chromium.BINARY + " and "
+          + Chromium.DRIVER + ")");
+      return;
+    }
     example = ExampleServer.start("127.0.0.1", 0);
     api = new ApiClient(example.httpUri());
     chromium = Chromium.start(WORK);
+  }
+
+  @BeforeEach
+  void needsChromium() {
+    assumeTrue(Chromium.available(), Chromium.MISSING);
   }
 
   @AfterAll

@@ -42,7 +42,8 @@ export function startViewer(transport) {
   let lastSeq = null;
   let skippedExact = 0;
   let baseline = null;
-  let skippedEstimate = 0;
+  let skippedEstimate = 0; // since the current connection's baseline
+  let skippedEarlier = 0; // estimates of earlier connections
   let serverLatency = null;
 
   if (!params.valid) {
@@ -94,7 +95,7 @@ export function startViewer(transport) {
         if (!live()) return;
         connection = null;
         generation++;
-        baseline = null;
+        resetBaseline();
         if (paused || leaving) return;
         const delay = backoff.next();
         setStatus('down', `${text}; retrying in ${(delay / 1000).toFixed(1)} s`);
@@ -112,9 +113,15 @@ export function startViewer(transport) {
     generation++;
     if (connection) connection.close();
     connection = null;
-    baseline = null;
+    resetBaseline();
     lastSeq = null;
     shower.dropPending();
+  }
+
+  function resetBaseline() {
+    skippedEarlier += skippedEstimate;
+    skippedEstimate = 0;
+    baseline = null;
   }
 
   function frameArrived(size) {
@@ -178,7 +185,7 @@ export function startViewer(transport) {
     const server = serverLatency === null ? 0 : serverLatency;
     setText('latency', `~${(server + decode).toFixed(0)} ms`);
     setText('latencyparts', `${serverLatency === null ? '?' : server.toFixed(0)} + ${decode.toFixed(0)} ms`);
-    setText('skipped', transport.sequenced ? String(skippedExact) : `~${skippedEstimate}`);
+    setText('skipped', transport.sequenced ? String(skippedExact) : `~${skippedEarlier + skippedEstimate}`);
     setText('superseded', shower.stats.superseded);
     setText('bloburls', params.format === 'binary' && !transport.sequenced
       ? `${shower.outstanding} open of ${shower.stats.created}`
@@ -197,7 +204,7 @@ export function startViewer(transport) {
     revoked: shower.stats.revoked,
     outstanding: shower.outstanding,
     fps: shownRate.perSecond(),
-    skipped: transport.sequenced ? skippedExact : skippedEstimate,
+    skipped: transport.sequenced ? skippedExact : skippedEarlier + skippedEstimate,
     naturalWidth: img.naturalWidth,
   });
 

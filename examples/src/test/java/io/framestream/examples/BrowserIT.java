@@ -162,10 +162,14 @@ class BrowserIT {
   void indexPage_listsTheChannels_withLiveThumbnails() throws IOException {
     try (Browser browser = chromium.open()) {
       browser.navigate(page(""));
-      Await.until("thumbnails of 'demo' and 'life' show pictures", () -> browser.evalUnchecked(
-          "const names = [...document.querySelectorAll('.card .name')].map(e => e.textContent);"
-              + "const shown = [...document.querySelectorAll('.card .picture')].filter(i => i.naturalWidth > 0);"
-              + "return names.includes('demo') && names.includes('life') && shown.length >= 2;").asBoolean(),
+      // Cards are found by the channel name they show; thumbnails must be decoded pictures, and the
+      // numbers must show the frame rate the thumbnails started.
+      Await.until("thumbnails and frame rates of 'demo' and 'life'", () -> browser.evalUnchecked(
+          "const cards = [...document.querySelectorAll('.card')];"
+              + "const ready = (name) => cards.some(c => c.querySelector('.name').textContent === name"
+              + "  && c.querySelector('.picture').naturalWidth > 0"
+              + "  && !c.querySelector('.numbers').textContent.startsWith('0.0 fps'));"
+              + "return ready('demo') && ready('life');").asBoolean(),
           FIRST_FRAME_AND_RATE);
       browser.screenshot(WORK.resolve("screenshots/index.png"));
     }

@@ -114,6 +114,23 @@ class BrowserIT {
   }
 
   @Test
+  void cameraPage_keepsPublishing_whileItsTabIsHidden() throws IOException {
+    String channel = "cam-hidden";
+    try (Browser publisher = chromium.open()) {
+      publisher.navigate(page("record.html?channel=" + channel));
+      Await.until("the camera page publishes", () -> api.channel(channel).path("framesIn").asLong() >= 10,
+          FIRST_FRAME_AND_RATE);
+      publisher.openTab(); // as a user who opens the live page in another tab: the camera tab is hidden now
+      long from = api.channel(channel).path("framesIn").asLong();
+      long start = System.nanoTime();
+      Await.pause(Duration.ofSeconds(4)); // the measuring window, not a synchronisation
+      double fps = (api.channel(channel).path("framesIn").asLong() - from) * 1e9 / (System.nanoTime() - start);
+      System.out.printf(Locale.ROOT, "BrowserIT: record.html in a hidden tab sends %5.1f fps%n", fps);
+      assertTrue(fps >= MIN_FPS, "a hidden camera page publishes only " + fps + " fps");
+    }
+  }
+
+  @Test
   void livePage_revokesEveryBlobUrlItCreates() throws IOException {
     try (Browser viewer = chromium.open()) {
       viewer.navigate(page("live.html?channel=demo"));

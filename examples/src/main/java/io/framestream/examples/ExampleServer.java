@@ -1,0 +1,272 @@
+package io.framestream.examples;
+
+import io.framestream.core.ChannelRegistry;
+import io.framestream.core.TestPatternSource;
+import io.framestream.core.TransportException;
+import io.framestream.server.FrameStreamServer;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The example server: the embedded {@link FrameStreamServer} with the example pages and two built-in
+ * channels, runnable from the command line.
+ *
+ * <pre>
+ * mvn -q compile -Prun                                                 # from the repository root
+ * mvn -q compile -Prun -Dexec.args="--port 9090 --host 0.0.0.0"
+ * </pre>
+ *
+ * <p>Channels:
+ *
+ * <ul>
+ *   <li>{@value #DEMO_CHANNEL}: the core's {@link TestPatternSource} at {@value #DEMO_FPS} fps, so that a
+ *       viewer sees a moving picture without any camera;
+ *   <li>{@value #LIFE_CHANNEL}: a {@link LifeSource}, the example of a custom source, at {@value #LIFE_FPS}
+ *       fps;
+ *   <li>any other name: created when a camera page publishes into it (or a viewer opens it).
+ * </ul>
+ *
+ * <p>Both sources are attached with {@link ChannelRegistry#attachSource}, not started for good: they draw
+ * and encode only while somebody watches, and stop a grace period after the last viewer leaves, so an idle
+ * example server costs no CPU. The channels are declared, so they are listed (and watchable) even while
+ * their sources sleep.
+ *
+ * <p>Pages (from the class-path folder {@code framestream/static/}): {@code /} lists the channels with
+ * live thumbnails, {@code /record.html?channel=NAME} publishes the browser's camera, {@code
+ * /live.html?channel=NAME} and {@code /live-sse.html?channel=NAME} show a channel over WebSocket and
+ * Server-Sent Events.
+ *
+ * <h2>Thread safety</h2>
+ *
+ * Thread-safe: {@link #close()} may be called from any thread, any number of times.
+ *
+ * @since 0.1.0
+ */
+public final class ExampleServer implements AutoCloseable {
+
+  /** Default port: 8080. */
+  public static final int DEFAULT_PORT = FrameStreamServer.DEFAULT_PORT;
+  /** Default bind address: loopback only. */
+  public static final String DEFAULT_HOST = FrameStreamServer.DEFAULT_HOST;
+  /** The channel fed by the test pattern. */
+  public static final String DEMO_CHANNEL = "demo";
+  /** The channel fed by the example custom source, {@link LifeSource}. */
+  public static final String LIFE_CHANNEL = "life";
+  /** Frame rate of {@value #DEMO_CHANNEL}. */
+  public static final double DEMO_FPS = 20;
+  /** Frame rate of {@value #LIFE_CHANNEL}. */
+  public static final double LIFE_FPS = 15;
+
+  static final String USAGE = String.join(System.lineSeparator(),
+      "Usage: ExampleServer [--port N] [--host ADDRESS] [--help]",
+      "",
+      "  --port N        port to listen on (default " + DEFAULT_PORT + "; 0 picks a free one)",
+      "  --host ADDRESS  address to bind (default " + DEFAULT_HOST + ", this machine only;",
+      "                  --host 0.0.0.0 accepts other machines)",
+      "  --help          show this text",
+      "",
+      "From the repository root: mvn -q compile -Prun -Dexec.args=\"--port 9090\"");
+
+  private static final System.Logger LOG = System.getLogger(ExampleServer.class.getName());
+
+  private final FrameStreamServer server;
+
+  private ExampleServer(FrameStreamServer server) {
+    this.server = server;
+  }
+
+  /**
+   * Starts the example server: the pages, the {@value #DEMO_CHANNEL} and {@value #LIFE_CHANNEL} channels,
+   * and channels created on demand for cameras.
+   *
+   * @param host the bind address, such as {@code 127.0.0.1} or {@code 0.0.0.0}
+   * @param port the port; 0 picks a free one
+   * @return the running server
+   * @throws NullPointerException if {@code host} is {@code null}
+   * @throws IllegalArgumentException if the port is out of range
+   * @throws TransportException if the port cannot be bound
+   */
+  public static ExampleServer start(String host, int port) {
+    Objects.requireNonNull(host, "host");
+    FrameStreamServer server = FrameStreamServer.builder()
+        .host(host)
+        .port(port)
+        .staticContent(ExampleServer.class.getClassLoader(), FrameStreamServer.DEFAULT_STATIC_ROOT)
+        .build();
+    try {
+      ChannelRegistry channels = server.registry();
+      channels.attachSource(DEMO_CHANNEL, TestPatternSource.create(), DEMO_FPS);
+      channels.attachSource(LIFE_CHANNEL, new LifeSource(), LIFE_FPS);
+      server.start();
+    } catch (RuntimeException e) {
+      server.close(); // releases the registry's threads
+      throw e;
+    }
+    return new ExampleServer(server);
+  }
+
+  /**
+   * Returns the embedded server, for its registry and addresses.
+   *
+   * @return the server
+   */
+  public FrameStreamServer server() {
+    return server;
+  }
+
+  /**
+   * Returns the address of the index page, such as {@code http://127.0.0.1:8080/}.
+   *
+   * @return the URI
+   */
+  public URI httpUri() {
+    return server.httpUri();
+  }
+
+  /** Stops the server and its sources; WebSocket viewers get close code 1001. Idempotent. */
+  @Override
+  public void close() {
+    server.close();
+  }
+
+  /**
+   * Tells what to open, one URL a line.
+   *
+   * @return the text printed at start
+   */
+  String banner() {
+    String base = httpUri().toString();
+    return String.join(System.lineSeparator(),
+        "framestream example server on " + base + "  (Ctrl-C stops it)",
+        "  all channels, live thumbnails   " + base,
+        "  test pattern over WebSocket     " + base + "live.html?channel=" + DEMO_CHANNEL,
+        "  Game of Life over SSE           " + base + "live-sse.html?channel=" + LIFE_CHANNEL,
+        "  publish your camera             " + base + "record.html?channel=cam1",
+        "  watch that camera               " + base + "live.html?channel=cam1",
+        "  channel statistics (JSON)       " + base + "api/channels");
+  }
+
+  /**
+   * Runs the example server until the JVM is stopped (Ctrl-C). Prints the URLs to open.
+   *
+   * @param args {@code --port N}, {@code --host ADDRESS}, {@code --help}
+   */
+  public static void main(String[] args) {
+    Options options;
+    try {
+      options = Options.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      System.err.println(USAGE);
+      System.exit(2);
+      return;
+    }
+    if (options.help()) {
+      System.out.println(USAGE);
+      return;
+    }
+    ExampleServer example;
+    try {
+      example = start(options.host(), options.port());
+    } catch (TransportException e) {
+      System.err.println("error: " + e.getMessage());
+      System.err.println("Is another server using port " + options.port() + "? Try --port with another number.");
+      System.exit(1);
+      return;
+    } catch (RuntimeException e) {
+      System.err.println("error: cannot start the example server: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      example.close();
+      System.out.println("framestream example server stopped");
+      stopped.countDown();
+    }, "framestream-example-shutdown"));
+
+    System.out.println(example.banner());
+    if (isLoopback(options.host())) {
+      LOG.log(System.Logger.Level.INFO, "Listening on {0} only. To let other machines in, run with --host 0.0.0.0"
+          + " (browsers allow the camera only on https:// or http://localhost pages).", options.host());
+    }
+    awaitUninterruptibly(stopped);
+  }
+
+  private static boolean isLoopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  private static void awaitUninterruptibly(CountDownLatch latch) {
+    boolean interrupted = false;
+    while (latch.getCount() > 0) {
+      try {
+        latch.await();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The command line. */
+  record Options(String host, int port, boolean help) {
+
+    static Options parse(String... args) {
+      String host = DEFAULT_HOST;
+      int port = DEFAULT_PORT;
+      boolean help = false;
+      for (int i = 0; i < args.length; i++) {
+        String arg = args[i];
+        String name = arg;
+        String value = null;
+        int eq = arg.indexOf('=');
+        if (arg.startsWith("--") && eq > 0) {
+          name = arg.substring(0, eq);
+          value = arg.substring(eq + 1);
+        }
+        switch (name) {
+          case "--help", "-h" -> help = true;
+          case "--host" -> {
+            value = value != null ? value : valueOf(args, ++i, name);
+            if (value.isBlank()) {
+              throw new IllegalArgumentException("--host needs an address, such as 0.0.0.0");
+            }
+            host = value;
+          }
+          case "--port" -> port = port(value != null ? value : valueOf(args, ++i, name));
+          default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
+        }
+      }
+      return new Options(host, port, help);
+    }
+
+    private static String valueOf(String[] args, int i, String option) {
+      if (i >= args.length) {
+        throw new IllegalArgumentException(option + " needs a value");
+      }
+      return args[i];
+    }
+
+    private static int port(String text) {
+      try {
+        int p = Integer.parseInt(text.trim());
+        if (p >= 0 && p <= 65_535) {
+          return p;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new IllegalArgumentException("--port needs a number from 0 to 65535, got '" + text + "'");
+    }
+  }
+}

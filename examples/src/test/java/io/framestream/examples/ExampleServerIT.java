@@ -1,0 +1,131 @@
+package io.framestream.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The example server over plain HTTP, without a browser: pages, channels, and the sources starting on demand. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ExampleServerIT {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private ExampleServer example;
+  private ApiClient api;
+
+  @BeforeAll
+  void start() {
+    example = ExampleServer.start("127.0.0.1", 0);
+    api = new ApiClient(example.httpUri());
+  }
+
+  @AfterAll
+  void stop() {
+    if (example != null) {
+      example.close();
+    }
+  }
+
+  @ParameterizedTest(name = "/{0} is {1}")
+  @CsvSource({
+      "'', text/html, id=\"channels\"",
+      "record.html, text/html, id=\"sourcevid\"",
+      "record.html, text/html, id=\"output\"",
+      "live.html, text/html, id=\"receiver\"",
+      "live-sse.html, text/html, id=\"receiver\"",
+      "common.js, text/javascript, export class FrameShower",
+      "viewer.js, text/javascript, export function startViewer",
+      "style.css, text/css, .stage",
+      "favicon.svg, image/svg+xml, <svg"})
+  void pagesAreServedFromTheClassPath(String path, String type, String contains) {
+    HttpResponse<String> response = api.get(path);
+    assertEquals(200, response.statusCode(), path);
+    assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith(type),
+        () -> path + ": " + response.headers().map());
+    assertTrue(response.body().contains(contains), () -> path + " lacks " + contains);
+  }
+
+  @Test
+  void pagesPutNoNetworkTextIntoInnerHtml() {
+    for (String page : List.of("", "record.html", "live.html", "live-sse.html", "common.js", "viewer.js")) {
+      String body = api.get(page).body();
+      assertTrue(!body.contains("innerHTML") && !body.contains("outerHTML") && !body.contains("insertAdjacentHTML"),
+          () -> page + " writes HTML from strings");
+    }
+  }
+
+  @Test
+  void demoAndLifeChannelsAreListed_beforeAnyoneWatches() throws IOException {
+    JsonNode body = JSON.readTree(api.get("api/channels").body());
+    List<String> names = new ArrayList<>();
+    body.path("channels").forEach(c -> names.add(c.path("channel").asText()));
+    assertTrue(names.containsAll(List.of("demo", "life")), names::toString);
+  }
+
+  @Test
+  void theDemoSourceStartsForAViewer_overSse() throws Exception {
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    HttpRequest request = HttpRequest.newBuilder(example.httpUri().resolve("sse/demo")).build();
+    HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+    try (InputStream in = response.body()) {
+      assertEquals(200, response.statusCode());
+      CompletableFuture<String> frame = CompletableFuture.supplyAsync(() -> firstDataLine(in));
+      String data = getWithin(frame, Duration.ofSeconds(15));
+      assertTrue(data.startsWith("data: data:image/jpeg;base64,/9j/"), () -> data.substring(0, 60));
+    }
+  }
+
+  @Test
+  void bannerNamesThePagesToOpen() {
+    String banner = example.banner();
+    String base = example.httpUri().toString();
+    assertTrue(banner.contains(base + "record.html?channel=cam1"), banner);
+    assertTrue(banner.contains(base + "live.html?channel=demo"), banner);
+    assertTrue(banner.contains(base + "live-sse.html?channel=life"), banner);
+  }
+
+  private static String firstDataLine(InputStream in) {
+    try {
+      BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+      boolean dataEvent = false;
+      for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+        if (line.equals("event: data")) {
+          dataEvent = true;
+        } else if (dataEvent && line.startsWith("data: ")) {
+          return line;
+        }
+      }
+      return "end of stream";
+    } catch (IOException e) {
+      return "failed: " + e;
+    }
+  }
+
+  private static <T> T getWithin(CompletableFuture<T> future, Duration timeout)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+}

@@ -1,0 +1,36 @@
+package io.framestream.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.framestream.examples.ExampleServer.Options;
+import org.junit.jupiter.api.Test;
+
+class ExampleServerTest {
+
+  @Test
+  void defaultsAreLoopbackAnd8080() {
+    assertEquals(new Options("127.0.0.1", 8080, false), Options.parse());
+  }
+
+  @Test
+  void readsPortHostAndHelp_inBothSpellings() {
+    assertEquals(new Options("0.0.0.0", 9090, false), Options.parse("--port", "9090", "--host", "0.0.0.0"));
+    assertEquals(new Options("::1", 0, false), Options.parse("--port=0", "--host=::1"));
+    assertTrue(Options.parse("--help").help());
+    assertTrue(Options.parse("-h").help());
+  }
+
+  @Test
+  void refusesBadInputWithAClearMessage() {
+    assertEquals("--port needs a number from 0 to 65535, got 'http'",
+        assertThrows(IllegalArgumentException.class, () -> Options.parse("--port", "http")).getMessage());
+    assertEquals("--port needs a number from 0 to 65535, got '70000'",
+        assertThrows(IllegalArgumentException.class, () -> Options.parse("--port=70000")).getMessage());
+    assertEquals("--host needs a value",
+        assertThrows(IllegalArgumentException.class, () -> Options.parse("--host")).getMessage());
+    assertEquals("unknown option '--verbose'",
+        assertThrows(IllegalArgumentException.class, () -> Options.parse("--verbose")).getMessage());
+  }
+}

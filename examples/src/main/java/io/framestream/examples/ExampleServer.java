@@ -1,5 +1,7 @@
 package io.framestream.examples;
 
+import io.framestream.core.Authorizer;
+import io.framestream.core.BearerTokens;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.core.TestPatternSource;
 import io.framestream.core.TransportException;
@@ -61,11 +63,14 @@ public final class ExampleServer implements AutoCloseable {
   public static final double LIFE_FPS = 15;
 
   static final String USAGE = String.join(System.lineSeparator(),
-      "Usage: ExampleServer [--port N] [--host ADDRESS] [--help]",
+      "Usage: ExampleServer [--port N] [--host ADDRESS] [--publish-token TOKEN] [--help]",
       "",
       "  --port N        port to listen on (default " + DEFAULT_PORT + "; 0 picks a free one)",
       "  --host ADDRESS  address to bind (default " + DEFAULT_HOST + ", this machine only;",
       "                  --host 0.0.0.0 accepts other machines)",
+      "  --publish-token TOKEN",
+      "                  publishers must send this token (record.html?channel=NAME&token=TOKEN);",
+      "                  at least 16 characters. Without it anyone who reaches the server may publish",
       "  --help          show this text",
       "",
       "From the repository root: mvn -q compile -Prun -Dexec.args=\"--port 9090\"");
@@ -90,10 +95,37 @@ public final class ExampleServer implements AutoCloseable {
    * @throws TransportException if the port cannot be bound
    */
   public static ExampleServer start(String host, int port) {
+    return start(host, port, null);
+  }
+
+  /**
+   * Starts the example server; with a publish token, publishers must present it (viewers stay open).
+   *
+   * @param host the bind address
+   * @param port the port; 0 picks a free one
+   * @param publishToken the token publishers must send, or {@code null} to let anyone publish (with a
+   *     warning when the address is not loopback)
+   * @return the running server
+   * @throws NullPointerException if {@code host} is {@code null}
+   * @throws IllegalArgumentException if the port is out of range or the token shorter than 16 characters
+   * @throws TransportException if the port cannot be bound
+   */
+  public static ExampleServer start(String host, int port, String publishToken) {
     Objects.requireNonNull(host, "host");
+    Authorizer auth;
+    if (publishToken != null) {
+      auth = Authorizer.perAction(BearerTokens.of(publishToken), Authorizer.allowAll());
+    } else {
+      if (!isLoopback(host)) {
+        LOG.log(System.Logger.Level.WARNING, "Serving {0} without authorization: anyone who can reach this"
+            + " address may publish and view. Use --publish-token to protect publishing.", host);
+      }
+      auth = Authorizer.allowAll();
+    }
     FrameStreamServer server = FrameStreamServer.builder()
         .host(host)
         .port(port)
+        .authorizer(auth)
         .staticContent(ExampleServer.class.getClassLoader(), FrameStreamServer.DEFAULT_STATIC_ROOT)
         .build();
     try {
@@ -170,7 +202,7 @@ public final class ExampleServer implements AutoCloseable {
     }
     ExampleServer example;
     try {
-      example = start(options.host(), options.port());
+      example = start(options.host(), options.port(), options.publishToken());
     } catch (TransportException e) {
       System.err.println("error: " + e.getMessage());
       System.err.println("Is another server using port " + options.port() + "? Try --port with another number.");
@@ -219,12 +251,13 @@ public final class ExampleServer implements AutoCloseable {
   }
 
   /** The command line. */
-  record Options(String host, int port, boolean help) {
+  record Options(String host, int port, boolean help, String publishToken) {
 
     static Options parse(String... args) {
       String host = DEFAULT_HOST;
       int port = DEFAULT_PORT;
       boolean help = false;
+      String publishToken = null;
       for (int i = 0; i < args.length; i++) {
         String arg = args[i];
         String name = arg;
@@ -244,10 +277,16 @@ public final class ExampleServer implements AutoCloseable {
             host = value;
           }
           case "--port" -> port = port(value != null ? value : valueOf(args, ++i, name));
+          case "--publish-token" -> {
+            publishToken = value != null ? value : valueOf(args, ++i, name);
+            if (publishToken.length() < 16) {
+              throw new IllegalArgumentException("--publish-token needs at least 16 characters");
+            }
+          }
           default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
         }
       }
-      return new Options(host, port, help);
+      return new Options(host, port, help, publishToken);
     }
 
     private static String valueOf(String[] args, int i, String option) {

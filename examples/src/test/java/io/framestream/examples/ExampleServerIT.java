@@ -99,6 +99,25 @@ class ExampleServerIT {
   }
 
   @Test
+  void aPublishTokenProtectsPublishingButNotViewing() throws Exception {
+    String token = "publisher-token-0123";
+    try (ExampleServer guarded = ExampleServer.start("127.0.0.1", 0, token)) {
+      java.net.URI base = guarded.server().webSocketUri();
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      java.util.concurrent.CompletionException refused = org.junit.jupiter.api.Assertions.assertThrows(
+          java.util.concurrent.CompletionException.class,
+          () -> http.newWebSocketBuilder().buildAsync(base.resolve("/ws/publish/cam"),
+              new java.net.http.WebSocket.Listener() { }).join());
+      assertTrue(refused.getCause() instanceof java.net.http.WebSocketHandshakeException);
+      assertEquals(401, ((java.net.http.WebSocketHandshakeException) refused.getCause()).getResponse().statusCode());
+      http.newWebSocketBuilder().buildAsync(base.resolve("/ws/publish/cam?token=" + token),
+          new java.net.http.WebSocket.Listener() { }).join().abort();
+      http.newWebSocketBuilder().buildAsync(base.resolve("/ws/live/cam"),
+          new java.net.http.WebSocket.Listener() { }).join().abort();
+    }
+  }
+
+  @Test
   void bannerNamesThePagesToOpen() {
     String banner = example.banner();
     String base = example.httpUri().toString();

@@ -30,7 +30,8 @@ package io.framestream.core;
  *   <li>For every {@code open()} that returned normally, {@code close()} is called exactly once. When the
  *       runner is stopped while {@code nextFrame()} is blocked, {@code close()} is called from the stopping
  *       thread, concurrently with that blocked call, so that closing the underlying stream or socket can
- *       unblock it; the runner thread is interrupted as well.
+ *       unblock it; the runner thread is interrupted as well. That {@code close()} may also land just
+ *       before the last {@code nextFrame()} call, which must then fail (or return) promptly.
  *   <li>Methods are never called concurrently with each other except as rule 4 says.
  * </ol>
  *

@@ -1050,6 +1050,10 @@ class SourceRunnerTest {
       enter("nextFrame()");
       try {
         if (!isOpen) {
+          if (closeMayOverlap && openAttempts.get() > 0) {
+            // Rule S4: a stop may close the source just before this call; a real source fails here.
+            throw new IOException("closed");
+          }
           violations.add("nextFrame() without open()");
         }
         return onNext.next(new Call(openAttempts.get(), ++callsInOpen, call));

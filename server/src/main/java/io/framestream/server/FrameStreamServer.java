@@ -6,6 +6,7 @@ import io.framestream.core.TransportException;
 import io.framestream.server.internal.ApiHandler;
 import io.framestream.server.internal.ConnectionTracker;
 import io.framestream.server.internal.EmbeddedContainer;
+import io.framestream.server.internal.HttpPublishing;
 import io.framestream.transport.sse.SseHandler;
 import io.framestream.transport.websocket.WebSocketTransport;
 import io.framestream.transport.websocket.internal.Checks;
@@ -87,6 +88,7 @@ public final class FrameStreamServer implements AutoCloseable {
   private final HttpServer http = new HttpServer();
   private final EmbeddedContainer container;
   private final Authorizer authorizer; // null: not set explicitly
+  private final HttpPublishing httpPublishing;
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile int port = -1;
@@ -102,6 +104,7 @@ public final class FrameStreamServer implements AutoCloseable {
     this.webSocket = b.webSocket.apply(WebSocketTransport.builder(registry).maxFrameBytes(b.maxFrameBytes)
         .aborter(tracker).authorizer(auth).allowedOrigins(b.allowedOrigins)).build();
     tracker.guard(webSocket);
+    this.httpPublishing = new HttpPublishing(registry, auth, b.maxFrameBytes);
     this.staticLoader = b.staticLoader;
     this.staticRoot = b.staticRoot;
     this.extraHandlers = new LinkedHashMap<>();
@@ -155,7 +158,7 @@ public final class FrameStreamServer implements AutoCloseable {
     ServerConfiguration config = http.getServerConfiguration();
     config.setName("framestream");
     config.setDefaultErrorPageGenerator(null);
-    config.addHttpHandler(new ApiHandler(registry), "/api/*");
+    config.addHttpHandler(new ApiHandler(registry, httpPublishing), "/api/*");
     for (Map.Entry<String, HttpHandler> e : extraHandlers.entrySet()) {
       config.addHttpHandler(e.getValue(), e.getKey());
     }
@@ -168,6 +171,7 @@ public final class FrameStreamServer implements AutoCloseable {
       }
       container.start(EmbeddedContainer.contextPath(), requestedPort);
       container.doneDeployment();
+      httpPublishing.start();
       http.start();
     } catch (IOException | DeploymentException e) {
       closeQuietly();
@@ -272,6 +276,7 @@ public final class FrameStreamServer implements AutoCloseable {
     }
     long deadline = System.nanoTime() + shutdownTimeout.toNanos();
     webSocket.close();
+    httpPublishing.close();
     for (HttpHandler h : extraHandlers.values()) {
       if (h instanceof AutoCloseable) {
         try {

@@ -17,7 +17,7 @@ import org.glassfish.grizzly.http.server.Response;
 
 /**
  * {@code GET /api/channels} (every channel's statistics) and {@code GET /api/channels/{name}} (one
- * channel's), as JSON. Bad requests get a status and a JSON body <code>{"error": "..."}</code>.
+ * channel's), as JSON, and {@code POST /api/channels/{name}/frames} (see {@link HttpPublishing}). Bad requests get a status and a JSON body <code>{"error": "..."}</code>.
  *
  * <h2>Thread safety</h2>
  *
@@ -27,22 +27,38 @@ public final class ApiHandler extends HttpHandler {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String PREFIX = "/api/channels";
+  private static final String FRAMES = "/frames";
 
   private final ChannelRegistry registry;
+  private final HttpPublishing publishing;
 
   /**
    * Creates the handler.
    *
    * @param registry the channels to report on
+   * @param publishing handles {@code POST /api/channels/{name}/frames}
    */
-  public ApiHandler(ChannelRegistry registry) {
+  public ApiHandler(ChannelRegistry registry, HttpPublishing publishing) {
     this.registry = registry;
+    this.publishing = publishing;
   }
 
   @Override
   public void service(Request request, Response response) throws IOException {
     response.setHeader("Cache-Control", "no-cache");
     String path = request.getRequestURI();
+    if (path.startsWith(PREFIX + "/") && path.endsWith(FRAMES)) {
+      String name = path.substring(PREFIX.length() + 1, path.length() - FRAMES.length());
+      if (!Method.POST.equals(request.getMethod())) {
+        response.setHeader("Allow", "POST");
+        error(response, 405, "method " + request.getMethod().getMethodString() + " not allowed; POST a frame");
+      } else if (!ChannelNames.isValid(name)) {
+        error(response, 400, invalidName(name));
+      } else {
+        publishing.post(name, request, response);
+      }
+      return;
+    }
     if (!Method.GET.equals(request.getMethod()) && !Method.HEAD.equals(request.getMethod())) {
       response.setHeader("Allow", "GET, HEAD");
       error(response, 405, "method " + request.getMethod().getMethodString() + " not allowed; use GET");
@@ -64,12 +80,8 @@ public final class ApiHandler extends HttpHandler {
     }
     String name = path.substring(PREFIX.length() + 1);
     if (!ChannelNames.isValid(name)) {
-      try {
-        ChannelNames.requireValid(name);
-      } catch (IllegalArgumentException e) {
-        error(response, 400, e.getMessage());
-        return;
-      }
+      error(response, 400, invalidName(name));
+      return;
     }
     Optional<Channel> channel = registry.find(name);
     if (channel.isEmpty()) {
@@ -77,6 +89,15 @@ public final class ApiHandler extends HttpHandler {
       return;
     }
     write(response, 200, JSON.valueToTree(channel.get().stats()));
+  }
+
+  private static String invalidName(String name) {
+    try {
+      ChannelNames.requireValid(name);
+      return "invalid channel name";
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
+    }
   }
 
   /**

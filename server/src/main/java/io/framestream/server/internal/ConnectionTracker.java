@@ -10,12 +10,7 @@ import jakarta.websocket.Session;
 import java.io.CharConversionException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -167,31 +162,7 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
     if (ws == null || action == null || !ChannelNames.isValid(channel)) {
       return AccessDecision.ALLOW; // not ours, or refused with 400/404 by the endpoint's own checks
     }
-    Map<String, List<String>> headers = new HashMap<>();
-    for (String name : request.getHeaders().names()) {
-      List<String> values = new ArrayList<>();
-      request.getHeaders().values(name).forEach(values::add);
-      headers.put(name, values);
-    }
-    return ws.authorize(new AccessRequest(action, channel, remote, headers, query(request.getQueryString())));
-  }
-
-  private static Map<String, List<String>> query(String queryString) {
-    Map<String, List<String>> query = new HashMap<>();
-    if (queryString == null || queryString.isEmpty()) {
-      return query;
-    }
-    for (String pair : queryString.split("&")) {
-      int eq = pair.indexOf('=');
-      try {
-        String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-        String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-        query.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
-      } catch (IllegalArgumentException e) {
-        // an undecodable pair is ignored here; the endpoint's own checks see the raw query
-      }
-    }
-    return query;
+    return ws.authorize(AccessRequests.of(action, channel, remote, request));
   }
 
   private static String remoteAddress(Connection<?> connection) {

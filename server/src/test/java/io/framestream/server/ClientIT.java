@@ -60,6 +60,7 @@ class ClientIT {
     int port = server.port();
     URI base = server.webSocketUri();
     List<Frame> relayed = new ArrayList<>();
+    List<Frame> relayedSse = new ArrayList<>();
     Counter counter = new Counter();
     try (Channel local = Channel.create("relayed");
         WebSocketFrameSink publisher = WebSocketFrameSink.builder(base.resolve("/ws/publish/cam"))
@@ -67,7 +68,15 @@ class ClientIT {
         SourceRunner feed = SourceRunner.builder(counter, publisher).fps(25).build();
         SourceRunner relay = SourceRunner.builder(
                 WebSocketFrameSource.builder(base.resolve("/ws/live/cam")).build(), local)
-            .backoff(Duration.ofMillis(50), Duration.ofMillis(500)).build()) {
+            .backoff(Duration.ofMillis(50), Duration.ofMillis(500)).build();
+        SourceRunner sseRelay = SourceRunner.builder(
+            SseFrameSource.builder(server.httpUri().resolve("/sse/cam"))
+                .reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(500)).build(),
+            FrameSink.of(f -> {
+              synchronized (relayedSse) {
+                relayedSse.add(f);
+              }
+            })).build()) {
       local.subscribe(FrameSink.of(f -> {
         synchronized (relayed) {
           relayed.add(f);
@@ -76,29 +85,37 @@ class ClientIT {
       Await.until("publisher connected", publisher::isConnected);
       feed.start();
       relay.start();
-      Await.until("frames relayed", () -> size(relayed) >= 20);
+      sseRelay.start();
+      Await.until("frames relayed over both transports", () -> size(relayed) >= 20 && size(relayedSse) >= 20);
 
       server.close();
       int beforeRestart = size(relayed);
+      int beforeRestartSse = size(relayedSse);
       server = startServer(port);
-      Await.until("relay resumes after the restart", () -> size(relayed) >= beforeRestart + 20);
+      Await.until("both relays resume after the restart",
+          () -> size(relayed) >= beforeRestart + 20 && size(relayedSse) >= beforeRestartSse + 20);
       assertTrue(publisher.connects() >= 2, "the publisher reconnected");
       assertTrue(relay.stats().restarts() >= 1, "the relay reconnected");
 
-      List<Frame> got;
-      synchronized (relayed) {
-        got = new ArrayList<>(relayed);
-      }
-      int prev = 0;
-      for (Frame f : got) {
-        int c = counterOf(f);
-        assertTrue(c > prev, "in order: " + c + " after " + prev);
-        assertArrayEquals(payload(c), f.copyPayload(), "byte-identical frame " + c);
-        assertEquals("image/jpeg", f.contentType());
-        prev = c;
-      }
+      assertInOrderAndIdentical(relayed);
+      assertInOrderAndIdentical(relayedSse);
     } finally {
       server.close();
+    }
+  }
+
+  private static void assertInOrderAndIdentical(List<Frame> frames) {
+    List<Frame> got;
+    synchronized (frames) {
+      got = new ArrayList<>(frames);
+    }
+    int prev = 0;
+    for (Frame f : got) {
+      int c = counterOf(f);
+      assertTrue(c > prev, "in order: " + c + " after " + prev);
+      assertArrayEquals(payload(c), f.copyPayload(), "byte-identical frame " + c);
+      assertEquals("image/jpeg", f.contentType());
+      prev = c;
     }
   }
 

@@ -171,7 +171,7 @@ class ParserPropertiesTest {
         net.jqwik.api.Tuple.of(3, header),
         net.jqwik.api.Tuple.of(2, Arbitraries.bytes().array(byte[].class).ofMaxSize(64)));
     Arbitrary<byte[]> start = Arbitraries.of(new byte[0],
-        java.util.Arrays.copyOf(FMP4, 773)); // the real init segment, so fragments get parsed too
+        java.util.Arrays.copyOf(FMP4, Fmp4Samples.initLength(FMP4))); // the real init segment, so fragments get parsed too
     return Combinators.combine(start, chunk.list().ofMaxSize(12)).as((head, parts) -> {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       out.writeBytes(head);

@@ -10,13 +10,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * Splits a fragmented MP4 byte stream (ISO/IEC 14496-12) into its init segment ({@code ftyp} + {@code
  * moov}) and its fragments ({@code moof} + {@code mdat}, with any {@code styp}, {@code sidx}, {@code prft}
  * or {@code emsg} boxes that came before the {@code moof}). Top-level boxes are walked by their sizes;
  * other top-level boxes ({@code free}, {@code skip}, {@code mfra}, ...) are skipped without being
- * buffered.
+ * buffered, if their type is four letters or digits; any other type means the bytes are not MP4.
  *
  * <p>From the init segment it reads the first video track: its id, timescale ({@code mdhd}), dimensions
  * (the visual sample entry, else {@code tkhd}) and the RFC 6381 codec string of its sample entry ({@code
@@ -52,6 +53,8 @@ public final class Fmp4Parser {
   public static final int MAX_BYTES_LIMIT = 1024 * 1024 * 1024;
 
   private static final int SKIP_CHUNK = 8192;
+  /** Top-level boxes of other types are skipped when their type looks like one: four letters or digits. */
+  private static final Pattern SKIPPABLE = Pattern.compile("[A-Za-z0-9]{4}");
   private static final int NON_SYNC_SAMPLE = 0x0001_0000;
   private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
@@ -166,6 +169,10 @@ public final class Fmp4Parser {
               + " without a 'moof' before it: not a fragmented MP4 (write it with ffmpeg -movflags"
               + " frag_keyframe+empty_moov+default_base_moof)");
         default:
+          if (!SKIPPABLE.matcher(h.type).matches()) {
+            throw new FrameCodecException("not a fragmented MP4 stream: unknown top-level box type '" + h.type
+                + "' at offset " + h.offset);
+          }
           skip(h);
       }
     }

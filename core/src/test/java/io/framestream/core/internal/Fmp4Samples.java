@@ -35,6 +35,12 @@ public final class Fmp4Samples {
     }
   }
 
+  /** The length of the init segment (ftyp + moov) at the start of a sample. */
+  public static int initLength(byte[] sample) {
+    int ftyp = (int) Fmp4Parser.Buf.u32(sample, 0);
+    return ftyp + (int) Fmp4Parser.Buf.u32(sample, ftyp);
+  }
+
   /** Writes a box with a 32-bit size. */
   public static byte[] box(String type, byte[]... body) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -149,4 +149,25 @@ class VideoBrowserIT {
       assertTrue(pageMs <= LATE_JOINER_BUDGET_MS, () -> "first frame after " + pageMs + " ms: " + p);
     }
   }
+
+  @Test
+  void aPageHiddenForAWhile_playsAgainNearTheLiveEdge() throws IOException {
+    try (Browser b = chromium.open()) {
+      b.navigate(page("ws"));
+      awaitPlaying(b, "before hiding");
+      String tab = b.currentTab();
+      b.openTab(); // the video page is a hidden background tab now: it disconnects
+      Await.until("the hidden page disconnected (only the test's own viewer left)", () -> example.server()
+          .registry().channel(ExampleServer.VIDEO_CHANNEL).stats().subscribers() == 1, PLAYS_WITHIN);
+      Await.pause(Duration.ofSeconds(4));
+      b.closeTab();
+      b.switchTo(tab);
+      JsonNode p = awaitPlaying(b, "after the tab was shown again");
+      assertTrue(p.path("latency").asDouble() < 3, () -> "far behind the live edge after hiding: " + p);
+      assertTrue(b.eval("return window.framestreamVideo.connects;").asInt() >= 2, "reconnected when shown");
+      System.out.printf(Locale.ROOT, "VideoBrowserIT: after 4 s hidden, playing again %.2f s behind the live"
+          + " edge, first frame %s ms after reconnecting%n", p.path("latency").asDouble(),
+          p.path("firstFrameMs").asText());
+    }
+  }
 }

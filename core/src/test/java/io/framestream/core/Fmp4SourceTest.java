@@ -41,7 +41,7 @@ class Fmp4SourceTest {
   }
 
   @Test
-  void framesCarryKindCodecAndDimensions() throws Exception {
+  void f2_f3_framesCarryKindCodecAndDimensions() throws Exception {
     Fmp4Source source = unpaced(EVERY_FRAME);
     List<Frame> frames = readAll(source);
     assertEquals(31, frames.size());
@@ -61,7 +61,7 @@ class Fmp4SourceTest {
   }
 
   @Test
-  void aFilePlaysAtRealTimePaceFromTheFragmentDurations(@TempDir Path dir) throws Exception {
+  void f5_aFilePlaysAtRealTimePaceFromTheFragmentDurations(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("clip.mp4");
     Files.write(file, EVERY_FRAME);
     Fmp4Source source = Fmp4Source.fromFile(file, false);
@@ -83,7 +83,7 @@ class Fmp4SourceTest {
   }
 
   @Test
-  void aLoopingSourceStartsAgainWithAFreshInit() throws Exception {
+  void f5_aLoopingSourceStartsAgainWithAFreshInit() throws Exception {
     byte[] file = Fmp4Samples.read(Fmp4Samples.AVC_KEYFRAME);
     Fmp4Source source = Fmp4Source.builder(() -> new ByteArrayInputStream(file)).loop(true).build();
     source.open();

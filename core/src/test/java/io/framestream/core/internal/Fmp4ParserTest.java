@@ -46,7 +46,7 @@ class Fmp4ParserTest {
     "hevc-frag-keyframe.mp4, hvc1.1.6.L30.90, 160, 96, 1",
     "vp9-frag-keyframe.mp4, vp09.00.10.08, 160, 90, 1",
   })
-  void ffmpegSamplesSplitExactlyWithCodecAndDimensions(String sample, String codec, int width, int height,
+  void f1_f3_ffmpegSamplesSplitExactlyWithCodecAndDimensions(String sample, String codec, int width, int height,
       int fragments) throws IOException {
     byte[] file = Fmp4Samples.read(sample);
     List<Fmp4Parser.Segment> segments = parseAll(file);
@@ -79,7 +79,7 @@ class Fmp4ParserTest {
   }
 
   @Test
-  void oneFragmentPerFrameMarksOnlyTheIntraFramesKey() throws IOException {
+  void f2_oneFragmentPerFrameMarksOnlyTheIntraFramesKey() throws IOException {
     // ffprobe -show_entries frame=key_frame says: a key frame every tenth frame (-g 10).
     List<Fmp4Parser.Segment> segments = parseAll(Fmp4Samples.read(Fmp4Samples.AVC_EVERY_FRAME));
     for (int i = 1; i < segments.size(); i++) {
@@ -104,7 +104,7 @@ class Fmp4ParserTest {
   private static final long SYNC = 0x0200_0000L;
 
   @Test
-  void syncIsReadFromFirstSampleFlagsThenSampleFlagsThenDefaults() throws IOException {
+  void f2_syncIsReadFromFirstSampleFlagsThenSampleFlagsThenDefaults() throws IOException {
     byte[] stream = concat(init(),
         // tfhd default flags non-sync, trun first_sample_flags sync: KEY
         fragment(u32(0x020020, 1, NON_SYNC), u32(0x000004, 2, SYNC)),
@@ -125,7 +125,7 @@ class Fmp4ParserTest {
   }
 
   @Test
-  void boxesBeforeAMoofBelongToItsFragmentAndFreeBoxesAreSkipped() throws IOException {
+  void f1_boxesBeforeAMoofBelongToItsFragmentAndFreeBoxesAreSkipped() throws IOException {
     byte[] styp = box("styp", "msdh".getBytes("US-ASCII"), u32(0));
     byte[] prft = box("prft", u32(0, 1, 0, 0, 0));
     byte[] free = box("free", new byte[100]);
@@ -146,7 +146,7 @@ class Fmp4ParserTest {
   }
 
   @Test
-  void truncationAnywhereEndsWithAnEofThatSaysWhere() throws IOException {
+  void f4_truncationAnywhereEndsWithAnEofThatSaysWhere() throws IOException {
     byte[] file = Fmp4Samples.read(Fmp4Samples.AVC_KEYFRAME);
     for (int cut : new int[] {3, 20, 28 + 4, 500, 780, 800, 940, 5000}) {
       Fmp4Parser parser = new Fmp4Parser(new ByteArrayInputStream(Arrays.copyOf(file, cut)), INIT_LIMIT,
@@ -165,7 +165,7 @@ class Fmp4ParserTest {
   }
 
   @Test
-  void malformedInputIsRefusedWithAPreciseMessage() throws IOException {
+  void f4_malformedInputIsRefusedWithAPreciseMessage() throws IOException {
     byte[] init = init();
     assertEquals("'mdat' at offset 0 without a 'moof' before it: not a fragmented MP4 (write it with ffmpeg"
         + " -movflags frag_keyframe+empty_moov+default_base_moof)", refused(box("mdat", u32(0))).getMessage());
@@ -186,14 +186,14 @@ class Fmp4ParserTest {
   }
 
   @Test
-  void aTrunClaimingMoreSamplesThanItHoldsIsRefused() throws IOException {
+  void f4_aTrunClaimingMoreSamplesThanItHoldsIsRefused() throws IOException {
     FrameCodecException e = refused(concat(init(), fragment(u32(0x020000, 1), u32(0x000100, 1_000_000, 512))));
     assertTrue(e.getMessage().endsWith("'trun' declares 1000000 samples of 4 bytes, more than its 4 bytes of"
         + " sample table"), e.getMessage());
   }
 
   @Test
-  void oversizeBoxesAreRefusedBeforeAnythingOfTheirSizeIsAllocated() throws IOException {
+  void f4_oversizeBoxesAreRefusedBeforeAnythingOfTheirSizeIsAllocated() throws IOException {
     byte[] init = init();
     // A 64-bit mdat size of 1 TiB after a valid moof, and a 3 GB moov.
     byte[] hugeMdat = concat(u32(1), "mdat".getBytes("US-ASCII"), u32(256, 0));

@@ -4,7 +4,9 @@ import io.framestream.core.internal.Fmp4Parser;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,7 +23,8 @@ import java.util.function.Supplier;
  * mdat}, with any {@code styp}, {@code sidx}, {@code prft} or {@code emsg} boxes before it) one frame: {@link
  * FrameKind#KEY} when its first video sample is a sync sample (read from the sample flags), else {@link
  * FrameKind#DELTA}. Every frame has type {@code video/mp4}, the RFC 6381 codec string of the video track
- * (such as {@code avc1.42C01E}; H.264, HEVC, VP9 and AV1 are understood) and its width and height.
+ * (such as {@code avc1.42C01E}; H.264, HEVC, VP9 and AV1 are understood; audio tracks are appended, as in
+ * {@code avc1.42C01E,mp4a.40.2}) and its width and height.
  *
  * <pre>{@code
  * // A camera through ffmpeg, 1 s fragments (one per key frame):
@@ -235,7 +238,7 @@ public final class Fmp4Source implements FrameSource {
       awaitTurn(segment.durationNanos());
     }
     Fmp4Parser.Track track = segment.track();
-    Frame.Builder frame = Frame.builder(NO_BYTES).payload(java.nio.ByteBuffer.wrap(segment.bytes()))
+    Frame.Builder frame = Frame.builder(NO_BYTES).payload(ByteBuffer.wrap(segment.bytes()))
         .contentType(ContentTypes.MP4).kind(segment.kind()).codec(track.codec());
     if (track.width() > 0 && track.height() > 0 && track.width() <= Frame.MAX_DIMENSION
         && track.height() <= Frame.MAX_DIMENSION) {
@@ -297,7 +300,7 @@ public final class Fmp4Source implements FrameSource {
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("interrupted while pacing fMP4 " + description);
+        throw new InterruptedIOException("interrupted while pacing fMP4 " + description);
       }
     }
     dueNanos += duration;

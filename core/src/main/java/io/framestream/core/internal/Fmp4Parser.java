@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  * <p>From the init segment it reads the first video track: its id, timescale ({@code mdhd}), dimensions
  * (the visual sample entry, else {@code tkhd}) and the RFC 6381 codec string of its sample entry ({@code
  * avc1}/{@code avc3} from {@code avcC}, {@code hvc1}/{@code hev1} from {@code hvcC}, {@code vp09} from
- * {@code vpcC}, {@code av01} from {@code av1C}). From each fragment it reads that track's {@code traf}:
+ * {@code vpcC}, {@code av01} from {@code av1C}), followed by those of any audio tracks ({@code mp4a.40.2}
+ * from {@code esds}, {@code opus}, {@code flac}, {@code ac-3}, {@code ec-3}). From each fragment it reads that track's {@code traf}:
  * whether its first sample is a sync sample (the {@code sample_is_non_sync_sample} bit of {@code trun}'s
  * first-sample flags, else the sample's own flags, else {@code tfhd}'s or {@code trex}'s default sample
  * flags) and its duration (per-sample durations, else the {@code tfhd} or {@code trex} default).
@@ -122,7 +123,8 @@ public final class Fmp4Parser {
    * @param timescale ticks per second of its media time, at least 1
    * @param width the picture width, {@code 0} if unknown
    * @param height the picture height, {@code 0} if unknown
-   * @param codec the RFC 6381 codec string, such as {@code avc1.42C01E}
+   * @param codec the RFC 6381 codec string of the stream: the video track's, such as {@code avc1.42C01E},
+   *     then those of any audio tracks, comma-separated ({@code avc1.42C01E,mp4a.40.2})
    * @param defaultDuration the {@code trex} default sample duration in ticks
    * @param defaultFlags the {@code trex} default sample flags
    * @since 0.1.0
@@ -501,6 +503,8 @@ public final class Fmp4Parser {
             + " -movflags frag_keyframe+empty_moov+default_base_moof)");
       }
       List<String> handlers = new ArrayList<>();
+      List<String> audio = new ArrayList<>();
+      Track video = null;
       for (Buf.Box trak : buf.children(moov.body, moov.end, "moov")) {
         if (!trak.type().equals("trak")) {
           continue;
@@ -510,11 +514,29 @@ public final class Fmp4Parser {
         buf.need(hdlr, 12);
         String handler = boxType(buf.b, hdlr.body() + 8, buf.base + hdlr.body() + 8);
         handlers.add(handler);
-        if (handler.equals("vide")) {
-          return videoTrack(buf, trak, mdia, mvex);
+        if (handler.equals("vide") && video == null) {
+          video = videoTrack(buf, trak, mdia, mvex);
+        } else if (handler.equals("soun")) {
+          audio.add(Codecs.audio(buf, firstSampleEntry(buf, mdia, "audio")));
         }
       }
-      throw buf.malformed(moov.start, "no video track in 'moov' (track handlers: " + handlers + ")");
+      if (video == null) {
+        throw buf.malformed(moov.start, "no video track in 'moov' (track handlers: " + handlers + ")");
+      }
+      if (audio.isEmpty()) {
+        return video;
+      }
+      return new Track(video.id(), video.timescale(), video.width(), video.height(),
+          video.codec() + "," + String.join(",", audio), video.defaultDuration(), video.defaultFlags());
+    }
+
+    private static Buf.Box firstSampleEntry(Buf buf, Buf.Box mdia, String what) {
+      Buf.Box stsd = buf.require(buf.require(buf.require(mdia, "minf"), "stbl"), "stsd");
+      buf.need(stsd, 8);
+      if (buf.u32(stsd.body() + 4) == 0) {
+        throw buf.malformed(stsd.start(), "'stsd' of the " + what + " track has no sample entry");
+      }
+      return buf.children(stsd.body() + 8, stsd.end(), "stsd").get(0);
     }
 
     private static Track videoTrack(Buf buf, Buf.Box trak, Buf.Box mdia, Buf.Box mvex) {
@@ -533,12 +555,7 @@ public final class Fmp4Parser {
         throw buf.malformed(mdhd.start(), "'mdhd' of track " + id + " has timescale 0");
       }
 
-      Buf.Box stsd = buf.require(buf.require(buf.require(mdia, "minf"), "stbl"), "stsd");
-      buf.need(stsd, 8);
-      if (buf.u32(stsd.body() + 4) == 0) {
-        throw buf.malformed(stsd.start(), "'stsd' of track " + id + " has no sample entry");
-      }
-      Buf.Box entry = buf.children(stsd.body() + 8, stsd.end(), "stsd").get(0);
+      Buf.Box entry = firstSampleEntry(buf, mdia, "video");
       buf.need(entry, 78);
       int width = buf.u16(entry.body() + 24);
       int height = buf.u16(entry.body() + 26);
@@ -583,6 +600,83 @@ public final class Fmp4Parser {
           throw buf.malformed(entry.start(), "unsupported video sample entry '" + type
               + "' (supported: avc1, avc3, hvc1, hev1, vp09, av01)");
       }
+    }
+
+    /** The codec string of an audio sample entry. */
+    static String audio(Buf buf, Buf.Box entry) {
+      switch (entry.type()) {
+        case "mp4a":
+          return mp4a(buf, entry);
+        case "Opus":
+          return "opus";
+        case "fLaC":
+          return "flac";
+        case "ac-3":
+        case "ec-3":
+          return entry.type();
+        default:
+          throw buf.malformed(entry.start(), "unsupported audio sample entry '" + entry.type()
+              + "' (supported: mp4a, Opus, fLaC, ac-3, ec-3; or drop the audio, ffmpeg -an)");
+      }
+    }
+
+    /** {@code mp4a.OTI[.AOT]} from the {@code esds} descriptors (ISO/IEC 14496-1, 8.3.3). */
+    private static String mp4a(Buf buf, Buf.Box entry) {
+      buf.need(entry, 28);
+      int version = buf.u16(entry.body() + 8); // QuickTime sound sample description versions 1 and 2
+      int skip = version == 1 ? 16 : version == 2 ? 36 : 0;
+      Buf.Box esds = buf.find(Math.min(entry.end(), entry.body() + 28 + skip), entry.end(), "mp4a", "esds");
+      if (esds == null) {
+        throw buf.malformed(entry.start(), "sample entry 'mp4a' has no 'esds'");
+      }
+      int[] at = {esds.body() + 4};
+      int end = esds.end();
+      descriptor(buf, esds, at, end, 0x03);
+      int flags = byteAt(buf, esds, at, end, 2);
+      at[0] += 3 + ((flags & 0x80) != 0 ? 2 : 0); // ES_ID, flags, dependsOn_ES_ID
+      if ((flags & 0x40) != 0) {
+        at[0] += 1 + byteAt(buf, esds, at, end, 0); // URL
+      }
+      at[0] += (flags & 0x20) != 0 ? 2 : 0; // OCR_ES_Id
+      int configEnd = descriptor(buf, esds, at, end, 0x04);
+      int objectType = byteAt(buf, esds, at, end, 0);
+      at[0] += 13;
+      if (objectType != 0x40 || at[0] >= configEnd) {
+        return String.format(Locale.ROOT, "mp4a.%02x", objectType);
+      }
+      descriptor(buf, esds, at, end, 0x05);
+      int aot = byteAt(buf, esds, at, end, 0) >>> 3;
+      if (aot == 31) {
+        aot = 32 + (((byteAt(buf, esds, at, end, 0) & 0x07) << 3) | (byteAt(buf, esds, at, end, 1) >>> 5));
+      }
+      return "mp4a.40." + aot;
+    }
+
+    /** Reads a descriptor header of the expected tag at {@code at[0]}; leaves it at the body; returns its end. */
+    private static int descriptor(Buf buf, Buf.Box esds, int[] at, int end, int tag) {
+      int found = byteAt(buf, esds, at, end, 0);
+      if (found != tag) {
+        throw buf.malformed(at[0], String.format(Locale.ROOT,
+            "'esds' has descriptor tag 0x%02X where 0x%02X was expected", found, tag));
+      }
+      at[0]++;
+      int length = 0;
+      for (int i = 0; i < 4; i++) {
+        int b = byteAt(buf, esds, at, end, 0);
+        at[0]++;
+        length = (length << 7) | (b & 0x7F);
+        if ((b & 0x80) == 0) {
+          break;
+        }
+      }
+      return at[0] + length;
+    }
+
+    private static int byteAt(Buf buf, Buf.Box esds, int[] at, int end, int plus) {
+      if (at[0] + plus >= end) {
+        throw buf.malformed(esds.start(), "'esds' is cut short");
+      }
+      return buf.u8(at[0] + plus);
     }
 
     private static Buf.Box config(Buf buf, Buf.Box entry, String type) {

@@ -45,6 +45,7 @@ class Fmp4ParserTest {
     "avc-frag-every-frame.mp4, avc1.640028, 160, 90, 30",
     "hevc-frag-keyframe.mp4, hvc1.1.6.L30.90, 160, 96, 1",
     "vp9-frag-keyframe.mp4, vp09.00.10.08, 160, 90, 1",
+    "avc-aac-frag-keyframe.mp4, 'avc1.42C01E,mp4a.40.2', 160, 90, 1",
   })
   void f1_f3_ffmpegSamplesSplitExactlyWithCodecAndDimensions(String sample, String codec, int width, int height,
       int fragments) throws IOException {

@@ -157,6 +157,10 @@ class Player {
       this.stats.firstFrameMs = Math.round(performance.now() - this.stats.connectedAt);
       this.stats.firstFrameSincePageMs = Math.round(performance.now());
       $('placeholder').hidden = true;
+      if (this.stats.lastError && this.stats.lastErrorRecoverable) {
+        this.stats.lastError = null; // playing again after a restart: the banner is out of date
+        showError('');
+      }
     }
   }
 
@@ -244,7 +248,7 @@ export function startVideoViewer() {
   const stats = window.framestreamVideo = {
     transport, channel: params.channel, connects: 0, inits: 0, fragments: 0, appendedBytes: 0, receivedBytes: 0,
     jumps: 0, trims: 0, errors: 0, latency: null, buffered: null, firstFrameMs: null, firstFrameSincePageMs: null,
-    connectedAt: 0, status: 'connecting', lastError: null,
+    connectedAt: 0, status: 'connecting', lastError: null, lastErrorRecoverable: false,
   };
   if (!params.valid) {
     showError('Invalid channel name: use 1 to 64 letters, digits, ".", "_" or "-", as in ?channel=cam1');
@@ -258,6 +262,7 @@ export function startVideoViewer() {
   let generation = 0;
   const player = new Player(video, stats, (text, restart) => {
     stats.lastError = text;
+    stats.lastErrorRecoverable = Boolean(restart);
     showError(text);
     if (restart) reconnect(0);
   });

@@ -216,4 +216,29 @@ class ParserPropertiesTest {
       throw new AssertionError("only FrameCodecException and EOFException are documented", other);
     }
   }
+
+  @Property(tries = 100)
+  void theFmp4SplitDoesNotDependOnHowTheInputIsChunked(@ForAll("positions") int seed) throws IOException {
+    java.util.Random random = new java.util.Random(seed);
+    java.io.InputStream trickle = new java.io.FilterInputStream(new ByteArrayInputStream(FMP4)) {
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        return super.read(b, off, Math.min(len, 1 + random.nextInt(700)));
+      }
+    };
+    assertEquals(split(new ByteArrayInputStream(FMP4)), split(trickle));
+  }
+
+  private static List<String> split(java.io.InputStream in) throws IOException {
+    Fmp4Parser parser = new Fmp4Parser(in, Fmp4Parser.MIN_INIT_BYTES_LIMIT, FMP4_LIMIT);
+    List<String> out = new java.util.ArrayList<>();
+    try {
+      while (true) {
+        Fmp4Parser.Segment s = parser.next();
+        out.add(s.kind() + ":" + java.util.Arrays.hashCode(s.bytes()) + ":" + s.bytes().length);
+      }
+    } catch (EOFException end) {
+      return out;
+    }
+  }
 }

@@ -4,14 +4,10 @@ import io.framestream.core.internal.MjpegSplitter;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 
 /**
  * A {@link FrameSource} that reads JPEG images from an MJPEG byte stream: JPEGs written back to back (as
@@ -48,17 +44,12 @@ public final class MjpegSource implements FrameSource {
 
   private static final System.Logger LOG = System.getLogger(MjpegSource.class.getName());
   private static final byte[] NO_BYTES = new byte[0];
-  private static final Pattern CREDENTIALS = Pattern.compile("://[^/@\\s]+@");
-  /** How long close() waits for a process to exit after asking it to, before killing it. */
-  private static final long PROCESS_STOP_MILLIS = 2_000;
-  /** How long nextFrame() waits, after the output of a process ended, for its exit status. */
-  private static final long PROCESS_EXIT_MILLIS = 5_000;
 
-  private final Opener opener;
+  private final SourceStreams.Opener opener;
   private final String description;
   private final int maxImageBytes;
 
-  private final AtomicReference<Connection> connection = new AtomicReference<>();
+  private final AtomicReference<SourceStreams.Connection> connection = new AtomicReference<>();
   private volatile boolean closed;
 
   private final Object countersLock = new Object();
@@ -111,11 +102,7 @@ public final class MjpegSource implements FrameSource {
    * @throws NullPointerException if {@code streams} is {@code null}
    */
   public static Builder builder(Supplier<? extends InputStream> streams) {
-    Objects.requireNonNull(streams, "streams");
-    return new Builder(
-        () -> new Connection(
-            Objects.requireNonNull(streams.get(), "the stream supplier returned null"), null),
-        "stream");
+    return new Builder(SourceStreams.fromSupplier(streams), "stream");
   }
 
   /**
@@ -133,30 +120,14 @@ public final class MjpegSource implements FrameSource {
    * @throws IllegalArgumentException if {@code command} is empty
    */
   public static Builder builderForProcess(List<String> command) {
-    List<String> cmd = List.copyOf(Objects.requireNonNull(command, "command"));
-    if (cmd.isEmpty()) {
-      throw new IllegalArgumentException("command must name a program");
-    }
+    List<String> cmd = SourceStreams.command(command);
     String shown = redactCredentials(cmd.toString());
-    return new Builder(
-        () -> {
-          Process process = new ProcessBuilder(cmd)
-              .redirectError(ProcessBuilder.Redirect.DISCARD)
-              .start();
-          LOG.log(System.Logger.Level.DEBUG, "started process {0}: {1}", Long.toString(process.pid()), shown);
-          try {
-            process.getOutputStream().close();
-          } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "could not close the standard input of " + shown, e);
-          }
-          return new Connection(process.getInputStream(), process);
-        },
-        "process " + shown);
+    return new Builder(SourceStreams.fromProcess(cmd, shown), "process " + shown);
   }
 
   /** Hides the user information of URLs ({@code rtsp://user:password@host}) in text meant for logs. */
   static String redactCredentials(String text) {
-    return CREDENTIALS.matcher(text).replaceAll("://***@");
+    return SourceStreams.redactCredentials(text);
   }
 
   /**
@@ -171,7 +142,7 @@ public final class MjpegSource implements FrameSource {
     if (connection.get() != null) {
       throw new IllegalStateException("MJPEG source is already open; close() it first");
     }
-    Connection c = opener.open();
+    SourceStreams.Connection c = opener.open();
     MjpegSplitter s = new MjpegSplitter(c.in, maxImageBytes);
     synchronized (countersLock) {
       MjpegSplitter old = splitter;
@@ -215,9 +186,9 @@ public final class MjpegSource implements FrameSource {
       if (closed) {
         throw new IOException("MJPEG " + description + " was closed while reading", e);
       }
-      Connection c = connection.get();
-      if (c != null && c.process != null) {
-        checkExitStatus(c.process, e);
+      SourceStreams.Connection c = connection.get();
+      if (c != null) {
+        c.checkExitStatus("MJPEG " + description, e);
       }
       throw e;
     } catch (IOException e) {
@@ -236,20 +207,6 @@ public final class MjpegSource implements FrameSource {
     return frame.build();
   }
 
-  private void checkExitStatus(Process process, EOFException end) throws IOException {
-    try {
-      if (process.waitFor(PROCESS_EXIT_MILLIS, TimeUnit.MILLISECONDS) && process.exitValue() != 0) {
-        IOException failed =
-            new IOException("MJPEG " + description + " exited with status " + process.exitValue());
-        failed.addSuppressed(end);
-        throw failed;
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while waiting for " + description);
-    }
-  }
-
   /**
    * Closes the stream, or ends the process, that {@link #open()} obtained. Idempotent; never throws; safe
    * to call from another thread to unblock a blocked {@link #nextFrame()}.
@@ -257,7 +214,7 @@ public final class MjpegSource implements FrameSource {
   @Override
   public void close() {
     closed = true;
-    Connection c = connection.getAndSet(null);
+    SourceStreams.Connection c = connection.getAndSet(null);
     if (c != null) {
       c.release(description);
     }
@@ -341,48 +298,6 @@ public final class MjpegSource implements FrameSource {
     return "MjpegSource[" + description + ", maxImageBytes=" + maxImageBytes + "]";
   }
 
-  /** Obtains a stream for one open(). */
-  @FunctionalInterface
-  private interface Opener {
-    Connection open() throws IOException;
-  }
-
-  /** What one open() obtained. */
-  private static final class Connection {
-    final InputStream in;
-    final Process process; // null for a supplied stream
-
-    Connection(InputStream in, Process process) {
-      this.in = in;
-      this.process = process;
-    }
-
-    void release(String description) {
-      if (process != null) {
-        // Ending the process first also ends a read blocked on its output.
-        process.descendants().forEach(ProcessHandle::destroy);
-        process.destroy();
-        try {
-          if (!process.waitFor(PROCESS_STOP_MILLIS, TimeUnit.MILLISECONDS)) {
-            LOG.log(System.Logger.Level.WARNING, "{0} did not exit within {1} ms; killing it",
-                description, Long.toString(PROCESS_STOP_MILLIS));
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
-          }
-        } catch (InterruptedException e) {
-          process.descendants().forEach(ProcessHandle::destroyForcibly);
-          process.destroyForcibly();
-          Thread.currentThread().interrupt();
-        }
-      }
-      try {
-        in.close();
-      } catch (IOException | RuntimeException e) {
-        LOG.log(System.Logger.Level.DEBUG, "closing the MJPEG " + description + " failed", e);
-      }
-    }
-  }
-
   /**
    * Builds an {@link MjpegSource}. Obtain one from {@link MjpegSource#builder(Supplier)} or {@link
    * MjpegSource#builderForProcess(List)}.
@@ -394,11 +309,11 @@ public final class MjpegSource implements FrameSource {
    * @since 0.1.0
    */
   public static final class Builder {
-    private final Opener opener;
+    private final SourceStreams.Opener opener;
     private final String description;
     private int maxImageBytes = DEFAULT_MAX_IMAGE_BYTES;
 
-    private Builder(Opener opener, String description) {
+    private Builder(SourceStreams.Opener opener, String description) {
       this.opener = opener;
       this.description = description;
     }

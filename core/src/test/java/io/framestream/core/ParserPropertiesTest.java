@@ -3,6 +3,8 @@ package io.framestream.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.framestream.core.internal.Fmp4Parser;
+import io.framestream.core.internal.Fmp4Samples;
 import io.framestream.core.internal.MjpegSplitter;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -147,5 +149,96 @@ class ParserPropertiesTest {
     }
     assertTrue(splitter.peakBufferBytes() <= 2048 + MjpegSplitter.READ_CHUNK_BYTES,
         "buffer stays bounded: " + splitter.peakBufferBytes());
+  }
+
+  private static final byte[] FMP4 = Fmp4Samples.read(Fmp4Samples.AVC_EVERY_FRAME);
+  private static final int FMP4_LIMIT = Fmp4Parser.MIN_FRAGMENT_BYTES_LIMIT;
+
+  @Provide
+  Arbitrary<byte[]> fmp4Like() {
+    // Pieces of a real stream (whole boxes, cut boxes), box headers with adversarial sizes, random bytes.
+    Arbitrary<byte[]> realPiece = Combinators.combine(Arbitraries.integers().between(0, FMP4.length),
+        Arbitraries.integers().between(0, 4000)).as((from, n) ->
+            java.util.Arrays.copyOfRange(FMP4, from, Math.min(FMP4.length, from + n)));
+    Arbitrary<byte[]> header = Combinators.combine(
+        Arbitraries.of(0L, 1L, 7L, 8L, 9L, 16L, 100L, 65_536L, 0x7FFF_FFFFL, 0xFFFF_FFFFL),
+        Arbitraries.of("ftyp", "moov", "moof", "mdat", "styp", "sidx", "free", "trak", "traf", "trun", "tfhd",
+            "mvex", "trex", "mdia", "stsd", "avc1", "avcC", "\u0000\u0001ab"))
+        .as((size, type) -> Fmp4Samples.concat(Fmp4Samples.u32(size),
+            type.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)));
+    Arbitrary<byte[]> chunk = Arbitraries.frequencyOf(
+        net.jqwik.api.Tuple.of(3, realPiece),
+        net.jqwik.api.Tuple.of(3, header),
+        net.jqwik.api.Tuple.of(2, Arbitraries.bytes().array(byte[].class).ofMaxSize(64)));
+    Arbitrary<byte[]> start = Arbitraries.of(new byte[0],
+        java.util.Arrays.copyOf(FMP4, Fmp4Samples.initLength(FMP4))); // the real init segment, so fragments get parsed too
+    return Combinators.combine(start, chunk.list().ofMaxSize(12)).as((head, parts) -> {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      out.writeBytes(head);
+      parts.forEach(out::writeBytes);
+      return out.toByteArray();
+    });
+  }
+
+  @Property(tries = 1000)
+  void theFmp4ParserFailsOnlyWithTheDocumentedErrorsStaysBoundedAndEnds(@ForAll("fmp4Like") byte[] stream) {
+    Fmp4Parser parser = new Fmp4Parser(new ByteArrayInputStream(stream), Fmp4Parser.MIN_INIT_BYTES_LIMIT,
+        FMP4_LIMIT);
+    try {
+      for (int segments = 0; segments <= stream.length / 8; segments++) {
+        Fmp4Parser.Segment s = parser.next();
+        assertTrue(s.bytes().length <= FMP4_LIMIT, "a segment is within the limit");
+      }
+      throw new AssertionError("more segments than boxes could fit in the input: the parser does not end");
+    } catch (FrameCodecException | EOFException expected) {
+      assertTrue(expected.getMessage() != null && !expected.getMessage().isEmpty());
+    } catch (IOException other) {
+      throw new AssertionError("only FrameCodecException and EOFException are documented", other);
+    }
+    assertTrue(parser.peakAllocationBytes() <= FMP4_LIMIT, "allocation bounded: " + parser.peakAllocationBytes());
+  }
+
+  @Property(tries = 300)
+  void theFmp4ParserSurvivesAnySingleByteCorruptionOfARealStream(
+      @ForAll("positions") int position, @ForAll byte value) {
+    byte[] stream = FMP4.clone();
+    stream[position % stream.length] = value;
+    Fmp4Parser parser = new Fmp4Parser(new ByteArrayInputStream(stream), Fmp4Parser.MIN_INIT_BYTES_LIMIT,
+        FMP4_LIMIT);
+    try {
+      for (int segments = 0; segments <= stream.length / 8; segments++) {
+        parser.next();
+      }
+      throw new AssertionError("the parser does not end");
+    } catch (FrameCodecException | EOFException expected) {
+      assertTrue(expected.getMessage() != null && !expected.getMessage().isEmpty());
+    } catch (IOException other) {
+      throw new AssertionError("only FrameCodecException and EOFException are documented", other);
+    }
+  }
+
+  @Property(tries = 100)
+  void theFmp4SplitDoesNotDependOnHowTheInputIsChunked(@ForAll("positions") int seed) throws IOException {
+    java.util.Random random = new java.util.Random(seed);
+    java.io.InputStream trickle = new java.io.FilterInputStream(new ByteArrayInputStream(FMP4)) {
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        return super.read(b, off, Math.min(len, 1 + random.nextInt(700)));
+      }
+    };
+    assertEquals(split(new ByteArrayInputStream(FMP4)), split(trickle));
+  }
+
+  private static List<String> split(java.io.InputStream in) throws IOException {
+    Fmp4Parser parser = new Fmp4Parser(in, Fmp4Parser.MIN_INIT_BYTES_LIMIT, FMP4_LIMIT);
+    List<String> out = new java.util.ArrayList<>();
+    try {
+      while (true) {
+        Fmp4Parser.Segment s = parser.next();
+        out.add(s.kind() + ":" + java.util.Arrays.hashCode(s.bytes()) + ":" + s.bytes().length);
+      }
+    } catch (EOFException end) {
+      return out;
+    }
   }
 }

@@ -3,9 +3,13 @@ package io.framestream.examples;
 import io.framestream.core.Authorizer;
 import io.framestream.core.BearerTokens;
 import io.framestream.core.ChannelRegistry;
+import io.framestream.core.Fmp4Source;
 import io.framestream.core.TestPatternSource;
 import io.framestream.core.TransportException;
 import io.framestream.server.FrameStreamServer;
+import java.io.FileNotFoundException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -28,10 +32,12 @@ import java.util.concurrent.CountDownLatch;
  *       viewer sees a moving picture without any camera;
  *   <li>{@value #LIFE_CHANNEL}: a {@link LifeSource}, the example of a custom source, at {@value #LIFE_FPS}
  *       fps;
+ *   <li>{@value #VIDEO_CHANNEL}: live video, a bundled 10 s fragmented-MP4 sample (H.264, 640x360, 30 fps)
+ *       played by an {@link Fmp4Source} at real-time pace, in a loop;
  *   <li>any other name: created when a camera page publishes into it (or a viewer opens it).
  * </ul>
  *
- * <p>Both sources are attached with {@link ChannelRegistry#attachSource}, not started for good: they draw
+ * <p>The sources are attached with {@link ChannelRegistry#attachSource}, not started for good: they draw
  * and encode only while somebody watches, and stop a grace period after the last viewer leaves, so an idle
  * example server costs no CPU. The channels are declared, so they are listed (and watchable) even while
  * their sources sleep.
@@ -39,7 +45,7 @@ import java.util.concurrent.CountDownLatch;
  * <p>Pages (from the class-path folder {@code framestream/static/}): {@code /} lists the channels with
  * live thumbnails, {@code /record.html?channel=NAME} publishes the browser's camera, {@code
  * /live.html?channel=NAME} and {@code /live-sse.html?channel=NAME} show a channel over WebSocket and
- * Server-Sent Events.
+ * Server-Sent Events, {@code /live-video.html?channel=NAME&transport=sse|ws} a video channel.
  *
  * <h2>Thread safety</h2>
  *
@@ -57,6 +63,10 @@ public final class ExampleServer implements AutoCloseable {
   public static final String DEMO_CHANNEL = "demo";
   /** The channel fed by the example custom source, {@link LifeSource}. */
   public static final String LIFE_CHANNEL = "life";
+  /** The channel fed by the bundled video sample. */
+  public static final String VIDEO_CHANNEL = "video-demo";
+  /** The class-path resource of the video sample, next to this class (how it was made: video-demo.md). */
+  static final String VIDEO_SAMPLE = "video-demo.mp4";
   /** Frame rate of {@value #DEMO_CHANNEL}. */
   public static final double DEMO_FPS = 20;
   /** Frame rate of {@value #LIFE_CHANNEL}. */
@@ -84,8 +94,8 @@ public final class ExampleServer implements AutoCloseable {
   }
 
   /**
-   * Starts the example server: the pages, the {@value #DEMO_CHANNEL} and {@value #LIFE_CHANNEL} channels,
-   * and channels created on demand for cameras.
+   * Starts the example server: the pages, the {@value #DEMO_CHANNEL}, {@value #LIFE_CHANNEL} and {@value
+   * #VIDEO_CHANNEL} channels, and channels created on demand for cameras.
    *
    * @param host the bind address, such as {@code 127.0.0.1} or {@code 0.0.0.0}
    * @param port the port; 0 picks a free one
@@ -132,12 +142,24 @@ public final class ExampleServer implements AutoCloseable {
       ChannelRegistry channels = server.registry();
       channels.attachSource(DEMO_CHANNEL, TestPatternSource.create(), DEMO_FPS);
       channels.attachSource(LIFE_CHANNEL, new LifeSource(), LIFE_FPS);
+      channels.attachSource(VIDEO_CHANNEL, videoDemo(), 0); // the source paces itself
       server.start();
     } catch (RuntimeException e) {
       server.close(); // releases the registry's threads
       throw e;
     }
     return new ExampleServer(server);
+  }
+
+  /** The bundled sample, at real-time pace, looping. */
+  static Fmp4Source videoDemo() {
+    return Fmp4Source.builder(() -> {
+      InputStream in = ExampleServer.class.getResourceAsStream(VIDEO_SAMPLE);
+      if (in == null) {
+        throw new UncheckedIOException(new FileNotFoundException("class-path resource " + VIDEO_SAMPLE));
+      }
+      return in;
+    }).realTime(true).loop(true).build();
   }
 
   /**
@@ -176,6 +198,7 @@ public final class ExampleServer implements AutoCloseable {
         "  all channels, live thumbnails   " + base,
         "  test pattern over WebSocket     " + base + "live.html?channel=" + DEMO_CHANNEL,
         "  Game of Life over SSE           " + base + "live-sse.html?channel=" + LIFE_CHANNEL,
+        "  live video (fragmented MP4)     " + base + "live-video.html?channel=" + VIDEO_CHANNEL + "&transport=sse",
         "  publish your camera             " + base + "record.html?channel=cam1",
         "  watch that camera               " + base + "live.html?channel=cam1",
         "  channel statistics (JSON)       " + base + "api/channels");

@@ -58,6 +58,8 @@ class ExampleServerIT {
       "live-sse.html, text/html, id=\"receiver\"",
       "common.js, text/javascript, export class FrameShower",
       "viewer.js, text/javascript, export function startViewer",
+      "live-video.html, text/html, id=\"player\"",
+      "video.js, text/javascript, export function startVideoViewer",
       "style.css, text/css, .stage",
       "favicon.svg, image/svg+xml, <svg"})
   void pagesAreServedFromTheClassPath(String path, String type, String contains) {
@@ -70,7 +72,8 @@ class ExampleServerIT {
 
   @Test
   void pagesPutNoNetworkTextIntoInnerHtml() {
-    for (String page : List.of("", "record.html", "live.html", "live-sse.html", "common.js", "viewer.js")) {
+    for (String page : List.of("", "record.html", "live.html", "live-sse.html", "common.js", "viewer.js",
+        "live-video.html", "video.js")) {
       String body = api.get(page).body();
       assertTrue(!body.contains("innerHTML") && !body.contains("outerHTML") && !body.contains("insertAdjacentHTML"),
           () -> page + " writes HTML from strings");

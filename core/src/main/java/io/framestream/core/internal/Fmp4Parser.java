@@ -88,6 +88,33 @@ public final class Fmp4Parser {
   }
 
   /**
+   * Tells whether one fragment of a stream starts with a sync sample, reading its flags against the stream's
+   * init segment (which may hold the default sample flags). For publishers and clients that receive
+   * fragments one by one.
+   *
+   * @param init the stream's init segment ({@code ftyp} + {@code moov})
+   * @param fragment one fragment ({@code moof} + {@code mdat}, optionally after {@code styp} and the like)
+   * @return {@link FrameKind#KEY} or {@link FrameKind#DELTA}, or empty if the bytes cannot be read as such
+   */
+  public static java.util.Optional<FrameKind> fragmentKind(byte[] init, java.nio.ByteBuffer fragment) {
+    byte[] tail = new byte[fragment.remaining()];
+    fragment.duplicate().get(tail);
+    InputStream both = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(init),
+        new java.io.ByteArrayInputStream(tail));
+    try {
+      Fmp4Parser parser = new Fmp4Parser(both, Math.max(MIN_INIT_BYTES_LIMIT, init.length),
+          Math.max(MIN_FRAGMENT_BYTES_LIMIT, tail.length));
+      if (parser.next().kind() != FrameKind.INIT) {
+        return java.util.Optional.empty();
+      }
+      FrameKind kind = parser.next().kind();
+      return kind == FrameKind.INIT ? java.util.Optional.empty() : java.util.Optional.of(kind);
+    } catch (IOException | RuntimeException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
+  /**
    * Checks a size limit.
    *
    * @param name the limit's name, for the message

@@ -26,6 +26,14 @@ class Fmp4ParserTest {
   private static final int INIT_LIMIT = Fmp4Parser.DEFAULT_MAX_INIT_BYTES;
   private static final int FRAGMENT_LIMIT = Fmp4Parser.DEFAULT_MAX_FRAGMENT_BYTES;
 
+  static List<Fmp4Parser.Segment> parseAllUnchecked(byte[] stream) {
+    try {
+      return parseAll(stream);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   static List<Fmp4Parser.Segment> parseAll(byte[] stream) throws IOException {
     Fmp4Parser parser = new Fmp4Parser(new ByteArrayInputStream(stream), INIT_LIMIT, FRAGMENT_LIMIT);
     List<Fmp4Parser.Segment> out = new ArrayList<>();

@@ -8,6 +8,7 @@ import io.framestream.core.DataUris;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameCodecException;
 import io.framestream.core.LimitExceededException;
+import io.framestream.core.internal.Fmp4Parser;
 import io.framestream.core.FrameKind;
 import java.util.Base64;
 import java.util.Optional;
@@ -38,6 +39,7 @@ public final class SseFrameDecoder {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private String contentType = ContentTypes.OCTET_STREAM;
+  private byte[] lastInit; // the newest init segment, to tell key fragments from deltas
   private int width;
   private int height;
   private String codec = "";
@@ -89,6 +91,7 @@ public final class SseFrameDecoder {
       return Optional.empty();
     }
     byte[] bytes = base64(segment.asText(), "initSegment");
+    lastInit = bytes;
     return Optional.of(build(Frame.builder(bytes).kind(FrameKind.INIT).contentType(contentType)));
   }
 
@@ -104,6 +107,11 @@ public final class SseFrameDecoder {
   }
 
   private Frame build(Frame.Builder b) {
+    Frame probe = b.build();
+    if (ContentTypes.MP4.equals(probe.contentType()) && probe.kind() != FrameKind.INIT && lastInit != null) {
+      // The wire does not say key or delta: read it from the fragment's sample flags.
+      Fmp4Parser.fragmentKind(lastInit, probe.payload()).ifPresent(b::kind);
+    }
     if (width > 0 && height > 0) {
       b.dimensions(width, height);
     }

@@ -53,6 +53,20 @@ export function wsUrl(path) {
   return `${scheme}//${location.host}${path}`;
 }
 
+/**
+ * Adds this page's own credentials, if it was opened with any (`?ticket=` for viewers of a server started
+ * with --ticket-key, `?token=` for publishers), to a stream path such as `/sse/cam1` or `/ws/live/cam1?format=datauri`.
+ */
+export function withCredentials(path) {
+  const own = new URLSearchParams(location.search);
+  const extra = new URLSearchParams();
+  for (const name of ['ticket', 'token']) {
+    if (own.get(name)) extra.set(name, own.get(name));
+  }
+  if ([...extra].length === 0) return path;
+  return path + (path.includes('?') ? '&' : '?') + extra.toString();
+}
+
 /** Page URL for a channel, e.g. pageUrl('live.html', 'cam1', {format: 'datauri'}). */
 export function pageUrl(page, channel, extra = {}) {
   const q = new URLSearchParams({channel, ...extra});

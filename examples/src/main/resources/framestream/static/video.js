@@ -1,6 +1,6 @@
 // The live video page: fragmented MP4 from a channel, over SSE or WebSocket, into Media Source Extensions.
 // Plain ES module, no build step. Network text reaches the DOM only through textContent.
-import {$, Backoff, fillChannelLinks, formatBytes, pageParams, setText, showError, wsUrl} from './common.js';
+import {$, Backoff, fillChannelLinks, formatBytes, pageParams, setText, showError, withCredentials, wsUrl} from './common.js';
 
 /** Jump to the live edge when playback falls this far behind the end of the buffer. */
 const MAX_LATENCY_S = 2.5;
@@ -179,7 +179,7 @@ class Player {
 
 /** SSE: `init` events carry the init segment as base64 (`initSegment`), `data` events a data URI each. */
 function connectSse(channel, on) {
-  const source = new EventSource(`/sse/${encodeURIComponent(channel)}`);
+  const source = new EventSource(withCredentials(`/sse/${encodeURIComponent(channel)}`));
   source.onopen = () => on.open();
   source.addEventListener('init', (e) => {
     const msg = parseJson(e.data);
@@ -199,7 +199,7 @@ function connectSse(channel, on) {
 
 /** WebSocket: JSON `init`/`status` texts; binary init segments (ftyp/moov first) and fragments. */
 function connectWs(channel, on) {
-  const ws = new WebSocket(wsUrl(`/ws/live/${encodeURIComponent(channel)}`));
+  const ws = new WebSocket(wsUrl(withCredentials(`/ws/live/${encodeURIComponent(channel)}`)));
   ws.binaryType = 'arraybuffer';
   let announced = null;
   ws.onopen = () => on.open();

@@ -6,6 +6,7 @@ import io.framestream.core.ChannelRegistry;
 import io.framestream.core.Fmp4Source;
 import io.framestream.core.TestPatternSource;
 import io.framestream.core.TransportException;
+import io.framestream.core.ViewerTickets;
 import io.framestream.server.FrameStreamServer;
 import java.io.FileNotFoundException;
 import java.io.InputStream;
@@ -81,6 +82,13 @@ public final class ExampleServer implements AutoCloseable {
       "  --publish-token TOKEN",
       "                  publishers must send this token (record.html?channel=NAME&token=TOKEN);",
       "                  at least 16 characters. Without it anyone who reaches the server may publish",
+      "  --ticket-key SECRET",
+      "                  viewers need a signed ticket (?ticket=...); at least 32 characters. The banner",
+      "                  prints a ticket URL for the demo channel; your application issues the others",
+      "                  with ViewerTickets.withKey(SECRET).issue(channel, ttl)",
+      "  --allow-origin URL",
+      "                  only pages from this origin may open WebSockets (repeatable), such as",
+      "                  https://cams.example.com",
       "  --help          show this text",
       "",
       "From the repository root: mvn -q compile -Prun -Dexec.args=\"--port 9090\"");
@@ -88,9 +96,11 @@ public final class ExampleServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ExampleServer.class.getName());
 
   private final FrameStreamServer server;
+  private final ViewerTickets tickets; // null: viewing is open
 
-  private ExampleServer(FrameStreamServer server) {
+  private ExampleServer(FrameStreamServer server, ViewerTickets tickets) {
     this.server = server;
+    this.tickets = tickets;
   }
 
   /**
@@ -121,21 +131,26 @@ public final class ExampleServer implements AutoCloseable {
    * @throws TransportException if the port cannot be bound
    */
   public static ExampleServer start(String host, int port, String publishToken) {
-    Objects.requireNonNull(host, "host");
-    Authorizer auth;
-    if (publishToken != null) {
-      auth = Authorizer.perAction(BearerTokens.of(publishToken), Authorizer.allowAll());
-    } else {
-      if (!isLoopback(host)) {
-        LOG.log(System.Logger.Level.WARNING, "Serving {0} without authorization: anyone who can reach this"
-            + " address may publish and view. Use --publish-token to protect publishing.", host);
-      }
-      auth = Authorizer.allowAll();
+    return start(new Options(host, port, false, publishToken, null, java.util.List.of()));
+  }
+
+  static ExampleServer start(Options options) {
+    String host = Objects.requireNonNull(options.host(), "host");
+    ViewerTickets tickets = options.ticketKey() == null ? null
+        : ViewerTickets.withKey(options.ticketKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    Authorizer publish = options.publishToken() == null ? Authorizer.allowAll() : BearerTokens.of(options.publishToken());
+    Authorizer view = tickets == null ? Authorizer.allowAll() : tickets;
+    if (!isLoopback(host) && (options.publishToken() == null || tickets == null)) {
+      LOG.log(System.Logger.Level.WARNING, "Serving {0} with {1}: anyone who can reach this address may do that."
+          + " Use --publish-token and --ticket-key to protect it.", host,
+          options.publishToken() == null && tickets == null ? "no authorization at all"
+              : options.publishToken() == null ? "open publishing" : "open viewing");
     }
     FrameStreamServer server = FrameStreamServer.builder()
         .host(host)
-        .port(port)
-        .authorizer(auth)
+        .port(options.port())
+        .authorizer(Authorizer.perAction(publish, view))
+        .allowedOrigins(options.allowedOrigins().toArray(new String[0]))
         .staticContent(ExampleServer.class.getClassLoader(), FrameStreamServer.DEFAULT_STATIC_ROOT)
         .build();
     try {
@@ -148,7 +163,7 @@ public final class ExampleServer implements AutoCloseable {
       server.close(); // releases the registry's threads
       throw e;
     }
-    return new ExampleServer(server);
+    return new ExampleServer(server, tickets);
   }
 
   /** The bundled sample, at real-time pace, looping. */
@@ -201,7 +216,10 @@ public final class ExampleServer implements AutoCloseable {
         "  live video (fragmented MP4)     " + base + "live-video.html?channel=" + VIDEO_CHANNEL + "&transport=sse",
         "  publish your camera             " + base + "record.html?channel=cam1",
         "  watch that camera               " + base + "live.html?channel=cam1",
-        "  channel statistics (JSON)       " + base + "api/channels");
+        "  channel statistics (JSON)       " + base + "api/channels")
+        + (tickets == null ? "" : System.lineSeparator() + "  viewers need a ticket; one for "
+            + DEMO_CHANNEL + ", valid a day: " + base + "live.html?channel=" + DEMO_CHANNEL + "&ticket="
+            + tickets.issue(DEMO_CHANNEL, java.time.Duration.ofDays(1)));
   }
 
   /**
@@ -225,7 +243,7 @@ public final class ExampleServer implements AutoCloseable {
     }
     ExampleServer example;
     try {
-      example = start(options.host(), options.port(), options.publishToken());
+      example = start(options);
     } catch (TransportException e) {
       System.err.println("error: " + e.getMessage());
       System.err.println("Is another server using port " + options.port() + "? Try --port with another number.");
@@ -274,13 +292,16 @@ public final class ExampleServer implements AutoCloseable {
   }
 
   /** The command line. */
-  record Options(String host, int port, boolean help, String publishToken) {
+  record Options(String host, int port, boolean help, String publishToken, String ticketKey,
+      java.util.List<String> allowedOrigins) {
 
     static Options parse(String... args) {
       String host = DEFAULT_HOST;
       int port = DEFAULT_PORT;
       boolean help = false;
       String publishToken = null;
+      String ticketKey = null;
+      java.util.List<String> origins = new java.util.ArrayList<>();
       for (int i = 0; i < args.length; i++) {
         String arg = args[i];
         String name = arg;
@@ -306,10 +327,17 @@ public final class ExampleServer implements AutoCloseable {
               throw new IllegalArgumentException("--publish-token needs at least 16 characters");
             }
           }
+          case "--ticket-key" -> {
+            ticketKey = value != null ? value : valueOf(args, ++i, name);
+            if (ticketKey.length() < 32) {
+              throw new IllegalArgumentException("--ticket-key needs at least 32 characters");
+            }
+          }
+          case "--allow-origin" -> origins.add(value != null ? value : valueOf(args, ++i, name));
           default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
         }
       }
-      return new Options(host, port, help, publishToken);
+      return new Options(host, port, help, publishToken, ticketKey, java.util.List.copyOf(origins));
     }
 
     private static String valueOf(String[] args, int i, String option) {

@@ -121,6 +121,25 @@ class ExampleServerIT {
   }
 
   @Test
+  void aTicketKeyMakesViewersShowATicketAndTheBannerPrintsOne() throws Exception {
+    ExampleServer.Options options = ExampleServer.Options.parse("--port", "0", "--ticket-key", "k".repeat(32));
+    try (ExampleServer guarded = ExampleServer.start(options)) {
+      java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+          .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+      java.net.URI base = guarded.httpUri();
+      assertEquals(401, http.send(java.net.http.HttpRequest.newBuilder(base.resolve("/sse/demo")).build(),
+          java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode());
+      String banner = guarded.banner();
+      String ticketUrl = banner.substring(banner.indexOf(base + "live.html?channel=demo&ticket=")).trim();
+      String ticket = ticketUrl.substring(ticketUrl.indexOf("&ticket=") + 8);
+      java.net.http.HttpResponse<java.io.InputStream> ok = http.send(java.net.http.HttpRequest.newBuilder(
+          base.resolve("/sse/demo?ticket=" + ticket)).build(), java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+      assertEquals(200, ok.statusCode(), "the banner's ticket lets a viewer in");
+      ok.body().close();
+    }
+  }
+
+  @Test
   void bannerNamesThePagesToOpen() {
     String banner = example.banner();
     String base = example.httpUri().toString();

@@ -11,15 +11,20 @@ class ExampleServerTest {
 
   @Test
   void defaultsAreLoopbackAnd8080() {
-    assertEquals(new Options("127.0.0.1", 8080, false, null), Options.parse());
+    assertEquals(new Options("127.0.0.1", 8080, false, null, null, java.util.List.of()), Options.parse());
   }
 
   @Test
   void readsPortHostAndHelp_inBothSpellings() {
-    assertEquals(new Options("0.0.0.0", 9090, false, null), Options.parse("--port", "9090", "--host", "0.0.0.0"));
-    assertEquals(new Options("::1", 0, false, null), Options.parse("--port=0", "--host=::1"));
+    assertEquals(new Options("0.0.0.0", 9090, false, null, null, java.util.List.of()), Options.parse("--port", "9090", "--host", "0.0.0.0"));
+    assertEquals(new Options("::1", 0, false, null, null, java.util.List.of()), Options.parse("--port=0", "--host=::1"));
     assertEquals("publisher-token-0123", Options.parse("--publish-token", "publisher-token-0123").publishToken());
     assertThrows(IllegalArgumentException.class, () -> Options.parse("--publish-token", "short"));
+    Options secured = Options.parse("--ticket-key", "k".repeat(32), "--allow-origin", "https://a.example",
+        "--allow-origin=https://b.example");
+    assertEquals("k".repeat(32), secured.ticketKey());
+    assertEquals(java.util.List.of("https://a.example", "https://b.example"), secured.allowedOrigins());
+    assertThrows(IllegalArgumentException.class, () -> Options.parse("--ticket-key", "too-short"));
     assertTrue(Options.parse("--help").help());
     assertTrue(Options.parse("-h").help());
   }

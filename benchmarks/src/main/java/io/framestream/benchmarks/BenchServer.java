@@ -50,8 +50,8 @@ public final class BenchServer {
     }
     ChannelConfig config = ChannelConfig.builder()
         .maxSubscribers(100_000)
-        .maxPublishFps(100_000)
-        .maxPublishBytesPerSecond(1L << 40)
+        .maxPublishFps(0) // no limit
+        .maxPublishBytesPerSecond(0)
         .build();
     ChannelRegistry registry = ChannelRegistry.builder().channelDefaults(config).build();
     Channel channel = registry.declare(CHANNEL);

@@ -1,6 +1,7 @@
 package io.framestream.benchmarks;
 
 import io.framestream.server.FrameStreamServer;
+import io.framestream.transport.websocket.RawFrameSender;
 
 /** Server options that differ between the runs being compared. */
 final class BenchServerOptions {
@@ -9,6 +10,6 @@ final class BenchServerOptions {
 
   /** Uses the portable Jakarta send path for WebSocket viewers (the "before" of the fast path). */
   static void portable(FrameStreamServer.Builder b) {
-    // Filled in with the fast path: until then every run is portable.
+    b.webSocket(ws -> ws.rawFrameSender(RawFrameSender.PORTABLE));
   }
 }

@@ -130,6 +130,13 @@ public final class LoadTool {
       try (Publisher pub = Publisher.webSocket(server.address(), "/ws/publish/" + BenchServer.CHANNEL, s.size(), s.fps())) {
         sleep(500);
         long heapIdle = server.stats(true).getOrDefault("heapUsed", -1L);
+        // What a frame costs with no viewer (ingest: reading, copying, encoding), to tell it apart from the
+        // cost per viewer.
+        long alloc0 = server.stats(false).getOrDefault("allocated", -1L);
+        long seq0 = pub.nextSeq();
+        sleep(1000);
+        double allocPerFrame = (server.stats(false).getOrDefault("allocated", -1L) - alloc0)
+            / (double) Math.max(1, pub.nextSeq() - seq0);
         List<Viewer> healthy = new ArrayList<>();
         List<Viewer> stalled = new ArrayList<>();
         for (int i = 0; i < Math.max(s.ws(), s.sse()); i++) {
@@ -156,6 +163,7 @@ public final class LoadTool {
               s.seconds(), true);
         }
         result.heapIdle = heapIdle;
+        result.allocPerFrameNoViewers = allocPerFrame;
         result.heapConnected = heapConnected;
         result.startupMillis = server.startupMillis();
         result.stalled = stalled.size();
@@ -304,19 +312,19 @@ public final class LoadTool {
     StringBuilder sb = new StringBuilder();
     sb.append("| scenario | path | viewers ok | fps/viewer | MB/s | p50 ms | p95 ms | p99 ms | max ms | missed/viewer (max)"
         + " | stalled evicted | server CPU-s/GB | raw TCP CPU-s/GB | × raw | max MB/s (× raw) | RSS MB (Δ) | heap/viewer KB"
-        + " | alloc B/viewer/frame | start-up ms | tool CPU % |\n");
+        + " | alloc B/viewer/frame (per frame, 0 viewers) | start-up ms | tool CPU % |\n");
     sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (Result r : results) {
       sb.append(String.format(Locale.ROOT,
           "| %s | %s | %d/%d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %d | %s | %.3f | %s | %s | %s | %.0f (%+.1f) | %.1f"
-              + " | %.0f | %.0f | %.0f |%n",
+              + " | %.0f (%.0f) | %.0f | %.0f |%n",
           r.scenario, r.mode, r.connected, r.viewers, r.deliveredFpsPerViewer(), r.mbPerSecond(), r.p50, r.p95, r.p99,
           r.max, r.missedMax, r.stalled == 0 ? "-" : r.evictions + "/" + r.stalled, r.cpuPerGb(),
           Double.isNaN(r.rawCpuPerGb) ? "-" : String.format(Locale.ROOT, "%.3f", r.rawCpuPerGb),
           Double.isNaN(r.rawCpuPerGb) ? "-" : String.format(Locale.ROOT, "%.2f", r.cpuPerGb() / r.rawCpuPerGb),
           Double.isNaN(r.maxMbPerSecond) ? "-" : String.format(Locale.ROOT, "%.0f (%.2f)", r.maxMbPerSecond,
               r.maxMbPerSecond / r.rawMaxMbPerSecond),
-          r.rssEnd / 1e6, (r.rssEnd - r.rssStart) / 1e6, r.heapPerViewerKb(), r.allocPerViewerFrame(), r.startupMillis,
+          r.rssEnd / 1e6, (r.rssEnd - r.rssStart) / 1e6, r.heapPerViewerKb(), r.allocPerViewerFrame(), r.allocPerFrameNoViewers, r.startupMillis,
           100 * r.toolCpu / r.seconds));
     }
     return sb.toString();

@@ -27,6 +27,7 @@ final class Result {
   long heapIdle = -1;
   long heapConnected = -1;
   long allocated = -1;
+  double allocPerFrameNoViewers = Double.NaN;
   double startupMillis = Double.NaN;
   double rawCpuPerGb = Double.NaN;
   double rawMaxMbPerSecond = Double.NaN;
@@ -49,8 +50,13 @@ final class Result {
         : (heapConnected - heapIdle) / 1024.0 / (connected + stalled);
   }
 
+  /** Server bytes allocated per delivered frame, less what each frame costs with no viewer at all. */
   double allocPerViewerFrame() {
-    return allocated < 0 || delivered == 0 ? Double.NaN : allocated / (double) delivered;
+    if (allocated < 0 || delivered == 0) {
+      return Double.NaN;
+    }
+    double fixed = Double.isNaN(allocPerFrameNoViewers) ? 0 : allocPerFrameNoViewers * framesPublished;
+    return Math.max(0, allocated - fixed) / delivered;
   }
 
   double deliveredPercent() {

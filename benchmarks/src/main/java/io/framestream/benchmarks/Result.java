@@ -21,13 +21,15 @@ final class Result {
   double max = Double.NaN;
   long evictions = -1;
   double serverCpu = Double.NaN;
+  double serverSysCpu = Double.NaN;
   double toolCpu = Double.NaN;
   long rssStart = -1;
   long rssEnd = -1;
   long heapIdle = -1;
   long heapConnected = -1;
   long allocated = -1;
-  double allocPerFrameNoViewers = Double.NaN;
+  double allocPerFrameCalibration = Double.NaN;
+  int calibrationViewers;
   double startupMillis = Double.NaN;
   double rawCpuPerGb = Double.NaN;
   double rawMaxMbPerSecond = Double.NaN;
@@ -50,13 +52,16 @@ final class Result {
         : (heapConnected - heapIdle) / 1024.0 / (connected + stalled);
   }
 
-  /** Server bytes allocated per delivered frame, less what each frame costs with no viewer at all. */
+  /**
+   * Server bytes allocated per frame per viewer, beyond the calibration viewers (one of each kind) whose
+   * cost per frame was measured first together with ingest and the per-frame encodings.
+   */
   double allocPerViewerFrame() {
-    if (allocated < 0 || delivered == 0) {
+    long extra = delivered - (long) calibrationViewers * framesPublished;
+    if (allocated < 0 || extra <= 0 || Double.isNaN(allocPerFrameCalibration)) {
       return Double.NaN;
     }
-    double fixed = Double.isNaN(allocPerFrameNoViewers) ? 0 : allocPerFrameNoViewers * framesPublished;
-    return Math.max(0, allocated - fixed) / delivered;
+    return Math.max(0, allocated - allocPerFrameCalibration * framesPublished) / extra;
   }
 
   double deliveredPercent() {

@@ -51,6 +51,13 @@ final class ServerProcess implements AutoCloseable {
     cmd.add("-Xmx" + maxHeap);
     cmd.add("-Xms" + maxHeap);
     cmd.add("-XX:+UseG1GC");
+    // Touch the whole heap at start, so that RSS growth during a run means native or direct memory, not heap
+    // pages used for the first time.
+    cmd.add("-XX:+AlwaysPreTouch");
+    String extra = System.getProperty("bench.serverJvmArgs", "").trim();
+    if (!extra.isEmpty() && mainClass == BenchServer.class) {
+      cmd.addAll(List.of(extra.split("\\s+"))); // e.g. -XX:StartFlightRecording=... to profile the server
+    }
     cmd.add("-cp");
     cmd.add(classPath());
     cmd.add(mainClass.getName());
@@ -126,12 +133,21 @@ final class ServerProcess implements AutoCloseable {
     return cpuSeconds(Path.of("/proc", Long.toString(process.pid()), "stat"));
   }
 
+  /** Kernel-mode CPU seconds of the process so far (part of {@link #cpuSeconds()}). */
+  double systemCpuSeconds() {
+    return cpuField(Path.of("/proc", Long.toString(process.pid()), "stat"), 12);
+  }
+
   static double cpuSeconds(Path stat) {
+    return cpuField(stat, 11) + cpuField(stat, 12);
+  }
+
+  /** Field 11 (utime) or 12 (stime) after "pid (comm) ", in seconds. */
+  private static double cpuField(Path stat, int field) {
     try {
       String s = Files.readString(stat);
       String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
-      // after "pid (comm) ": state is field 3, utime field 14, stime field 15
-      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) CLOCK_TICKS;
+      return Long.parseLong(f[field]) / (double) CLOCK_TICKS;
     } catch (IOException | RuntimeException e) {
       return Double.NaN;
     }
@@ -171,7 +187,7 @@ final class ServerProcess implements AutoCloseable {
   public void close() {
     try {
       process.getOutputStream().close();
-      if (!process.waitFor(5, TimeUnit.SECONDS)) {
+      if (!process.waitFor(15, TimeUnit.SECONDS)) {
         process.destroyForcibly();
         process.waitFor(5, TimeUnit.SECONDS);
       }

@@ -22,7 +22,7 @@ class LoadToolSmokeTest {
   @Timeout(60)
   void smokeScenarioDeliversToEveryViewerAndPrintsTheTable() throws Exception {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
-    List<Result> results = LoadTool.run(new String[] {"--scenarios", "SMOKE"},
+    List<Result> results = LoadTool.run(new String[] {"--scenarios", "SMOKE", "--warmup", "1"},
         new PrintStream(log, true, StandardCharsets.UTF_8));
     String printed = log.toString(StandardCharsets.UTF_8);
     assertEquals(1, results.size(), printed);

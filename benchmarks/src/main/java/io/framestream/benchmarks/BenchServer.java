@@ -22,7 +22,8 @@ import org.glassfish.grizzly.http.server.Response;
  * channel counters; {@code ?gc=1} collects first). Prints {@code PORT <n>} once it accepts connections and
  * exits when its standard input closes.
  *
- * <p>Arguments: {@code [--portable]} turns the WebSocket pre-framed fast path off (the Jakarta send path).
+ * <p>Arguments: {@code [--portable]} turns the WebSocket pre-framed fast path off (the Jakarta send path);
+ * {@code [--max-in-flight N]} sets the channel's frames in flight per viewer (default 1).
  *
  * <h2>Thread safety</h2>
  *
@@ -43,12 +44,16 @@ public final class BenchServer {
    */
   public static void main(String[] args) throws IOException {
     boolean portable = false;
-    for (String a : args) {
-      if (a.equals("--portable")) {
+    int maxInFlight = ChannelConfig.DEFAULT_MAX_IN_FLIGHT;
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--portable")) {
         portable = true;
+      } else if (args[i].equals("--max-in-flight")) {
+        maxInFlight = Integer.parseInt(args[++i]);
       }
     }
     ChannelConfig config = ChannelConfig.builder()
+        .maxInFlight(maxInFlight)
         .maxSubscribers(100_000)
         .maxPublishFps(0) // no limit
         .maxPublishBytesPerSecond(0)

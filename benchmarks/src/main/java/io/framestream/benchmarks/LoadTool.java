@@ -24,6 +24,7 @@ import java.util.Map;
  * --portable              serves WebSocket viewers through the portable Jakarta send path (no fast path)
  * --compare               runs each scenario with the fast path and with the portable path
  * --threads N             viewer selector threads (default 2)
+ * --max-in-flight N       frames in flight per viewer on the server's channel (default 1, as shipped)
  * --warmup S              seconds of load before measuring (default 5; the server's JIT needs them)
  * </pre>
  *
@@ -36,8 +37,10 @@ public final class LoadTool {
   private final int threads;
   private final PrintStream out;
   private final long warmupMillis;
+  private final int maxInFlight;
 
-  LoadTool(int threads, PrintStream out, double warmupSeconds) {
+  LoadTool(int threads, PrintStream out, double warmupSeconds, int maxInFlight) {
+    this.maxInFlight = maxInFlight;
     this.threads = threads;
     this.out = out;
     this.warmupMillis = (long) (warmupSeconds * 1000);
@@ -73,6 +76,7 @@ public final class LoadTool {
     double seconds = 10;
     boolean raw = false;
     double warmup = 5;
+    int maxInFlight = 1;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--scenarios": scenarios = args[++i]; break;
@@ -90,6 +94,7 @@ public final class LoadTool {
         case "--seconds": seconds = Double.parseDouble(args[++i]); break;
         case "--raw": raw = true; break;
         case "--warmup": warmup = Double.parseDouble(args[++i]); break;
+        case "--max-in-flight": maxInFlight = Integer.parseInt(args[++i]); break;
         default: throw new IllegalArgumentException("unknown argument " + args[i] + " (see LoadTool's Javadoc)");
       }
     }
@@ -106,7 +111,7 @@ public final class LoadTool {
         list.add(s.scaled(scale));
       }
     }
-    LoadTool tool = new LoadTool(threads, out, warmup);
+    LoadTool tool = new LoadTool(threads, out, warmup, maxInFlight);
     List<Result> results = new ArrayList<>();
     for (int r = 0; r < repeat; r++) {
       for (Scenario s : list) {
@@ -127,8 +132,11 @@ public final class LoadTool {
         s.sse(), s.stalledWs(), s.stalledSse(), s.size(), s.fps(), s.seconds(), portable ? " (portable path)" : "");
     Result result;
     int heapMb = s.healthy() > 500 ? 1024 : 512;
-    try (ServerProcess server = portable ? ServerProcess.launch(BenchServer.class, heapMb + "m", "--portable")
-            : ServerProcess.launch(BenchServer.class, heapMb + "m");
+    List<String> serverArgs = new ArrayList<>(List.of("--max-in-flight", Integer.toString(maxInFlight)));
+    if (portable) {
+      serverArgs.add("--portable");
+    }
+    try (ServerProcess server = ServerProcess.launch(BenchServer.class, heapMb + "m", serverArgs.toArray(new String[0]));
         ViewerClients clients = new ViewerClients(threads)) {
       String live = "/ws/live/" + BenchServer.CHANNEL;
       String events = "/sse/" + BenchServer.CHANNEL + "?format=base64";
@@ -258,7 +266,9 @@ public final class LoadTool {
     double tool0 = ServerProcess.cpuSeconds(Path.of("/proc/self/stat"));
     r.rssStart = server == null ? -1 : server.rssBytes();
     long t0 = System.nanoTime();
-    ViewerClients.Window w = clients.window(pub.nextSeq());
+    // The frame numbered nextSeq() may already be on its way (the publisher counts a frame once written):
+    // start after it, or viewers that got it before the window opened would count it as missed.
+    ViewerClients.Window w = clients.window(pub.nextSeq() + 1);
     sleep((long) (seconds * 1000));
     long end = pub.nextSeq();
     w.endSeq = end;

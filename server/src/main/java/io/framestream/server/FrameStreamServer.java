@@ -7,6 +7,7 @@ import io.framestream.server.internal.ApiHandler;
 import io.framestream.server.internal.ConnectionTracker;
 import io.framestream.server.internal.EmbeddedContainer;
 import io.framestream.server.internal.HttpPublishing;
+import io.framestream.server.internal.TyrusRawFrameSender;
 import io.framestream.transport.sse.SseHandler;
 import io.framestream.transport.websocket.WebSocketTransport;
 import io.framestream.transport.websocket.internal.Checks;
@@ -102,7 +103,8 @@ public final class FrameStreamServer implements AutoCloseable {
     this.authorizer = b.authorizer;
     Authorizer auth = b.authorizer != null ? b.authorizer : Authorizer.allowAll();
     this.webSocket = b.webSocket.apply(WebSocketTransport.builder(registry).maxFrameBytes(b.maxFrameBytes)
-        .aborter(tracker).authorizer(auth).allowedOrigins(b.allowedOrigins)).build();
+        .aborter(tracker).rawFrameSender(TyrusRawFrameSender.create()).authorizer(auth)
+        .allowedOrigins(b.allowedOrigins)).build();
     tracker.guard(webSocket);
     this.httpPublishing = new HttpPublishing(registry, auth, b.maxFrameBytes);
     this.staticLoader = b.staticLoader;

@@ -88,6 +88,7 @@ public final class WebSocketTransport implements AutoCloseable {
   private final ChannelRegistry registry;
   private final int maxFrameBytes;
   private final SessionAborter aborter;
+  private final RawFrameSender rawFrameSender;
   private final Authorizer authorizer;
   private final Set<String> allowedOrigins;
   /** Open sessions and when each last answered a ping (System.nanoTime). */
@@ -102,6 +103,7 @@ public final class WebSocketTransport implements AutoCloseable {
     this.registry = b.registry;
     this.maxFrameBytes = b.maxFrameBytes;
     this.aborter = b.aborter;
+    this.rawFrameSender = b.rawFrameSender;
     this.authorizer = b.authorizer;
     this.allowedOrigins = Set.copyOf(b.allowedOrigins);
     this.pingIntervalNanos = b.pingInterval.toNanos();
@@ -169,6 +171,15 @@ public final class WebSocketTransport implements AutoCloseable {
    */
   public SessionAborter aborter() {
     return aborter;
+  }
+
+  /**
+   * Returns how viewers' binary frames are written: pre-framed and shared, or through the portable path.
+   *
+   * @return the sender set on the builder, {@link RawFrameSender#PORTABLE} by default
+   */
+  public RawFrameSender rawFrameSender() {
+    return rawFrameSender;
   }
 
   /**
@@ -330,6 +341,7 @@ public final class WebSocketTransport implements AutoCloseable {
     private final ChannelRegistry registry;
     private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
     private SessionAborter aborter = SessionAborter.GRACEFUL;
+    private RawFrameSender rawFrameSender = RawFrameSender.PORTABLE;
     private Authorizer authorizer = Authorizer.allowAll();
     private final Set<String> allowedOrigins = new java.util.HashSet<>();
     private Duration pingInterval = DEFAULT_PING_INTERVAL;
@@ -415,6 +427,21 @@ public final class WebSocketTransport implements AutoCloseable {
      */
     public Builder aborter(SessionAborter sessionAborter) {
       this.aborter = Objects.requireNonNull(sessionAborter, "aborter");
+      return this;
+    }
+
+    /**
+     * Sets how viewers' binary frames are written. A host that can write pre-framed bytes to its
+     * container's connections sets its sender here (the embedded server does, for Tyrus); the default sends
+     * through the portable {@code getAsyncRemote().sendBinary}, which frames and copies the payload for each
+     * viewer.
+     *
+     * @param sender the sender; {@link RawFrameSender#PORTABLE} for the portable path
+     * @return this builder
+     * @throws NullPointerException if {@code sender} is {@code null}
+     */
+    public Builder rawFrameSender(RawFrameSender sender) {
+      this.rawFrameSender = Objects.requireNonNull(sender, "rawFrameSender");
       return this;
     }
 

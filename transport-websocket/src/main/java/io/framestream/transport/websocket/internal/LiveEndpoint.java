@@ -52,7 +52,7 @@ public final class LiveEndpoint extends Endpoint {
     session.addMessageHandler(ByteBuffer.class, (MessageHandler.Whole<ByteBuffer>) bytes ->
         CloseCodes.closeQuietly(session, CloseCodes.reason(CloseReason.CloseCodes.CANNOT_ACCEPT,
             "viewers do not send frames; publish to /ws/publish/" + channel.name())));
-    WebSocketViewer v = new WebSocketViewer(session, channel, dataUri, transport.aborter());
+    WebSocketViewer v = new WebSocketViewer(session, channel, dataUri, transport.aborter(), transport.rawFrameSender());
     viewer = v;
     v.start();
   }

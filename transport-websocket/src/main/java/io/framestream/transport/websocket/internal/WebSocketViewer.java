@@ -12,15 +12,18 @@ import io.framestream.core.LimitExceededException;
 import io.framestream.core.SendCallback;
 import io.framestream.core.Subscription;
 import io.framestream.core.TransportException;
+import io.framestream.transport.websocket.RawFrameSender;
 import io.framestream.transport.websocket.SessionAborter;
 import jakarta.websocket.CloseReason.CloseCodes;
 import jakarta.websocket.SendHandler;
 import jakarta.websocket.SendResult;
 import jakarta.websocket.Session;
+import java.nio.ByteBuffer;
 
 /**
  * One viewer connection as a {@link FrameSink}: each frame becomes one binary message (or one data-URI text)
- * sent asynchronously; the send's completion is the frame's completion, so the channel's mailbox keeps at
+ * sent asynchronously (binary frames pre-framed once per frame when the host provides a {@link
+ * RawFrameSender}); the send's completion is the frame's completion, so the channel's mailbox keeps at
  * most one frame in flight on this connection and evicts it when the peer stops reading.
  */
 final class WebSocketViewer implements FrameSink {
@@ -31,17 +34,20 @@ final class WebSocketViewer implements FrameSink {
   private final Channel channel;
   private final boolean dataUri;
   private final SessionAborter aborter;
+  private final RawFrameSender rawFrameSender;
   private volatile Subscription subscription;
   private volatile boolean stopped;
   /** What the last init message announced: "type|width|height|codec". Serial sink calls only. */
   private String announced = "";
   private boolean sentAny;
 
-  WebSocketViewer(Session session, Channel channel, boolean dataUri, SessionAborter aborter) {
+  WebSocketViewer(Session session, Channel channel, boolean dataUri, SessionAborter aborter,
+      RawFrameSender rawFrameSender) {
     this.session = session;
     this.channel = channel;
     this.dataUri = dataUri;
     this.aborter = aborter;
+    this.rawFrameSender = rawFrameSender;
   }
 
   /** Sends the init message (binary mode), then subscribes. */
@@ -138,6 +144,13 @@ final class WebSocketViewer implements FrameSink {
 
   private void sendBinary(Frame frame, SendCallback callback) {
     try {
+      if (rawFrameSender != RawFrameSender.PORTABLE) {
+        // Fast path: the frame's bytes, framed once for all viewers, written without a per-viewer copy.
+        ByteBuffer framed = frame.encoded(WebSocketFrames.BINARY).duplicate();
+        if (rawFrameSender.send(session, framed, completion(callback))) {
+          return;
+        }
+      }
       session.getAsyncRemote().sendBinary(frame.payload(), completion(callback));
     } catch (RuntimeException e) {
       callback.failed(e);

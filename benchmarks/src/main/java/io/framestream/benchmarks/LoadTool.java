@@ -1,0 +1,360 @@
+package io.framestream.benchmarks;
+
+import io.framestream.benchmarks.ViewerClients.Kind;
+import io.framestream.benchmarks.ViewerClients.Viewer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The end-to-end load tool: starts {@link BenchServer} in its own JVM, one publisher and many viewers on a
+ * few selector threads ({@link ViewerClients}), measures delivery, latency, gaps, evictions and the server's
+ * CPU, RSS, heap and allocation, then runs the same fan-out through {@link RawFanoutServer} for a baseline,
+ * and prints a table.
+ *
+ * <pre>
+ * --scenarios S1,S2,...   standard scenarios (default: S1..S6); SMOKE is a short sanity run
+ * --ws N --sse M --stalled-ws K --stalled-sse K --size BYTES --fps F --seconds S [--raw]   a custom scenario
+ * --scale X               multiplies every duration (e.g. 0.3 while developing)
+ * --repeat N              runs each scenario N times
+ * --portable              serves WebSocket viewers through the portable Jakarta send path (no fast path)
+ * --compare               runs each scenario with the fast path and with the portable path
+ * --threads N             viewer selector threads (default 2)
+ * --max-in-flight N       frames in flight per viewer on the server's channel (default 1, as shipped)
+ * --warmup S              seconds of load before measuring (default 5; the server's JIT needs them)
+ * </pre>
+ *
+ * <h2>Thread safety</h2>
+ *
+ * A main class; runs scenarios one after another on the calling thread.
+ */
+public final class LoadTool {
+
+  private final int threads;
+  private final PrintStream out;
+  private final long warmupMillis;
+  private final int maxInFlight;
+
+  LoadTool(int threads, PrintStream out, double warmupSeconds, int maxInFlight) {
+    this.maxInFlight = maxInFlight;
+    this.threads = threads;
+    this.out = out;
+    this.warmupMillis = (long) (warmupSeconds * 1000);
+  }
+
+  /**
+   * Runs the tool.
+   *
+   * @param args see the class description
+   * @throws Exception if a server cannot be started
+   */
+  public static void main(String[] args) throws Exception {
+    List<Result> results = run(args, System.out);
+    System.out.println();
+    System.out.println(table(results));
+    System.exit(0);
+  }
+
+  /** Runs what {@code args} asks for and returns every result (also used by the smoke test). */
+  static List<Result> run(String[] args, PrintStream out) throws Exception {
+    String scenarios = "S1,S2,S3,S4,S5,S6";
+    double scale = 1;
+    int repeat = 1;
+    int threads = 2;
+    boolean portable = false;
+    boolean compare = false;
+    int ws = -1;
+    int sse = 0;
+    int stalledWs = 0;
+    int stalledSse = 0;
+    int size = 50_000;
+    double fps = 30;
+    double seconds = 10;
+    boolean raw = false;
+    double warmup = 5;
+    int maxInFlight = 1;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--scenarios": scenarios = args[++i]; break;
+        case "--scale": scale = Double.parseDouble(args[++i]); break;
+        case "--repeat": repeat = Integer.parseInt(args[++i]); break;
+        case "--threads": threads = Integer.parseInt(args[++i]); break;
+        case "--portable": portable = true; break;
+        case "--compare": compare = true; break;
+        case "--ws": ws = Integer.parseInt(args[++i]); break;
+        case "--sse": sse = Integer.parseInt(args[++i]); break;
+        case "--stalled-ws": stalledWs = Integer.parseInt(args[++i]); break;
+        case "--stalled-sse": stalledSse = Integer.parseInt(args[++i]); break;
+        case "--size": size = Integer.parseInt(args[++i]); break;
+        case "--fps": fps = Double.parseDouble(args[++i]); break;
+        case "--seconds": seconds = Double.parseDouble(args[++i]); break;
+        case "--raw": raw = true; break;
+        case "--warmup": warmup = Double.parseDouble(args[++i]); break;
+        case "--max-in-flight": maxInFlight = Integer.parseInt(args[++i]); break;
+        default: throw new IllegalArgumentException("unknown argument " + args[i] + " (see LoadTool's Javadoc)");
+      }
+    }
+    List<Scenario> list = new ArrayList<>();
+    if (ws >= 0) {
+      list.add(new Scenario("CUSTOM", ws, sse, stalledWs, stalledSse, size, fps, seconds, raw, false));
+    } else {
+      Map<String, Scenario> std = Scenario.standard();
+      for (String n : scenarios.split(",")) {
+        Scenario s = std.get(n.trim().toUpperCase(Locale.ROOT));
+        if (s == null) {
+          throw new IllegalArgumentException("unknown scenario " + n + "; known: " + std.keySet());
+        }
+        list.add(s.scaled(scale));
+      }
+    }
+    LoadTool tool = new LoadTool(threads, out, warmup, maxInFlight);
+    List<Result> results = new ArrayList<>();
+    for (int r = 0; r < repeat; r++) {
+      for (Scenario s : list) {
+        if (compare || !portable) {
+          results.add(tool.frameStream(s, false));
+        }
+        if (compare || portable) {
+          results.add(tool.frameStream(s, true));
+        }
+      }
+    }
+    return results;
+  }
+
+  /** One scenario against the framestream server (with the raw baseline when asked). */
+  Result frameStream(Scenario s, boolean portable) throws Exception {
+    out.printf(Locale.ROOT, "%s: %d WS + %d SSE viewers, %d+%d stalled, %d B at %.0f fps, %.0f s%s%n", s.name(), s.ws(),
+        s.sse(), s.stalledWs(), s.stalledSse(), s.size(), s.fps(), s.seconds(), portable ? " (portable path)" : "");
+    Result result;
+    int heapMb = s.healthy() > 500 ? 1024 : 512;
+    List<String> serverArgs = new ArrayList<>(List.of("--max-in-flight", Integer.toString(maxInFlight)));
+    if (portable) {
+      serverArgs.add("--portable");
+    }
+    try (ServerProcess server = ServerProcess.launch(BenchServer.class, heapMb + "m", serverArgs.toArray(new String[0]));
+        ViewerClients clients = new ViewerClients(threads)) {
+      String live = "/ws/live/" + BenchServer.CHANNEL;
+      String events = "/sse/" + BenchServer.CHANNEL + "?format=base64";
+      try (Publisher pub = Publisher.webSocket(server.address(), "/ws/publish/" + BenchServer.CHANNEL, s.size(), s.fps())) {
+        sleep(500);
+        long heapIdle = server.stats(true).getOrDefault("heapUsed", -1L);
+        List<Viewer> healthy = new ArrayList<>();
+        List<Viewer> stalled = new ArrayList<>();
+        // Calibration: what a frame costs with one viewer of each kind (ingest, the per-frame encodings, one
+        // send each), so that the rest of the allocation can be charged to the other viewers.
+        if (s.ws() > 0) {
+          healthy.add(clients.open(Kind.WS, server.address(), live, false));
+        }
+        if (s.sse() > 0) {
+          healthy.add(clients.open(Kind.SSE, server.address(), events, false));
+        }
+        awaitConnected(healthy, 10_000);
+        sleep(500);
+        long alloc0 = server.stats(false).getOrDefault("allocated", -1L);
+        long seq0 = pub.nextSeq();
+        sleep(1000);
+        double allocPerFrame = (server.stats(false).getOrDefault("allocated", -1L) - alloc0)
+            / (double) Math.max(1, pub.nextSeq() - seq0);
+        int calibration = healthy.size();
+        for (int i = 1; i < Math.max(s.ws(), s.sse()); i++) {
+          if (i < s.ws()) {
+            healthy.add(clients.open(Kind.WS, server.address(), live, false));
+          }
+          if (i < s.sse()) {
+            healthy.add(clients.open(Kind.SSE, server.address(), events, false));
+          }
+        }
+        for (int i = 0; i < s.stalledWs(); i++) {
+          stalled.add(clients.open(Kind.WS, server.address(), live, true));
+        }
+        for (int i = 0; i < s.stalledSse(); i++) {
+          stalled.add(clients.open(Kind.SSE, server.address(), events, true));
+        }
+        awaitConnected(healthy, 60_000);
+        sleep(warmupMillis); // warm up with viewers attached: the JIT compilers are busy for seconds
+        long heapConnected = server.stats(true).getOrDefault("heapUsed", -1L);
+        if (s.ramp()) {
+          result = ramp(s, "framestream" + (portable ? "/portable" : ""), server, clients, healthy, pub);
+        } else {
+          result = measure(s, "framestream" + (portable ? "/portable" : ""), server, clients, healthy, stalled, pub,
+              s.seconds(), true);
+        }
+        result.heapIdle = heapIdle;
+        result.allocPerFrameCalibration = allocPerFrame;
+        result.calibrationViewers = calibration;
+        result.heapConnected = heapConnected;
+        result.startupMillis = server.startupMillis();
+        result.stalled = stalled.size();
+        if (pub.failure() != null) {
+          out.println("  publisher failed: " + pub.failure());
+        }
+      }
+    }
+    if (s.raw()) {
+      Result raw = rawBaseline(s);
+      result.rawCpuPerGb = raw.cpuPerGb();
+      result.rawMaxMbPerSecond = raw.maxMbPerSecond;
+    }
+    out.println("  " + summary(result));
+    return result;
+  }
+
+  private Result ramp(Scenario s, String mode, ServerProcess server, ViewerClients clients, List<Viewer> healthy,
+      Publisher pub) {
+    Result best = null;
+    double fps = s.fps();
+    while (fps <= 4000) {
+      pub.fps(fps);
+      sleep(500);
+      Result step = measure(s, mode, server, clients, healthy, List.of(), pub, s.seconds(), server != null);
+      step.fps = fps;
+      // Sustained: every viewer got every frame, and the publisher kept (nearly) the asked rate.
+      boolean ok = step.missedTotal == 0 && step.connected == healthy.size()
+          && step.framesPublished >= 0.95 * fps * step.seconds;
+      out.printf(Locale.ROOT, "    %s %.0f fps: %.1f MB/s, missed %d, p99 %.1f ms%s%n", mode, fps, step.mbPerSecond(),
+          step.missedTotal, step.p99, ok ? "" : " -> stop");
+      if (!ok) {
+        break;
+      }
+      best = step;
+      fps *= 1.5;
+    }
+    if (best == null) {
+      best = new Result();
+      best.scenario = s.name();
+      best.mode = mode;
+      best.seconds = 1;
+      best.maxMbPerSecond = 0;
+      return best;
+    }
+    best.maxMbPerSecond = best.mbPerSecond();
+    return best;
+  }
+
+  /** The same healthy fan-out through the raw TCP server. */
+  private Result rawBaseline(Scenario s) throws Exception {
+    try (ServerProcess server = ServerProcess.launch(RawFanoutServer.class, "512m");
+        ViewerClients clients = new ViewerClients(threads);
+        Publisher pub = Publisher.raw(server.address(), s.size(), s.fps())) {
+      List<Viewer> viewers = new ArrayList<>();
+      for (int i = 0; i < s.healthy(); i++) {
+        viewers.add(clients.open(Kind.RAW, server.address(), "", false));
+      }
+      sleep(Math.min(warmupMillis, 2000));
+      Result r = s.ramp() ? ramp(s, "raw-tcp", null, clients, viewers, pub)
+          : measure(s, "raw-tcp", server, clients, viewers, List.of(), pub, s.seconds(), false);
+      out.println("  raw " + summary(r));
+      return r;
+    }
+  }
+
+  private Result measure(Scenario s, String mode, ServerProcess server, ViewerClients clients, List<Viewer> healthy,
+      List<Viewer> stalled, Publisher pub, double seconds, boolean benchStats) {
+    Result r = new Result();
+    r.scenario = s.name();
+    r.mode = mode;
+    r.viewers = healthy.size();
+    r.fps = s.fps();
+    Map<String, Long> before = benchStats ? server.stats(false) : Map.of();
+    double cpu0 = server == null ? Double.NaN : server.cpuSeconds();
+    double sys0 = server == null ? Double.NaN : server.systemCpuSeconds();
+    double tool0 = ServerProcess.cpuSeconds(Path.of("/proc/self/stat"));
+    r.rssStart = server == null ? -1 : server.rssBytes();
+    long t0 = System.nanoTime();
+    // The frame numbered nextSeq() may already be on its way (the publisher counts a frame once written):
+    // start after it, or viewers that got it before the window opened would count it as missed.
+    ViewerClients.Window w = clients.window(pub.nextSeq() + 1);
+    sleep((long) (seconds * 1000));
+    long end = pub.nextSeq();
+    w.endSeq = end;
+    r.seconds = (System.nanoTime() - t0) / 1e9;
+    r.serverCpu = server == null ? Double.NaN : server.cpuSeconds() - cpu0;
+    r.serverSysCpu = server == null ? Double.NaN : server.systemCpuSeconds() - sys0;
+    r.toolCpu = ServerProcess.cpuSeconds(Path.of("/proc/self/stat")) - tool0;
+    Map<String, Long> after = benchStats ? server.stats(false) : Map.of();
+    r.rssEnd = server == null ? -1 : server.rssBytes();
+    sleep(1000); // let the window's last frames arrive
+    r.framesPublished = end - w.startSeq;
+    for (Viewer v : healthy) {
+      if (v.connected && !v.closed) {
+        r.connected++;
+      }
+      long missed = v.countedIn == w ? v.missed + Math.max(0, end - 1 - v.lastSeq) : r.framesPublished;
+      r.delivered += v.countedIn == w ? v.delivered : 0;
+      r.missedTotal += missed;
+      r.missedMax = Math.max(r.missedMax, missed);
+    }
+    for (Viewer v : stalled) {
+      if (v.closed) {
+        r.stalledClosed++;
+      }
+    }
+    r.deliveredBytes = r.delivered * (long) Math.max(s.size(), Payloads.HEADER + 2);
+    Histogram h = w.merged();
+    r.p50 = h.percentileMillis(50);
+    r.p95 = h.percentileMillis(95);
+    r.p99 = h.percentileMillis(99);
+    r.max = h.maxMillis();
+    if (benchStats) {
+      r.evictions = after.getOrDefault("evictions", -1L);
+      r.allocated = after.getOrDefault("allocated", -1L) - before.getOrDefault("allocated", 0L);
+    }
+    return r;
+  }
+
+  private static void awaitConnected(List<Viewer> viewers, long timeoutMillis) {
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    while (System.currentTimeMillis() < deadline) {
+      long pending = viewers.stream().filter(v -> !v.connected && !v.closed).count();
+      if (pending == 0) {
+        return;
+      }
+      sleep(50);
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  static String summary(Result r) {
+    return String.format(Locale.ROOT,
+        "%s %s: %d/%d connected, %.1f fps/viewer, %.1f MB/s, p50/p99/max %.1f/%.1f/%.1f ms, missed %d (max %d/viewer), "
+            + "CPU %.2f s (%.0f %% kernel) = %.3f s/GB, tool CPU %.2f s",
+        r.scenario, r.mode, r.connected, r.viewers, r.deliveredFpsPerViewer(), r.mbPerSecond(), r.p50, r.p99, r.max,
+        r.missedTotal, r.missedMax, r.serverCpu, 100 * r.serverSysCpu / r.serverCpu, r.cpuPerGb(), r.toolCpu);
+  }
+
+  /** The results as a Markdown table. */
+  static String table(List<Result> results) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("| scenario | path | viewers ok | fps/viewer | MB/s | p50 ms | p95 ms | p99 ms | max ms | missed/viewer (max)"
+        + " | stalled evicted | server CPU-s/GB | raw TCP CPU-s/GB | × raw | max MB/s (× raw) | RSS MB (Δ) | heap/viewer KB"
+        + " | alloc B/viewer/frame (per frame, 1 viewer/kind) | start-up ms | tool CPU % |\n");
+    sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (Result r : results) {
+      sb.append(String.format(Locale.ROOT,
+          "| %s | %s | %d/%d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %d | %s | %.3f | %s | %s | %s | %.0f (%+.1f) | %.1f"
+              + " | %.0f (%.0f) | %.0f | %.0f |%n",
+          r.scenario, r.mode, r.connected, r.viewers, r.deliveredFpsPerViewer(), r.mbPerSecond(), r.p50, r.p95, r.p99,
+          r.max, r.missedMax, r.stalled == 0 ? "-" : r.evictions + "/" + r.stalled, r.cpuPerGb(),
+          Double.isNaN(r.rawCpuPerGb) ? "-" : String.format(Locale.ROOT, "%.3f", r.rawCpuPerGb),
+          Double.isNaN(r.rawCpuPerGb) ? "-" : String.format(Locale.ROOT, "%.2f", r.cpuPerGb() / r.rawCpuPerGb),
+          Double.isNaN(r.maxMbPerSecond) ? "-" : String.format(Locale.ROOT, "%.0f (%.2f)", r.maxMbPerSecond,
+              r.maxMbPerSecond / r.rawMaxMbPerSecond),
+          r.rssEnd / 1e6, (r.rssEnd - r.rssStart) / 1e6, r.heapPerViewerKb(), r.allocPerViewerFrame(), r.allocPerFrameCalibration, r.startupMillis,
+          100 * r.toolCpu / r.seconds));
+    }
+    return sb.toString();
+  }
+}

@@ -1,0 +1,44 @@
+package io.framestream.benchmarks;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One load: viewer counts, frame size and rate, duration. {@code ramp} scenarios raise the rate step by
+ * step until frames are missed (S6).
+ *
+ * @param name the label in the table
+ * @param ws healthy WebSocket viewers
+ * @param sse healthy SSE viewers
+ * @param stalledWs WebSocket viewers that stop reading after the handshake
+ * @param stalledSse SSE viewers that stop reading after the headers
+ * @param size frame bytes
+ * @param fps frames per second (the first step of a ramp)
+ * @param seconds measured seconds (per step of a ramp)
+ * @param raw also run the raw TCP baseline with the same healthy viewer count
+ * @param ramp double the rate until frames are missed
+ */
+record Scenario(String name, int ws, int sse, int stalledWs, int stalledSse, int size, double fps, double seconds,
+    boolean raw, boolean ramp) {
+
+  /** The standard scenarios of issue #7, by name. */
+  static Map<String, Scenario> standard() {
+    Map<String, Scenario> m = new LinkedHashMap<>();
+    m.put("S1", new Scenario("S1", 10, 0, 0, 0, 100_000, 30, 10, true, false));
+    m.put("S2", new Scenario("S2", 200, 0, 0, 0, 50_000, 30, 10, true, false));
+    m.put("S3", new Scenario("S3", 0, 50, 0, 0, 50_000, 30, 10, true, false));
+    m.put("S4", new Scenario("S4", 10, 0, 5, 5, 100_000, 30, 30, false, false));
+    m.put("S5", new Scenario("S5", 1000, 1000, 0, 0, 10_000, 2, 20, false, false));
+    m.put("S6", new Scenario("S6", 100, 0, 0, 0, 50_000, 60, 4, true, true));
+    m.put("SMOKE", new Scenario("SMOKE", 4, 4, 1, 1, 10_000, 30, 2, true, false));
+    return m;
+  }
+
+  Scenario scaled(double factor) {
+    return new Scenario(name, ws, sse, stalledWs, stalledSse, size, fps, Math.max(1, seconds * factor), raw, ramp);
+  }
+
+  int healthy() {
+    return ws + sse;
+  }
+}

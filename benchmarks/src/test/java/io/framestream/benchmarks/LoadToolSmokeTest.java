@@ -1,0 +1,39 @@
+package io.framestream.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Keeps the load tool from rotting: the short SMOKE scenario (a few WS and SSE viewers, one stalled of each,
+ * then the raw TCP baseline) end to end, with the server in its own JVM. Checks that the tool works, not
+ * how fast anything is.
+ */
+class LoadToolSmokeTest {
+
+  @Test
+  @Timeout(60)
+  void smokeScenarioDeliversToEveryViewerAndPrintsTheTable() throws Exception {
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    List<Result> results = LoadTool.run(new String[] {"--scenarios", "SMOKE", "--warmup", "1"},
+        new PrintStream(log, true, StandardCharsets.UTF_8));
+    String printed = log.toString(StandardCharsets.UTF_8);
+    assertEquals(1, results.size(), printed);
+    Result r = results.get(0);
+    assertEquals(r.viewers, r.connected, "healthy viewers connected\n" + printed);
+    assertTrue(r.framesPublished > 0, printed);
+    assertTrue(r.deliveredPercent() >= 90, "delivered " + r.deliveredPercent() + " %\n" + printed);
+    assertTrue(r.serverCpu > 0, "server CPU read from /proc\n" + printed);
+    assertTrue(r.rssEnd > 0 && r.heapIdle > 0, "server RSS and heap read\n" + printed);
+    assertFalse(Double.isNaN(r.rawCpuPerGb), "raw TCP baseline ran\n" + printed);
+    String table = LoadTool.table(results);
+    assertTrue(table.contains("| SMOKE | framestream |"), table);
+  }
+}

@@ -1,0 +1,46 @@
+package io.framestream.transport.websocket;
+
+import jakarta.websocket.SendHandler;
+import jakarta.websocket.Session;
+import java.nio.ByteBuffer;
+
+/**
+ * Writes a complete, already framed WebSocket message to a session's connection: the fast path for viewers.
+ *
+ * <p>Server-to-client frames are not masked, so the bytes of one binary frame (header and payload) are the
+ * same for every viewer. The transport builds them once per frame and caches them on the {@link
+ * io.framestream.core.Frame}; a sender writes those shared bytes to each connection without copying the
+ * payload. The Jakarta API has no such call ({@code sendBinary} frames, and copies, once per session), so
+ * this is an extension point for hosts that can reach their container's connection; the embedded server
+ * implements it for Tyrus. The default, {@link #PORTABLE}, declines every send and the transport uses {@code
+ * getAsyncRemote().sendBinary}.
+ *
+ * <p>A sender must keep the connection's order of messages (a frame written here must not overtake a message
+ * sent earlier through the session) and must report completion exactly like {@code sendBinary}: once, when
+ * the bytes were handed to the socket or the write failed. The transport's in-flight accounting relies on it.
+ *
+ * <h2>Thread safety</h2>
+ *
+ * Implementations must be thread-safe and must not block: they are called from delivery threads, for one
+ * session never concurrently.
+ *
+ * @since 0.1.0
+ */
+@FunctionalInterface
+public interface RawFrameSender {
+
+  /** Declines every send: viewers get the portable {@code sendBinary} path. */
+  RawFrameSender PORTABLE = (session, frame, handler) -> false;
+
+  /**
+   * Writes one framed message, or declines.
+   *
+   * @param session the viewer's session
+   * @param frame the complete WebSocket frame (header and payload), positioned at its first byte; shared
+   *     with other sessions, so it must not be modified (it is read-only)
+   * @param handler called once with the outcome if, and only if, this method returns {@code true}
+   * @return {@code true} if the send was started (the handler will be called); {@code false} if this session
+   *     cannot take raw frames, in which case nothing was written and the handler will not be called
+   */
+  boolean send(Session session, ByteBuffer frame, SendHandler handler);
+}

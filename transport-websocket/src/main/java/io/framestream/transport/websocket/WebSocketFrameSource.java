@@ -4,11 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.framestream.core.ContentTypes;
 import io.framestream.core.Frame;
-import io.framestream.core.FrameKind;
 import io.framestream.core.FrameSource;
 import io.framestream.core.SourceRunner;
 import io.framestream.core.TransportException;
-import io.framestream.core.internal.Fmp4Parser;
+import io.framestream.core.internal.Fmp4Kinds;
 import io.framestream.transport.websocket.internal.Checks;
 import jakarta.websocket.ClientEndpointConfig;
 import jakarta.websocket.CloseReason;
@@ -197,7 +196,7 @@ public final class WebSocketFrameSource implements FrameSource {
   /** Receives one connection's messages. */
   private final class Listener extends Endpoint {
     private final LinkedBlockingQueue<Object> q;
-    private byte[] lastInit; // Tyrus delivers one connection's messages serially
+    private final Fmp4Kinds mp4Kinds = new Fmp4Kinds(); // Tyrus delivers one connection's messages serially
     private Session opened; // guarded by this
     private boolean abandoned; // guarded by this
 
@@ -232,15 +231,7 @@ public final class WebSocketFrameSource implements FrameSource {
       String type = contentType;
       Frame.Builder b = Frame.builder(new byte[0]).payload(bytes).contentType(type);
       if (ContentTypes.MP4.equals(type)) {
-        if (ContentTypes.isMp4InitSegment(bytes)) {
-          b.kind(FrameKind.INIT);
-          byte[] init = new byte[bytes.remaining()];
-          bytes.duplicate().get(init);
-          lastInit = init;
-        } else if (lastInit != null) {
-          // The wire does not say key or delta: read it from the fragment's sample flags.
-          Fmp4Parser.fragmentKind(lastInit, bytes).ifPresent(b::kind);
-        }
+        mp4Kinds.kindOf(bytes, null).ifPresent(b::kind); // the wire does not say key or delta
       }
       if (width > 0 && height > 0) {
         b.dimensions(width, height);

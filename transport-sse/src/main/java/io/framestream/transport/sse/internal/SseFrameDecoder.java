@@ -8,7 +8,7 @@ import io.framestream.core.DataUris;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameCodecException;
 import io.framestream.core.LimitExceededException;
-import io.framestream.core.internal.Fmp4Parser;
+import io.framestream.core.internal.Fmp4Kinds;
 import io.framestream.core.FrameKind;
 import java.util.Base64;
 import java.util.Optional;
@@ -39,7 +39,7 @@ public final class SseFrameDecoder {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private String contentType = ContentTypes.OCTET_STREAM;
-  private byte[] lastInit; // the newest init segment, to tell key fragments from deltas
+  private final Fmp4Kinds mp4Kinds = new Fmp4Kinds(); // the newest init segment tells keys from deltas
   private int width;
   private int height;
   private String codec = "";
@@ -91,7 +91,7 @@ public final class SseFrameDecoder {
       return Optional.empty();
     }
     byte[] bytes = base64(segment.asText(), "initSegment");
-    lastInit = bytes;
+    mp4Kinds.initSegment(bytes);
     return Optional.of(build(Frame.builder(bytes).kind(FrameKind.INIT).contentType(contentType)));
   }
 
@@ -108,9 +108,9 @@ public final class SseFrameDecoder {
 
   private Frame build(Frame.Builder b) {
     Frame probe = b.build();
-    if (ContentTypes.MP4.equals(probe.contentType()) && probe.kind() != FrameKind.INIT && lastInit != null) {
+    if (ContentTypes.MP4.equals(probe.contentType()) && probe.kind() != FrameKind.INIT) {
       // The wire does not say key or delta: read it from the fragment's sample flags.
-      Fmp4Parser.fragmentKind(lastInit, probe.payload()).ifPresent(b::kind);
+      mp4Kinds.kindOf(probe.payload(), null).ifPresent(b::kind);
     }
     if (width > 0 && height > 0) {
       b.dimensions(width, height);

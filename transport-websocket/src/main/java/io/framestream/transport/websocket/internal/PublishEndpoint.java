@@ -6,10 +6,9 @@ import io.framestream.core.ContentTypes;
 import io.framestream.core.DataUris;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameCodecException;
-import io.framestream.core.FrameKind;
 import io.framestream.core.LimitExceededException;
 import io.framestream.core.Publisher;
-import io.framestream.core.internal.Fmp4Parser;
+import io.framestream.core.internal.Fmp4Kinds;
 import io.framestream.transport.websocket.WebSocketTransport;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.CloseReason.CloseCode;
@@ -38,7 +37,7 @@ public final class PublishEndpoint extends Endpoint {
   private Session session;
   private Channel channel;
   private volatile Publisher publisher;
-  private byte[] lastInit; // this publisher's newest init segment
+  private final Fmp4Kinds mp4Kinds = new Fmp4Kinds(); // this publisher's stream
   private String contentType; // null: sniff each frame
   private int width;
   private int height;
@@ -101,18 +100,8 @@ public final class PublishEndpoint extends Endpoint {
     }
     Frame.Builder b = Frame.builder(new byte[0]).payload(bytes).contentType(type);
     if (ContentTypes.MP4.equals(type)) {
-      if (ContentTypes.isMp4InitSegment(bytes)) {
-        b.kind(FrameKind.INIT);
-        byte[] init = new byte[bytes.remaining()];
-        bytes.duplicate().get(init);
-        lastInit = init;
-      } else {
-        byte[] init = lastInit != null ? lastInit : channel.initFrame().map(Frame::copyPayload).orElse(null);
-        if (init != null) {
-          // Key or delta, from the fragment's sample flags: a slow viewer then skips to the next key.
-          Fmp4Parser.fragmentKind(init, bytes).ifPresent(b::kind);
-        }
-      }
+      // INIT, or key or delta from the fragment's sample flags: a slow viewer then skips to the next key.
+      mp4Kinds.kindOf(bytes, () -> channel.initFrame().map(Frame::copyPayload).orElse(null)).ifPresent(b::kind);
     }
     publish(b);
   }

@@ -115,7 +115,9 @@ class Fmp4SourceTest {
     source.open();
     source.nextFrame();
     source.nextFrame();
+    java.util.concurrent.atomic.AtomicReference<Thread> waiter = new java.util.concurrent.atomic.AtomicReference<>();
     CompletableFuture<Throwable> waiting = CompletableFuture.supplyAsync(() -> {
+      waiter.set(Thread.currentThread());
       try {
         source.nextFrame();
         return null;
@@ -123,7 +125,8 @@ class Fmp4SourceTest {
         return e;
       }
     });
-    Thread.sleep(100);
+    Await.until("the reader waits for the next fragment's time", () -> waiter.get() != null
+        && waiter.get().getState() == Thread.State.TIMED_WAITING);
     long start = System.nanoTime();
     source.close();
     Throwable t = waiting.get(5, TimeUnit.SECONDS);

@@ -108,6 +108,22 @@ public interface ChannelRegistry extends AutoCloseable {
   Channel attachSource(String name, FrameSource source, double fps);
 
   /**
+   * Adds a listener that hears about channels opening and closing and their viewers and publishers. It
+   * is not told about channels that exist already: call {@link #channels()} after adding it.
+   *
+   * @param listener the listener; adding the same one twice has no effect
+   * @throws NullPointerException if {@code listener} is {@code null}
+   */
+  void addListener(RegistryListener listener);
+
+  /**
+   * Removes a listener added with {@link #addListener(RegistryListener)}; no effect if absent.
+   *
+   * @param listener the listener
+   */
+  void removeListener(RegistryListener listener);
+
+  /**
    * Returns a snapshot of the open channels, sorted by name.
    *
    * @return the channels

@@ -18,9 +18,11 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class DefaultChannel implements Channel {
 
-  /** Told about subscriber-count changes and closing; used by the registry. Must not block. */
+  /** Told about viewer-count and publisher-count changes and closing; used by the registry. Must not block. */
   interface Listener {
     void subscribersChanged(DefaultChannel channel);
+
+    void publishersChanged(DefaultChannel channel);
 
     void closed(DefaultChannel channel);
   }
@@ -37,6 +39,7 @@ final class DefaultChannel implements Channel {
   private final Object lock = new Object();
   // Guarded by lock (subscribers is also read without it: a volatile copy-on-write array).
   private volatile DefaultSubscription[] subscribers = NONE;
+  private volatile int viewers; // subscribers that are not relays
   private long lastSequence;
   private Frame init;
   private Frame key;
@@ -159,7 +162,7 @@ final class DefaultChannel implements Channel {
         throw new ChannelClosedException("channel '" + name + "' is closed");
       }
       DefaultSubscription[] current = subscribers;
-      if (current.length >= config.maxSubscribers()) {
+      if (!options.relay() && viewers >= config.maxSubscribers()) {
         throw new LimitExceededException("channel '" + name + "' already has the maximum of "
             + config.maxSubscribers() + " subscribers (maxSubscribers)");
       }
@@ -177,10 +180,11 @@ final class DefaultChannel implements Channel {
       DefaultSubscription[] next = Arrays.copyOf(current, current.length + 1);
       next[current.length] = s;
       subscribers = next;
+      viewers = countViewers(next);
       lastActivityNanos = System.nanoTime();
     }
     s.kick();
-    if (listener != null) {
+    if (listener != null && !s.isRelay()) {
       listener.subscribersChanged(this);
     }
     return s;
@@ -189,6 +193,7 @@ final class DefaultChannel implements Channel {
   @Override
   public Publisher openPublisher(String description) {
     Objects.requireNonNull(description, "description");
+    Publisher p;
     synchronized (lock) {
       if (closed) {
         throw new ChannelClosedException("channel '" + name + "' is closed");
@@ -201,8 +206,12 @@ final class DefaultChannel implements Channel {
         changeState(ChannelState.ONLINE);
       }
       lastActivityNanos = System.nanoTime();
-      return new DefaultPublisher(this, description, config);
+      p = new DefaultPublisher(this, description, config);
     }
+    if (listener != null) {
+      listener.publishersChanged(this);
+    }
+    return p;
   }
 
   void publisherClosed(DefaultPublisher p) {
@@ -212,6 +221,19 @@ final class DefaultChannel implements Channel {
       }
       lastActivityNanos = System.nanoTime();
     }
+    if (listener != null) {
+      listener.publishersChanged(this);
+    }
+  }
+
+  private static int countViewers(DefaultSubscription[] subs) {
+    int n = 0;
+    for (DefaultSubscription s : subs) {
+      if (!s.isRelay()) {
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Caller holds the lock: tells every subscriber, in order with the frames. */
@@ -250,7 +272,8 @@ final class DefaultChannel implements Channel {
           System.arraycopy(current, 0, next, 0, i);
           System.arraycopy(current, i + 1, next, i, current.length - i - 1);
           subscribers = next;
-          removed = true;
+          viewers = countViewers(next);
+          removed = !s.isRelay();
           break;
         }
       }
@@ -324,7 +347,7 @@ final class DefaultChannel implements Channel {
 
   @Override
   public int subscriberCount() {
-    return subscribers.length;
+    return viewers;
   }
 
   /** The current subscriptions; for tests and diagnostics. */
@@ -363,7 +386,7 @@ final class DefaultChannel implements Channel {
     for (DropReason r : DropReason.values()) {
       dropMap.put(r, drops[r.ordinal()].sum());
     }
-    return new ChannelStats(name, subs.length, in, inBytes, fpsIn, framesOut.sum(), bytesOut.sum(), fpsOut,
+    return new ChannelStats(name, countViewers(subs), in, inBytes, fpsIn, framesOut.sum(), bytesOut.sum(), fpsOut,
         dropMap, pubs, publishRejected.sum(), evictions.sum(), sinkFailures.sum(), queued, inFlight, seq, type,
         latency.snapshot());
   }
@@ -383,6 +406,7 @@ final class DefaultChannel implements Channel {
       closed = true;
       subs = subscribers;
       subscribers = NONE;
+      viewers = 0;
       init = null;
       key = null;
       clearGop(true);
@@ -399,6 +423,6 @@ final class DefaultChannel implements Channel {
 
   @Override
   public String toString() {
-    return "Channel[" + name + ", subscribers=" + subscribers.length + (closed ? ", closed" : "") + "]";
+    return "Channel[" + name + ", subscribers=" + viewers + (closed ? ", closed" : "") + "]";
   }
 }

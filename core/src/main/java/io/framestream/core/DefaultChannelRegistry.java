@@ -6,6 +6,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -26,6 +28,7 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
   private final Object lock = new Object();
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
   private volatile boolean closed;
+  private final CopyOnWriteArrayList<RegistryListener> listeners = new CopyOnWriteArrayList<>();
 
   /** A channel and what the registry knows about it. Mutable fields guarded by the entry. */
   private static final class Entry {
@@ -36,6 +39,7 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
     SourceRunner runner;
     Publisher publisher;
     long stopGeneration;
+    boolean fresh = true; // channelOpened not yet told
 
     Entry(DefaultChannel channel, boolean declared) {
       this.channel = channel;
@@ -72,6 +76,33 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
       throw new NoSuchChannelException("no channel named '" + name + "' (channels must be declared)");
     }
     return obtain(name, channelDefaults, false).channel;
+  }
+
+  @Override
+  public void addListener(RegistryListener listener) {
+    java.util.Objects.requireNonNull(listener, "listener");
+    listeners.addIfAbsent(listener);
+  }
+
+  @Override
+  public void removeListener(RegistryListener listener) {
+    listeners.remove(listener);
+  }
+
+  /** Tells every listener; one that throws is logged and skipped. */
+  private void tell(Consumer<RegistryListener> event) {
+    for (RegistryListener l : listeners) {
+      try {
+        event.accept(l);
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "registry listener " + l + " threw", e);
+      }
+    }
+  }
+
+  @Override
+  public void publishersChanged(DefaultChannel channel) {
+    tell(l -> l.publishersChanged(channel));
   }
 
   @Override
@@ -118,6 +149,24 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
 
   /** Returns the open entry for a name, creating it if needed; marks it declared if asked. */
   private Entry obtain(String name, ChannelConfig config, boolean declare) {
+    Entry created = null;
+    Entry e = obtainLocked(name, config, declare);
+    if (e.fresh) {
+      synchronized (e) {
+        if (e.fresh) {
+          e.fresh = false;
+          created = e;
+        }
+      }
+    }
+    if (created != null) {
+      DefaultChannel ch = created.channel;
+      tell(l -> l.channelOpened(ch));
+    }
+    return e;
+  }
+
+  private Entry obtainLocked(String name, ChannelConfig config, boolean declare) {
     synchronized (lock) {
       checkOpen();
       Entry e = entries.get(name);
@@ -161,6 +210,7 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
 
   @Override
   public void subscribersChanged(DefaultChannel channel) {
+    tell(l -> l.viewersChanged(channel));
     Entry e = entries.get(channel.name());
     if (e == null || e.channel != channel) {
       return;
@@ -210,6 +260,7 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
         stopSource(e);
       }
     }
+    tell(l -> l.channelClosed(channel));
   }
 
   /** Caller holds the entry's monitor. */

@@ -56,6 +56,8 @@ final class DefaultSubscription implements Subscription, Runnable {
   private long fpsSampleNanos = System.nanoTime();
   private double fpsOut;
 
+  private final boolean relay;
+
   DefaultSubscription(DefaultChannel channel, FrameSink sink, SubscriberOptions options) {
     this.channel = channel;
     this.sink = sink;
@@ -69,6 +71,12 @@ final class DefaultSubscription implements Subscription, Runnable {
     this.minIntervalNanos = fps > 0 ? Math.round(1e9 / fps) : 0;
     long age = options.maxFrameAge().isZero() ? config.maxFrameAge().toNanos() : options.maxFrameAge().toNanos();
     this.maxAgeNanos = age;
+    this.relay = options.relay();
+  }
+
+  /** Whether this is a relay subscription, left out of viewer counts (see {@link SubscriberOptions}). */
+  boolean isRelay() {
+    return relay;
   }
 
   /** Called under the channel lock, before the subscription becomes visible to publishers. */

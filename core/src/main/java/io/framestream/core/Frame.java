@@ -39,6 +39,9 @@ public final class Frame {
   /** The longest codec string accepted in metadata (RFC 6381 strings are far shorter). */
   public static final int MAX_CODEC_LENGTH = 128;
 
+  /** The longest origin accepted (see {@link #origin()}). */
+  public static final int MAX_ORIGIN_LENGTH = 128;
+
   private final byte[] payload;
   private final String contentType;
   private final FrameKind kind;
@@ -48,6 +51,7 @@ public final class Frame {
   private final int width;
   private final int height;
   private final String codec; // "" when unknown
+  private final String origin; // "" when the frame entered on this node
 
   private final Object cacheLock = new Object();
   private volatile CachedEncoding[] cache = NO_ENCODINGS;
@@ -64,6 +68,7 @@ public final class Frame {
     this.width = b.width;
     this.height = b.height;
     this.codec = b.codec;
+    this.origin = b.origin;
   }
 
   private Frame(Frame source, long sequence, long publishNanoTime) {
@@ -76,6 +81,7 @@ public final class Frame {
     this.width = source.width;
     this.height = source.height;
     this.codec = source.codec;
+    this.origin = source.origin;
   }
 
   /**
@@ -119,6 +125,7 @@ public final class Frame {
     b.width = width;
     b.height = height;
     b.codec = codec;
+    b.origin = origin;
     return b;
   }
 
@@ -244,6 +251,18 @@ public final class Frame {
   }
 
   /**
+   * Returns where the frame came from when a relay brought it from elsewhere, for example the id of the
+   * cluster node whose publisher produced it. Frames from this process's own publishers and sources have
+   * none. Relays use it so that they never send a frame back to where it came from.
+   *
+   * @return the origin, or empty for a frame that entered on this node
+   * @see Builder#origin(String)
+   */
+  public Optional<String> origin() {
+    return origin.isEmpty() ? Optional.empty() : Optional.of(origin);
+  }
+
+  /**
    * Returns the payload as base64 text, computed once per frame and cached.
    *
    * @return the base64 text
@@ -329,6 +348,7 @@ public final class Frame {
         && contentType.equals(f.contentType)
         && captureTime.equals(f.captureTime)
         && codec.equals(f.codec)
+        && origin.equals(f.origin)
         && Arrays.equals(payload, f.payload);
   }
 
@@ -348,6 +368,9 @@ public final class Frame {
     }
     if (!codec.isEmpty()) {
       sb.append(", codec=").append(codec);
+    }
+    if (!origin.isEmpty()) {
+      sb.append(", origin=").append(origin);
     }
     return sb.append(']').toString();
   }
@@ -380,6 +403,7 @@ public final class Frame {
     private int width;
     private int height;
     private String codec = "";
+    private String origin = "";
 
     private Builder() {}
 
@@ -481,17 +505,37 @@ public final class Frame {
      * @throws IllegalArgumentException if it is empty, too long, or has other characters
      */
     public Builder codec(String codecString) {
-      Objects.requireNonNull(codecString, "codec");
-      if (codecString.isEmpty() || codecString.length() > MAX_CODEC_LENGTH) {
-        throw new IllegalArgumentException("codec must be 1.." + MAX_CODEC_LENGTH + " characters");
+      this.codec = requirePrintable(codecString, "codec", MAX_CODEC_LENGTH);
+      return this;
+    }
+
+    /** Printable ASCII without spaces, quotes or semicolons, 1 to max characters. */
+    private static String requirePrintable(String value, String what, int max) {
+      Objects.requireNonNull(value, what);
+      if (value.isEmpty() || value.length() > max) {
+        throw new IllegalArgumentException(what + " must be 1.." + max + " characters");
       }
-      for (int i = 0; i < codecString.length(); i++) {
-        char c = codecString.charAt(i);
+      for (int i = 0; i < value.length(); i++) {
+        char c = value.charAt(i);
         if (c <= ' ' || c >= 0x7f || c == '"' || c == '\'' || c == ';') {
-          throw new IllegalArgumentException("codec has an invalid character at index " + i);
+          throw new IllegalArgumentException(what + " has an invalid character at index " + i);
         }
       }
-      this.codec = codecString;
+      return value;
+    }
+
+    /**
+     * Marks the frame as brought by a relay from elsewhere (see {@link Frame#origin()}). Producers on this
+     * node leave it unset.
+     *
+     * @param source printable ASCII without spaces, 1 to {@link Frame#MAX_ORIGIN_LENGTH} characters, such
+     *     as {@code nats:node-a}
+     * @return this builder
+     * @throws NullPointerException if {@code source} is {@code null}
+     * @throws IllegalArgumentException if it is empty, too long, or has other characters
+     */
+    public Builder origin(String source) {
+      this.origin = requirePrintable(source, "origin", MAX_ORIGIN_LENGTH);
       return this;
     }
 

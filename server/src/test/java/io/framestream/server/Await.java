@@ -9,17 +9,17 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /** Bounded waiting on a condition, for tests on a busy machine. */
-final class Await {
+public final class Await {
 
-  static final Duration DEFAULT = Duration.ofSeconds(20);
+  public static final Duration DEFAULT = Duration.ofSeconds(20);
 
   private Await() {}
 
-  static void until(String what, BooleanSupplier condition) {
+  public static void until(String what, BooleanSupplier condition) {
     until(() -> what, condition, DEFAULT);
   }
 
-  static void until(Supplier<String> what, BooleanSupplier condition, Duration timeout) {
+  public static void until(Supplier<String> what, BooleanSupplier condition, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() - deadline > 0) {
@@ -30,7 +30,7 @@ final class Await {
   }
 
   /** Parks to pace a load generator; never used for synchronisation. */
-  static void pace(long nanos) {
+  public static void pace(long nanos) {
     if (nanos > 0) {
       LockSupport.parkNanos(nanos);
     }

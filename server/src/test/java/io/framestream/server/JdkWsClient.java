@@ -20,11 +20,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * messages and the close. With {@code reading=false} it requests one message and then nothing more, so the
  * JDK stops reading the socket: a viewer that stalls.
  */
-final class JdkWsClient implements WebSocket.Listener {
+public final class JdkWsClient implements WebSocket.Listener {
 
   /** One received message: text or binary. */
-  record Message(String text, byte[] binary) {
-    boolean isText() {
+  public record Message(String text, byte[] binary) {
+    public boolean isText() {
       return text != null;
     }
   }
@@ -48,16 +48,16 @@ final class JdkWsClient implements WebSocket.Listener {
     this.retain = retain;
   }
 
-  static JdkWsClient connect(URI uri) {
+  public static JdkWsClient connect(URI uri) {
     return connect(uri, true);
   }
 
-  static JdkWsClient connect(URI uri, boolean reading) {
+  public static JdkWsClient connect(URI uri, boolean reading) {
     return connect(uri, reading, true);
   }
 
   /** A viewer that counts binary messages and keeps only the last one (for load tests). */
-  static JdkWsClient connectCounting(URI uri) {
+  public static JdkWsClient connectCounting(URI uri) {
     return connect(uri, true, false);
   }
 
@@ -69,7 +69,7 @@ final class JdkWsClient implements WebSocket.Listener {
   }
 
   /** Connects with extra handshake headers (name, value, name, value...). */
-  static JdkWsClient connectWithHeaders(URI uri, String... headers) {
+  public static JdkWsClient connectWithHeaders(URI uri, String... headers) {
     JdkWsClient c = new JdkWsClient(true, true);
     WebSocket.Builder b = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
     for (int i = 0; i + 1 < headers.length; i += 2) {
@@ -80,7 +80,7 @@ final class JdkWsClient implements WebSocket.Listener {
   }
 
   /** Tries to connect and returns the HTTP status of a refused handshake. */
-  static int refusedStatus(URI uri, String... headers) {
+  public static int refusedStatus(URI uri, String... headers) {
     try {
       WebSocket.Builder b = HTTP.newWebSocketBuilder();
       for (int i = 0; i + 1 < headers.length; i += 2) {
@@ -156,27 +156,27 @@ final class JdkWsClient implements WebSocket.Listener {
     closed.complete(new int[] {1006});
   }
 
-  List<Message> messages() {
+  public List<Message> messages() {
     synchronized (messages) {
       return new ArrayList<>(messages);
     }
   }
 
-  int count() {
+  public int count() {
     synchronized (messages) {
       return messages.size();
     }
   }
 
-  int binaryCount() {
+  public int binaryCount() {
     return binaryCount.get();
   }
 
-  byte[] lastBinary() {
+  public byte[] lastBinary() {
     return lastBinary;
   }
 
-  List<byte[]> binaries() {
+  public List<byte[]> binaries() {
     List<byte[]> out = new ArrayList<>();
     for (Message m : messages()) {
       if (!m.isText()) {
@@ -186,7 +186,7 @@ final class JdkWsClient implements WebSocket.Listener {
     return out;
   }
 
-  List<String> texts() {
+  public List<String> texts() {
     List<String> out = new ArrayList<>();
     for (Message m : messages()) {
       if (m.isText()) {
@@ -196,37 +196,37 @@ final class JdkWsClient implements WebSocket.Listener {
     return out;
   }
 
-  boolean isClosed() {
+  public boolean isClosed() {
     return closed.isDone();
   }
 
   /** The close code received, waiting for it within the bound. */
-  int closeCode(Duration timeout) {
+  public int closeCode(Duration timeout) {
     return closed.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).join()[0];
   }
 
-  String closeReason() {
+  public String closeReason() {
     return closeReason;
   }
 
-  void sendBinary(byte[] bytes) {
+  public void sendBinary(byte[] bytes) {
     socket.sendBinary(ByteBuffer.wrap(bytes), true).orTimeout(15, TimeUnit.SECONDS).join();
   }
 
   /** Sends the first part of a binary message and not the rest. */
-  void sendPartialBinary(byte[] bytes) {
+  public void sendPartialBinary(byte[] bytes) {
     socket.sendBinary(ByteBuffer.wrap(bytes), false).orTimeout(15, TimeUnit.SECONDS).join();
   }
 
-  void sendText(String s) {
+  public void sendText(String s) {
     socket.sendText(s, true).orTimeout(15, TimeUnit.SECONDS).join();
   }
 
-  void abort() {
+  public void abort() {
     socket.abort();
   }
 
-  void close() {
+  public void close() {
     if (!socket.isOutputClosed()) {
       socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
     }

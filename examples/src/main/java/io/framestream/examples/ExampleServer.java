@@ -1,5 +1,6 @@
 package io.framestream.examples;
 
+import io.framestream.cluster.nats.NatsBridge;
 import io.framestream.core.Authorizer;
 import io.framestream.core.BearerTokens;
 import io.framestream.core.ChannelRegistry;
@@ -74,7 +75,8 @@ public final class ExampleServer implements AutoCloseable {
   public static final double LIFE_FPS = 15;
 
   static final String USAGE = String.join(System.lineSeparator(),
-      "Usage: ExampleServer [--port N] [--host ADDRESS] [--publish-token TOKEN] [--help]",
+      "Usage: ExampleServer [--port N] [--host ADDRESS] [--publish-token TOKEN] [--ticket-key SECRET]",
+      "                     [--allow-origin URL] [--nats URL] [--node-id ID] [--help]",
       "",
       "  --port N        port to listen on (default " + DEFAULT_PORT + "; 0 picks a free one)",
       "  --host ADDRESS  address to bind (default " + DEFAULT_HOST + ", this machine only;",
@@ -89,6 +91,9 @@ public final class ExampleServer implements AutoCloseable {
       "  --allow-origin URL",
       "                  only pages from this origin may open WebSockets (repeatable), such as",
       "                  https://cams.example.com",
+      "  --nats URL[,URL] join a cluster: share channels with other nodes through NATS, such as",
+      "                  nats://127.0.0.1:4222 (the server needs JetStream: nats-server -js)",
+      "  --node-id ID    this node's name in the cluster (default: random)",
       "  --help          show this text",
       "",
       "From the repository root: mvn -q compile -Prun -Dexec.args=\"--port 9090\"");
@@ -97,10 +102,12 @@ public final class ExampleServer implements AutoCloseable {
 
   private final FrameStreamServer server;
   private final ViewerTickets tickets; // null: viewing is open
+  private final NatsBridge bridge; // null: not in a cluster
 
-  private ExampleServer(FrameStreamServer server, ViewerTickets tickets) {
+  private ExampleServer(FrameStreamServer server, ViewerTickets tickets, NatsBridge bridge) {
     this.server = server;
     this.tickets = tickets;
+    this.bridge = bridge;
   }
 
   /**
@@ -131,7 +138,7 @@ public final class ExampleServer implements AutoCloseable {
    * @throws TransportException if the port cannot be bound
    */
   public static ExampleServer start(String host, int port, String publishToken) {
-    return start(new Options(host, port, false, publishToken, null, java.util.List.of()));
+    return start(new Options(host, port, false, publishToken, null, java.util.List.of(), null, null));
   }
 
   static ExampleServer start(Options options) {
@@ -153,17 +160,37 @@ public final class ExampleServer implements AutoCloseable {
         .allowedOrigins(options.allowedOrigins().toArray(new String[0]))
         .staticContent(ExampleServer.class.getClassLoader(), FrameStreamServer.DEFAULT_STATIC_ROOT)
         .build();
+    NatsBridge bridge = null;
     try {
       ChannelRegistry channels = server.registry();
       channels.attachSource(DEMO_CHANNEL, TestPatternSource.create(), DEMO_FPS);
       channels.attachSource(LIFE_CHANNEL, new LifeSource(), LIFE_FPS);
       channels.attachSource(VIDEO_CHANNEL, videoDemo(), 0); // the source paces itself
       server.start();
+      if (options.nats() != null) {
+        NatsBridge.Builder b = NatsBridge.builder(channels).servers(options.nats().split(","));
+        if (options.nodeId() != null) {
+          b.nodeId(options.nodeId());
+        }
+        bridge = b.build().start();
+      }
+    } catch (java.io.IOException e) {
+      server.close();
+      throw new TransportException(e.getMessage(), e);
     } catch (RuntimeException e) {
       server.close(); // releases the registry's threads
       throw e;
     }
-    return new ExampleServer(server, tickets);
+    return new ExampleServer(server, tickets, bridge);
+  }
+
+  /**
+   * Returns the NATS bridge when the server joined a cluster ({@code --nats}).
+   *
+   * @return the bridge, or empty
+   */
+  public java.util.Optional<NatsBridge> bridge() {
+    return java.util.Optional.ofNullable(bridge);
   }
 
   /** The bundled sample, at real-time pace, looping. */
@@ -198,6 +225,9 @@ public final class ExampleServer implements AutoCloseable {
   /** Stops the server and its sources; WebSocket viewers get close code 1001. Idempotent. */
   @Override
   public void close() {
+    if (bridge != null) {
+      bridge.close(); // tells the other nodes that this node's channels are offline
+    }
     server.close();
   }
 
@@ -217,6 +247,8 @@ public final class ExampleServer implements AutoCloseable {
         "  publish your camera             " + base + "record.html?channel=cam1",
         "  watch that camera               " + base + "live.html?channel=cam1",
         "  channel statistics (JSON)       " + base + "api/channels")
+        + (bridge == null ? "" : System.lineSeparator() + "  in a NATS cluster as node '" + bridge.nodeId()
+            + "': channels published here are watchable on every node")
         + (tickets == null ? "" : System.lineSeparator() + "  viewers need a ticket; one for "
             + DEMO_CHANNEL + ", valid a day: " + base + "live.html?channel=" + DEMO_CHANNEL + "&ticket="
             + tickets.issue(DEMO_CHANNEL, java.time.Duration.ofDays(1)));
@@ -246,7 +278,9 @@ public final class ExampleServer implements AutoCloseable {
       example = start(options);
     } catch (TransportException e) {
       System.err.println("error: " + e.getMessage());
-      System.err.println("Is another server using port " + options.port() + "? Try --port with another number.");
+      System.err.println(e.getCause() instanceof java.io.IOException
+          ? "Is nats-server running at " + options.nats() + "? Start one with: nats-server -js"
+          : "Is another server using port " + options.port() + "? Try --port with another number.");
       System.exit(1);
       return;
     } catch (RuntimeException e) {
@@ -293,7 +327,12 @@ public final class ExampleServer implements AutoCloseable {
 
   /** The command line. */
   record Options(String host, int port, boolean help, String publishToken, String ticketKey,
-      java.util.List<String> allowedOrigins) {
+      java.util.List<String> allowedOrigins, String nats, String nodeId) {
+
+    Options(String host, int port, boolean help, String publishToken, String ticketKey,
+        java.util.List<String> allowedOrigins) {
+      this(host, port, help, publishToken, ticketKey, allowedOrigins, null, null);
+    }
 
     static Options parse(String... args) {
       String host = DEFAULT_HOST;
@@ -302,6 +341,8 @@ public final class ExampleServer implements AutoCloseable {
       String publishToken = null;
       String ticketKey = null;
       java.util.List<String> origins = new java.util.ArrayList<>();
+      String nats = null;
+      String nodeId = null;
       for (int i = 0; i < args.length; i++) {
         String arg = args[i];
         String name = arg;
@@ -334,10 +375,22 @@ public final class ExampleServer implements AutoCloseable {
             }
           }
           case "--allow-origin" -> origins.add(value != null ? value : valueOf(args, ++i, name));
+          case "--nats" -> {
+            nats = value != null ? value : valueOf(args, ++i, name);
+            if (!nats.startsWith("nats://") && !nats.startsWith("tls://")) {
+              throw new IllegalArgumentException("--nats needs URLs such as nats://127.0.0.1:4222, got '" + nats + "'");
+            }
+          }
+          case "--node-id" -> {
+            nodeId = value != null ? value : valueOf(args, ++i, name);
+            if (!nodeId.matches("[A-Za-z0-9_-]{1,32}")) {
+              throw new IllegalArgumentException("--node-id needs 1 to 32 of A-Z a-z 0-9 _ -");
+            }
+          }
           default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
         }
       }
-      return new Options(host, port, help, publishToken, ticketKey, java.util.List.copyOf(origins));
+      return new Options(host, port, help, publishToken, ticketKey, java.util.List.copyOf(origins), nats, nodeId);
     }
 
     private static String valueOf(String[] args, int i, String option) {

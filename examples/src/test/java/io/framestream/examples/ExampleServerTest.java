@@ -25,6 +25,11 @@ class ExampleServerTest {
     assertEquals("k".repeat(32), secured.ticketKey());
     assertEquals(java.util.List.of("https://a.example", "https://b.example"), secured.allowedOrigins());
     assertThrows(IllegalArgumentException.class, () -> Options.parse("--ticket-key", "too-short"));
+    Options clustered = Options.parse("--nats", "nats://127.0.0.1:4222", "--node-id", "edge-1");
+    assertEquals("nats://127.0.0.1:4222", clustered.nats());
+    assertEquals("edge-1", clustered.nodeId());
+    assertThrows(IllegalArgumentException.class, () -> Options.parse("--nats", "127.0.0.1:4222"));
+    assertThrows(IllegalArgumentException.class, () -> Options.parse("--node-id", "no spaces"));
     assertTrue(Options.parse("--help").help());
     assertTrue(Options.parse("-h").help());
   }

@@ -49,6 +49,8 @@ final class Link {
   private final String stream;
   private Exporter exporter; // bridge thread
   private Importer importer; // bridge thread
+  private Subscription interest; // bridge thread: held for other nodes' viewers
+  private long lastWant; // bridge thread
 
   Link(NatsBridge bridge, Channel channel) {
     this.bridge = bridge;
@@ -67,6 +69,26 @@ final class Link {
     return importer != null;
   }
 
+  /** Bridge thread. */
+  boolean servingRemoteInterest() {
+    return interest != null && !interest.isClosed();
+  }
+
+  /**
+   * Bridge thread: another node wants this channel. Holds a viewer subscription (which discards what it
+   * gets) until the wants stop for {@code offlineAfter}, so an on-demand source here runs for them.
+   */
+  void remoteInterest(long now) {
+    lastWant = now;
+    if (!servingRemoteInterest()) {
+      try {
+        interest = channel.subscribe((frame, done) -> done.completed());
+      } catch (ChannelClosedException | LimitExceededException e) {
+        interest = null;
+      }
+    }
+  }
+
   boolean injecting() {
     Importer i = importer;
     return i != null && i.hasInjector();
@@ -81,6 +103,9 @@ final class Link {
     if (wantImport && importer == null) {
       importer = new Importer();
       importer.start();
+      if (bridge.isConnected()) {
+        bridge.sendWant(name); // at once: a source on another node may have to start first
+      }
     } else if (!wantImport && importer != null) {
       importer.close();
       importer = null;
@@ -96,6 +121,16 @@ final class Link {
     Importer i = importer;
     if (i != null) {
       i.watchdog(now);
+      if (connected) {
+        bridge.sendWant(name);
+        if (i.missingPicture()) {
+          i.loadFromBucket(); // a key frame sent before our subscription reached the server is only there
+        }
+      }
+    }
+    if (interest != null && now - lastWant > bridge.offlineNanos) {
+      interest.close();
+      interest = null;
     }
   }
 
@@ -124,6 +159,10 @@ final class Link {
     if (importer != null) {
       importer.close();
       importer = null;
+    }
+    if (interest != null) {
+      interest.close();
+      interest = null;
     }
   }
 
@@ -276,6 +315,11 @@ final class Link {
 
     synchronized boolean hasInjector() {
       return injector != null;
+    }
+
+    /** True while a live stream is followed but no usable key frame has been put in yet. */
+    synchronized boolean missingPicture() {
+      return loaded && current != null && injector != null && (needKey || lastSeq == 0);
     }
 
     /** NATS dispatcher thread. */

@@ -102,6 +102,7 @@ public final class NatsBridge implements AutoCloseable {
   private final List<String> servers;
 
   volatile Connection connection;
+  private io.nats.client.Dispatcher wants;
   private volatile KeyValue kv;
   private volatile boolean started;
   /** Bytes handed to the client for sending, on the scale of its out-bytes counter (see backlog()). */
@@ -199,6 +200,8 @@ public final class NatsBridge implements AutoCloseable {
     }
     lastReconnects = connection.getStatistics().getReconnects();
     runOnBridge(this::prepareBucket);
+    wants = connection.createDispatcher(this::onWant);
+    wants.subscribe(subjectPrefix + ".want.*");
     registry.addListener(listener);
     for (Channel ch : registry.channels()) {
       touch(ch.name());
@@ -291,6 +294,13 @@ public final class NatsBridge implements AutoCloseable {
       closed = true;
     }
     registry.removeListener(listener);
+    if (wants != null) {
+      try {
+        connection.closeDispatcher(wants);
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.DEBUG, "closing the want dispatcher failed", e);
+      }
+    }
     if (connection != null) {
       runOnBridge(() -> {
         for (Link l : links.values()) {
@@ -357,8 +367,11 @@ public final class NatsBridge implements AutoCloseable {
       return;
     }
     int injecting = link != null && link.injecting() ? 1 : 0;
+    int remoteInterest = link != null && link.servingRemoteInterest() ? 1 : 0;
     boolean localPublisher = ch.publisherCount() - injecting > 0;
-    boolean wantImport = !localPublisher && ch.subscriberCount() > 0;
+    // A subscription held for other nodes' viewers never makes this node import (that would keep two
+    // nodes wanting each other's channel forever).
+    boolean wantImport = !localPublisher && ch.subscriberCount() - remoteInterest > 0;
     if (link == null) {
       if (!localPublisher && !wantImport) {
         return;
@@ -394,6 +407,48 @@ public final class NatsBridge implements AutoCloseable {
     for (String name : links.keySet()) {
       reconcile(name);
     }
+  }
+
+  // ---------------------------------------------------------------- remote interest
+
+  /**
+   * NATS dispatcher thread: another node has viewers of a channel. If the channel exists here, the bridge
+   * holds a viewer subscription on it for a while, so that an attached source runs (sources run while a
+   * channel is watched) and its frames reach the other node.
+   */
+  private void onWant(io.nats.client.Message msg) {
+    String token = msg.getSubject().substring(msg.getSubject().lastIndexOf('.') + 1);
+    String name = Wire.channelOf(token);
+    io.nats.client.impl.Headers h = msg.getHeaders();
+    String node = h == null ? null : h.getFirst(Wire.NODE);
+    if (name == null || node == null) {
+      badMessages.increment();
+      return;
+    }
+    if (node.equals(nodeId) || closed) {
+      return;
+    }
+    try {
+      exec.execute(() -> runSafely(() -> {
+        Channel ch = registry.find(name).orElse(null);
+        if (ch == null) {
+          return; // wants never create channels
+        }
+        Link link = links.computeIfAbsent(name, n -> new Link(this, ch));
+        if (link.channel == ch) {
+          link.remoteInterest(System.nanoTime());
+        }
+      }));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing
+    }
+  }
+
+  /** Bridge thread: tells the other nodes that this node has viewers of a channel. */
+  void sendWant(String channel) {
+    Headers h = new Headers();
+    h.put(Wire.NODE, nodeId);
+    connection.publish(subjectPrefix + ".want." + Wire.token(channel), h, new byte[0]);
   }
 
   // ---------------------------------------------------------------- NATS helpers used by the links

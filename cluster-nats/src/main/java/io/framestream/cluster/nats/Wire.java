@@ -34,6 +34,8 @@ final class Wire {
   static final String CODEC = "Fs-Codec";
   static final String CHUNK = "Fs-Chunk";
   static final String STATUS = "Fs-Status";
+  /** On a want message: the node whose viewers want the channel. */
+  static final String NODE = "Fs-Node";
 
   /** Status values. */
   static final String ONLINE = "online";
@@ -63,6 +65,29 @@ final class Wire {
       }
     }
     return sb.toString();
+  }
+
+  /** Decodes {@link #token(String)}; returns null for a token no channel name maps to. */
+  static String channelOf(String token) {
+    StringBuilder sb = new StringBuilder(token.length());
+    for (int i = 0; i < token.length(); i++) {
+      char c = token.charAt(i);
+      if (c == '=') {
+        if (i + 2 >= token.length()) {
+          return null;
+        }
+        try {
+          sb.append((char) Integer.parseInt(token.substring(i + 1, i + 3), 16));
+        } catch (NumberFormatException e) {
+          return null;
+        }
+        i += 2;
+      } else {
+        sb.append(c);
+      }
+    }
+    String name = sb.toString();
+    return io.framestream.core.ChannelNames.isValid(name) && token(name).equals(token) ? name : null;
   }
 
   /** What one message or key-value entry says. Fields not present are 0 / "" / null. */

@@ -252,6 +252,41 @@ class ClusterIT {
   }
 
   @Test
+  void nodesSubscribeOnlyWhileTheyHaveViewers() throws Exception {
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger counter = publishLoop(a, "cam", stop);
+    Await.until("A exports", () -> a.bridge().stats().framesOut() >= 10);
+    assertEquals(0, b.bridge().stats().importedChannels());
+    assertEquals(0, b.bridge().stats().framesIn(), "B has no viewer of cam, so no traffic");
+    assertTrue(b.server().registry().find("cam").isEmpty(), "and no channel");
+
+    JdkWsClient viewer = viewer(b, "cam");
+    Await.until("the viewer gets frames", () -> viewer.binaryCount() >= 3);
+    viewer.abort();
+    Await.until("B unsubscribes when its last viewer leaves", () -> b.bridge().stats().importedChannels() == 0);
+    long in = b.bridge().stats().framesIn();
+    int at = counter.get();
+    Await.until("A goes on publishing", () -> counter.get() > at + 10);
+    assertEquals(in, b.bridge().stats().framesIn(), "no frames reach B without viewers");
+    stop.set(true);
+  }
+
+  @Test
+  void viewersOnNodeBStartAnOnDemandSourceOnNodeA() {
+    AtomicInteger drawn = new AtomicInteger();
+    a.server().registry().attachSource("counter",
+        () -> Frame.of("image/jpeg", jpeg(2 * drawn.incrementAndGet() + 1)), 20);
+    Channel counter = a.channel("counter");
+    assertEquals(0, counter.subscriberCount());
+    JdkWsClient viewer = viewer(b, "counter");
+    Await.until("the source on A runs for B's viewer, and its frames reach B", () -> viewer.binaryCount() >= 3);
+    assertTrue(drawn.get() >= 3);
+    assertEquals(1, counter.subscriberCount(), "A holds one viewer subscription for B's viewers");
+    viewer.abort();
+    Await.until("A lets go once B's viewers are gone", () -> counter.subscriberCount() == 0);
+  }
+
+  @Test
   void nodeBLosingNatsResumesAndSoDoesEveryNodeAfterANatsRestart() throws Exception {
     JdkWsClient viewer = viewer(b, "cam");
     AtomicBoolean stop = new AtomicBoolean();

@@ -24,6 +24,28 @@ class WireTest {
   void tokensKeepSafeCharactersAndEscapeDots() {
     assertEquals("cam-1_x", Wire.token("cam-1_x"));
     assertEquals("site=2Ecam", Wire.token("site.cam"));
+    assertEquals("site.cam", Wire.channelOf("site=2Ecam"));
+    assertEquals(null, Wire.channelOf("bad=2"));
+    assertEquals(null, Wire.channelOf("a=2Fb"), "'/' is not in channel names");
+    assertEquals(null, Wire.channelOf("a=2eb"), "only the canonical spelling");
+  }
+
+  @Property(tries = 300)
+  void tokensRoundTripForEveryValidName(@ForAll("names") String name) {
+    assertEquals(name, Wire.channelOf(Wire.token(name)));
+  }
+
+  @Property(tries = 300)
+  void randomTokensDecodeToAValidNameOrNull(@ForAll String token) {
+    String name = Wire.channelOf(token);
+    if (name != null) {
+      assertEquals(token, Wire.token(name));
+    }
+  }
+
+  @Provide
+  Arbitrary<String> names() {
+    return Arbitraries.strings().withChars("abcXYZ019._-").ofMinLength(1).ofMaxLength(64);
   }
 
   @Test

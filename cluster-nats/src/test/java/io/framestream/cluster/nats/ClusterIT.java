@@ -287,6 +287,40 @@ class ClusterIT {
   }
 
   @Test
+  void viewersOfADeadNodeReconnectToAnotherAndResume() throws Exception {
+    Node c = node("c");
+    TcpProxy balancer = new TcpProxy(b.server().port());
+    closeables.add(balancer);
+    SseFrameSource sse = SseFrameSource.builder(URI.create("http://127.0.0.1:" + balancer.port() + "/sse/cam"))
+        .build();
+    closeables.add(sse);
+    sse.open();
+    AtomicInteger lastSeen = new AtomicInteger();
+    Thread reader = new Thread(() -> {
+      try {
+        for (int i = 0; i < 100_000; i++) {
+          lastSeen.set(counterOf(sse.nextFrame().copyPayload()));
+        }
+      } catch (Exception e) {
+        // closed at the end of the test
+      }
+    }, "sse-reader");
+    reader.setDaemon(true);
+    reader.start();
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger counter = publishLoop(a, "cam", stop);
+    Await.until("the viewer gets frames through node B", () -> lastSeen.get() >= 3);
+
+    balancer.retarget(c.server().port());
+    b.bridge().close();
+    b.server().close(); // node B dies; its viewer's client reconnects through the balancer to node C
+    int atDeath = counter.get();
+    Await.until("the viewer resumes on node C", () -> lastSeen.get() > atDeath + 5);
+    assertEquals(1, c.bridge().stats().importedChannels());
+    stop.set(true);
+  }
+
+  @Test
   void nodeBLosingNatsResumesAndSoDoesEveryNodeAfterANatsRestart() throws Exception {
     JdkWsClient viewer = viewer(b, "cam");
     AtomicBoolean stop = new AtomicBoolean();

@@ -12,14 +12,15 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A loopback TCP proxy in front of the NATS server, so a test can cut one node's connection ({@link
+ * A loopback TCP proxy in front of the NATS server (or of a node, as a load balancer), so a test can cut one
+ * node's connection ({@link
  * #cut()}: open connections are closed and new ones refused until {@link #restore()}) or stall one direction
  * of it ({@link #stall(boolean)}: the proxy stops reading, as a frozen peer would).
  */
 final class TcpProxy implements AutoCloseable {
 
   private final ServerSocket server;
-  private final int targetPort;
+  private volatile int targetPort;
   private final List<Socket> open = new CopyOnWriteArrayList<>();
   private volatile boolean down;
   private volatile boolean stallToClient;
@@ -36,6 +37,15 @@ final class TcpProxy implements AutoCloseable {
 
   String url() {
     return "nats://127.0.0.1:" + server.getLocalPort();
+  }
+
+  int port() {
+    return server.getLocalPort();
+  }
+
+  /** Sends new connections to another port (a load balancer moving to another node). */
+  void retarget(int port) {
+    targetPort = port;
   }
 
   private void acceptLoop() {

@@ -1,5 +1,7 @@
 package io.framestream.benchmarks;
 
+import io.framestream.cluster.nats.NatsBridge;
+import io.framestream.cluster.nats.NatsBridgeStats;
 import io.framestream.core.Authorizer;
 import io.framestream.core.Channel;
 import io.framestream.core.ChannelConfig;
@@ -23,7 +25,10 @@ import org.glassfish.grizzly.http.server.Response;
  * exits when its standard input closes.
  *
  * <p>Arguments: {@code [--portable]} turns the WebSocket pre-framed fast path off (the Jakarta send path);
- * {@code [--max-in-flight N]} sets the channel's frames in flight per viewer (default 1).
+ * {@code [--max-in-flight N]} sets the channel's frames in flight per viewer (default 1); {@code [--nats URL]}
+ * joins the node to other nodes through a {@link NatsBridge} connected to that NATS server (the cross-node
+ * scenario), {@code [--node-id ID]} names the node on the wire. With a bridge, {@code /bench/stats} also
+ * reports its frames out, in and dropped.
  *
  * <h2>Thread safety</h2>
  *
@@ -45,9 +50,15 @@ public final class BenchServer {
   public static void main(String[] args) throws IOException {
     boolean portable = false;
     int maxInFlight = ChannelConfig.DEFAULT_MAX_IN_FLIGHT;
+    String nats = null;
+    String nodeId = null;
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--portable")) {
         portable = true;
+      } else if (args[i].equals("--nats")) {
+        nats = args[++i];
+      } else if (args[i].equals("--node-id")) {
+        nodeId = args[++i];
       } else if (args[i].equals("--max-in-flight")) {
         maxInFlight = Integer.parseInt(args[++i]);
       }
@@ -60,6 +71,14 @@ public final class BenchServer {
         .build();
     ChannelRegistry registry = ChannelRegistry.builder().channelDefaults(config).build();
     Channel channel = registry.declare(CHANNEL);
+    NatsBridge bridge = null;
+    if (nats != null) {
+      NatsBridge.Builder nb = NatsBridge.builder(registry).servers(nats);
+      if (nodeId != null) {
+        nb.nodeId(nodeId);
+      }
+      bridge = nb.build().start();
+    }
     FrameStreamServer.Builder b = FrameStreamServer.builder()
         .host("127.0.0.1")
         .port(0)
@@ -67,7 +86,7 @@ public final class BenchServer {
         .authorizer(Authorizer.allowAll())
         .maxConnectionsPerAddress(100_000)
         .shutdownTimeout(Duration.ofSeconds(1))
-        .handler("/bench/*", new StatsHandler(channel));
+        .handler("/bench/*", new StatsHandler(channel, bridge));
     if (portable) {
       BenchServerOptions.portable(b);
     }
@@ -77,6 +96,9 @@ public final class BenchServer {
     while (System.in.read() >= 0) {
       // run until the load tool closes our stdin (or dies)
     }
+    if (bridge != null) {
+      bridge.close();
+    }
     server.close();
     registry.close();
     System.exit(0);
@@ -85,9 +107,11 @@ public final class BenchServer {
   /** {@code GET /bench/stats}: one line of JSON. */
   private static final class StatsHandler extends HttpHandler {
     private final Channel channel;
+    private final NatsBridge bridge;
 
-    StatsHandler(Channel channel) {
+    StatsHandler(Channel channel, NatsBridge bridge) {
       this.channel = channel;
+      this.bridge = bridge;
     }
 
     @Override
@@ -104,7 +128,13 @@ public final class BenchServer {
           + ",\"framesIn\":" + s.framesIn()
           + ",\"framesOut\":" + s.framesOut()
           + ",\"evictions\":" + s.evictions()
-          + ",\"drops\":" + s.totalDrops() + "}";
+          + ",\"drops\":" + s.totalDrops();
+      if (bridge != null) {
+        NatsBridgeStats n = bridge.stats();
+        json += ",\"natsFramesOut\":" + n.framesOut() + ",\"natsFramesIn\":" + n.framesIn()
+            + ",\"natsDropped\":" + n.framesDropped() + ",\"natsReconnects\":" + n.reconnects();
+      }
+      json += "}";
       byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
       response.setContentType("application/json");
       response.setContentLength(bytes.length);

@@ -9,15 +9,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The end-to-end load tool: starts {@link BenchServer} in its own JVM, one publisher and many viewers on a
  * few selector threads ({@link ViewerClients}), measures delivery, latency, gaps, evictions and the server's
  * CPU, RSS, heap and allocation, then runs the same fan-out through {@link RawFanoutServer} for a baseline,
- * and prints a table.
+ * and prints a table. The cross-node scenario ({@code X2}) starts a {@code nats-server} and two servers
+ * joined through it, publishes to the first and splits the viewers between both, so that the latency the
+ * NATS hop adds is the difference between the two nodes' viewers in the same run.
  *
  * <pre>
- * --scenarios S1,S2,...   standard scenarios (default: S1..S6); SMOKE is a short sanity run
+ * --scenarios S1,S2,...   standard scenarios (default: S1..S6); SMOKE is a short sanity run; X2 is S2's load
+ *                         over two nodes joined through a nats-server (skipped if nats-server is missing)
  * --ws N --sse M --stalled-ws K --stalled-sse K --size BYTES --fps F --seconds S [--raw]   a custom scenario
  * --scale X               multiplies every duration (e.g. 0.3 while developing)
  * --repeat N              runs each scenario N times
@@ -56,6 +60,10 @@ public final class LoadTool {
     List<Result> results = run(args, System.out);
     System.out.println();
     System.out.println(table(results));
+    String crossNode = crossNodeTable(results);
+    if (!crossNode.isEmpty()) {
+      System.out.println(crossNode);
+    }
     System.exit(0);
   }
 
@@ -115,6 +123,10 @@ public final class LoadTool {
     List<Result> results = new ArrayList<>();
     for (int r = 0; r < repeat; r++) {
       for (Scenario s : list) {
+        if (s.nodes() > 1) {
+          results.addAll(tool.crossNode(s));
+          continue;
+        }
         if (compare || !portable) {
           results.add(tool.frameStream(s, false));
         }
@@ -279,6 +291,21 @@ public final class LoadTool {
     Map<String, Long> after = benchStats ? server.stats(false) : Map.of();
     r.rssEnd = server == null ? -1 : server.rssBytes();
     sleep(1000); // let the window's last frames arrive
+    tally(r, s, healthy, w, end, w.merged());
+    for (Viewer v : stalled) {
+      if (v.closed) {
+        r.stalledClosed++;
+      }
+    }
+    if (benchStats) {
+      r.evictions = after.getOrDefault("evictions", -1L);
+      r.allocated = after.getOrDefault("allocated", -1L) - before.getOrDefault("allocated", 0L);
+    }
+    return r;
+  }
+
+  /** Counts what {@code healthy} received in window {@code w} (which ended before {@code end}), with latencies {@code h}. */
+  private static void tally(Result r, Scenario s, List<Viewer> healthy, ViewerClients.Window w, long end, Histogram h) {
     r.framesPublished = end - w.startSeq;
     for (Viewer v : healthy) {
       if (v.connected && !v.closed) {
@@ -289,22 +316,149 @@ public final class LoadTool {
       r.missedTotal += missed;
       r.missedMax = Math.max(r.missedMax, missed);
     }
-    for (Viewer v : stalled) {
-      if (v.closed) {
-        r.stalledClosed++;
-      }
-    }
     r.deliveredBytes = r.delivered * (long) Math.max(s.size(), Payloads.HEADER + 2);
-    Histogram h = w.merged();
     r.p50 = h.percentileMillis(50);
     r.p95 = h.percentileMillis(95);
     r.p99 = h.percentileMillis(99);
     r.max = h.maxMillis();
-    if (benchStats) {
-      r.evictions = after.getOrDefault("evictions", -1L);
-      r.allocated = after.getOrDefault("allocated", -1L) - before.getOrDefault("allocated", 0L);
+  }
+
+  /**
+   * The cross-node scenario: a nats-server, two {@link BenchServer}s (A and B) joined through it by a
+   * NatsBridge each, the publisher on A, and the viewers split in half between A and B (interleaved over the
+   * selector threads, so both halves are read alike). One result per node, both from the same window; an
+   * empty list (and one line saying so) when nats-server is not installed.
+   */
+  List<Result> crossNode(Scenario s) throws Exception {
+    Optional<Path> binary = NatsProcess.find();
+    if (binary.isEmpty()) {
+      out.println(s.name() + ": skipped: nats-server not found (-Dnats.server=PATH, PATH, /usr/sbin, /usr/bin;"
+          + " install it with 'apt-get install nats-server')");
+      return List.of();
     }
-    return r;
+    out.printf(Locale.ROOT, "%s: %d WS + %d SSE viewers split over 2 nodes joined through NATS (publisher on A), "
+        + "%d B at %.0f fps, %.0f s%n", s.name(), s.ws(), s.sse(), s.size(), s.fps(), s.seconds());
+    String mif = Integer.toString(maxInFlight);
+    try (NatsProcess nats = NatsProcess.start(binary.get());
+        ServerProcess a = ServerProcess.launch(BenchServer.class, "512m", "--max-in-flight", mif, "--nats", nats.url(),
+            "--node-id", "a");
+        ServerProcess b = ServerProcess.launch(BenchServer.class, "512m", "--max-in-flight", mif, "--nats", nats.url(),
+            "--node-id", "b");
+        ViewerClients clients = new ViewerClients(threads);
+        Publisher pub = Publisher.webSocket(a.address(), "/ws/publish/" + BenchServer.CHANNEL, s.size(), s.fps())) {
+      String live = "/ws/live/" + BenchServer.CHANNEL;
+      String events = "/sse/" + BenchServer.CHANNEL + "?format=base64";
+      List<Viewer> onA = new ArrayList<>();
+      List<Viewer> onB = new ArrayList<>();
+      // A, A, B, B, ...: the selector threads take viewers in turn, so each thread reads as many of A as of B.
+      for (int i = 0; i < s.ws() + s.sse(); i++) {
+        boolean nodeA = (i / 2) % 2 == 0;
+        Kind kind = i < s.ws() ? Kind.WS : Kind.SSE;
+        String path = kind == Kind.WS ? live : events;
+        if (nodeA) {
+          onA.add(clients.open(kind, a.address(), path, false, 0));
+        } else {
+          onB.add(clients.open(kind, b.address(), path, false, 1));
+        }
+      }
+      List<Viewer> all = new ArrayList<>(onA);
+      all.addAll(onB);
+      awaitConnected(all, 60_000);
+      sleep(warmupMillis);
+      Map<String, Long> beforeA = a.stats(false);
+      Map<String, Long> beforeB = b.stats(false);
+      double cpuA0 = a.cpuSeconds();
+      double sysA0 = a.systemCpuSeconds();
+      double cpuB0 = b.cpuSeconds();
+      double sysB0 = b.systemCpuSeconds();
+      double nats0 = nats.cpuSeconds();
+      double tool0 = ServerProcess.cpuSeconds(Path.of("/proc/self/stat"));
+      long rssA0 = a.rssBytes();
+      long rssB0 = b.rssBytes();
+      long t0 = System.nanoTime();
+      ViewerClients.Window w = clients.window(pub.nextSeq() + 1, 2);
+      sleep((long) (s.seconds() * 1000));
+      long end = pub.nextSeq();
+      w.endSeq = end;
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      double cpuA = a.cpuSeconds() - cpuA0;
+      double sysA = a.systemCpuSeconds() - sysA0;
+      double cpuB = b.cpuSeconds() - cpuB0;
+      double sysB = b.systemCpuSeconds() - sysB0;
+      double natsCpu = nats.cpuSeconds() - nats0;
+      double toolCpu = ServerProcess.cpuSeconds(Path.of("/proc/self/stat")) - tool0;
+      Map<String, Long> afterA = a.stats(false);
+      Map<String, Long> afterB = b.stats(false);
+      long rssA1 = a.rssBytes();
+      long rssB1 = b.rssBytes();
+      sleep(1000); // let the window's last frames arrive
+      Result ra = new Result();
+      Result rb = new Result();
+      tally(ra, s, onA, w, end, w.merged(0));
+      tally(rb, s, onB, w, end, w.merged(1));
+      ra.mode = "node A (publisher)";
+      rb.mode = "node B (via NATS)";
+      ra.serverCpu = cpuA;
+      ra.serverSysCpu = sysA;
+      rb.serverCpu = cpuB;
+      rb.serverSysCpu = sysB;
+      ra.rssStart = rssA0;
+      ra.rssEnd = rssA1;
+      rb.rssStart = rssB0;
+      rb.rssEnd = rssB1;
+      ra.allocated = afterA.getOrDefault("allocated", -1L) - beforeA.getOrDefault("allocated", 0L);
+      rb.allocated = afterB.getOrDefault("allocated", -1L) - beforeB.getOrDefault("allocated", 0L);
+      ra.natsFrames = afterA.getOrDefault("natsFramesOut", -1L) - beforeA.getOrDefault("natsFramesOut", 0L);
+      rb.natsFrames = afterB.getOrDefault("natsFramesIn", -1L) - beforeB.getOrDefault("natsFramesIn", 0L);
+      ra.natsDropped = afterA.getOrDefault("natsDropped", -1L) - beforeA.getOrDefault("natsDropped", 0L);
+      rb.natsDropped = afterB.getOrDefault("natsDropped", -1L) - beforeB.getOrDefault("natsDropped", 0L);
+      for (Result r : List.of(ra, rb)) {
+        r.scenario = s.name();
+        r.viewers = r == ra ? onA.size() : onB.size();
+        r.fps = s.fps();
+        r.seconds = seconds;
+        r.toolCpu = toolCpu;
+        r.natsCpu = natsCpu;
+        r.startupMillis = (r == ra ? a : b).startupMillis();
+        out.println("  " + summary(r) + String.format(Locale.ROOT, ", NATS frames %s %d (dropped %d), nats-server CPU %.2f s",
+            r == ra ? "out" : "in", r.natsFrames, r.natsDropped, natsCpu));
+      }
+      if (pub.failure() != null) {
+        out.println("  publisher failed: " + pub.failure());
+      }
+      return List.of(ra, rb);
+    }
+  }
+
+  /** The cross-node results (pairs of node A and node B) as a Markdown table with B − A; empty if none. */
+  static String crossNodeTable(List<Result> results) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i + 1 < results.size(); i++) {
+      Result a = results.get(i);
+      Result b = results.get(i + 1);
+      if (Double.isNaN(a.natsCpu) || Double.isNaN(b.natsCpu) || !a.mode.startsWith("node A")) {
+        continue;
+      }
+      if (sb.length() == 0) {
+        sb.append("| scenario | node | viewers ok | fps/viewer | MB/s | p50 ms | p95 ms | p99 ms | max ms"
+            + " | missed (max/viewer) | NATS frames (dropped) | server CPU-s (kernel %) | CPU-s/GB |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+      }
+      for (Result r : List.of(a, b)) {
+        sb.append(String.format(Locale.ROOT, "| %s | %s | %d/%d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %d (%d)"
+                + " | %s %d (%d) | %.2f (%.0f %%) | %.3f |%n",
+            r.scenario, r.mode, r.connected, r.viewers, r.deliveredFpsPerViewer(), r.mbPerSecond(), r.p50, r.p95,
+            r.p99, r.max, r.missedTotal, r.missedMax, r == a ? "out" : "in", r.natsFrames, r.natsDropped,
+            r.serverCpu, 100 * r.serverSysCpu / r.serverCpu, r.cpuPerGb()));
+      }
+      double total = a.serverCpu + b.serverCpu + a.natsCpu;
+      sb.append(String.format(Locale.ROOT, "| %s | **B − A** (the hop) | | | | **%+.1f** | %+.1f | **%+.1f** | %+.1f |"
+              + " | | A + B %.2f, nats-server %.2f | %.3f (all 3) |%n",
+          a.scenario, b.p50 - a.p50, b.p95 - a.p95, b.p99 - a.p99, b.max - a.max, a.serverCpu + b.serverCpu,
+          a.natsCpu, total / ((a.deliveredBytes + b.deliveredBytes) / 1e9)));
+      i++;
+    }
+    return sb.toString();
   }
 
   private static void awaitConnected(List<Viewer> viewers, long timeoutMillis) {

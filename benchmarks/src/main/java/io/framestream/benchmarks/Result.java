@@ -34,6 +34,12 @@ final class Result {
   double rawCpuPerGb = Double.NaN;
   double rawMaxMbPerSecond = Double.NaN;
   double maxMbPerSecond = Double.NaN;
+  /** Cross-node runs: nats-server's CPU seconds in the window (the same in both nodes' results). */
+  double natsCpu = Double.NaN;
+  /** Cross-node runs: frames the node's bridge sent to NATS (node A) or received from it (node B). */
+  long natsFrames = -1;
+  /** Cross-node runs: frames the node's bridge dropped (newest-wins when NATS or the node fell behind). */
+  long natsDropped = -1;
 
   double mbPerSecond() {
     return deliveredBytes / 1e6 / seconds;

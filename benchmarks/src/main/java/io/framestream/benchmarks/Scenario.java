@@ -17,9 +17,16 @@ import java.util.Map;
  * @param seconds measured seconds (per step of a ramp)
  * @param raw also run the raw TCP baseline with the same healthy viewer count
  * @param ramp double the rate until frames are missed
+ * @param nodes 1, or 2 for the cross-node scenario: two servers joined through nats-server, the publisher on
+ *     the first, the viewers split between both
  */
 record Scenario(String name, int ws, int sse, int stalledWs, int stalledSse, int size, double fps, double seconds,
-    boolean raw, boolean ramp) {
+    boolean raw, boolean ramp, int nodes) {
+
+  Scenario(String name, int ws, int sse, int stalledWs, int stalledSse, int size, double fps, double seconds,
+      boolean raw, boolean ramp) {
+    this(name, ws, sse, stalledWs, stalledSse, size, fps, seconds, raw, ramp, 1);
+  }
 
   /** The standard scenarios of issue #7, by name. */
   static Map<String, Scenario> standard() {
@@ -30,12 +37,15 @@ record Scenario(String name, int ws, int sse, int stalledWs, int stalledSse, int
     m.put("S4", new Scenario("S4", 10, 0, 5, 5, 100_000, 30, 30, false, false));
     m.put("S5", new Scenario("S5", 1000, 1000, 0, 0, 10_000, 2, 20, false, false));
     m.put("S6", new Scenario("S6", 100, 0, 0, 0, 50_000, 60, 4, true, true));
+    // S2's load over two nodes: 100 WS viewers on node A (where the publisher is), 100 on node B (via NATS).
+    m.put("X2", new Scenario("X2", 200, 0, 0, 0, 50_000, 30, 10, false, false, 2));
     m.put("SMOKE", new Scenario("SMOKE", 4, 4, 1, 1, 10_000, 30, 2, true, false));
     return m;
   }
 
   Scenario scaled(double factor) {
-    return new Scenario(name, ws, sse, stalledWs, stalledSse, size, fps, Math.max(1, seconds * factor), raw, ramp);
+    return new Scenario(name, ws, sse, stalledWs, stalledSse, size, fps, Math.max(1, seconds * factor), raw, ramp,
+        nodes);
   }
 
   int healthy() {

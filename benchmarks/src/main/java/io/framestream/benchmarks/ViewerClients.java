@@ -35,19 +35,34 @@ final class ViewerClients implements AutoCloseable {
   static final class Window {
     final long startSeq;
     volatile long endSeq = Long.MAX_VALUE;
-    final Histogram[] histograms;
+    /** One histogram per viewer group ({@link Viewer#group}) and selector thread. */
+    final Histogram[][] histograms;
 
-    Window(long startSeq, int threads) {
+    Window(long startSeq, int threads, int groups) {
       this.startSeq = startSeq;
-      this.histograms = new Histogram[threads];
-      for (int i = 0; i < threads; i++) {
-        histograms[i] = new Histogram();
+      this.histograms = new Histogram[groups][threads];
+      for (int g = 0; g < groups; g++) {
+        for (int i = 0; i < threads; i++) {
+          histograms[g][i] = new Histogram();
+        }
       }
     }
 
+    /** Every group's latencies together. */
     Histogram merged() {
       Histogram h = new Histogram();
-      for (Histogram x : histograms) {
+      for (Histogram[] group : histograms) {
+        for (Histogram x : group) {
+          h.add(x);
+        }
+      }
+      return h;
+    }
+
+    /** The latencies of one group's viewers (for example the viewers of one node). */
+    Histogram merged(int group) {
+      Histogram h = new Histogram();
+      for (Histogram x : histograms[group]) {
         h.add(x);
       }
       return h;
@@ -59,6 +74,8 @@ final class ViewerClients implements AutoCloseable {
     final Kind kind;
     final boolean stalled;
     final String path;
+    /** Which histogram of a window this viewer's latencies go to (0 unless the run splits viewers). */
+    final int group;
     volatile boolean connected;
     volatile boolean closed;
     volatile String failure;
@@ -86,16 +103,17 @@ final class ViewerClients implements AutoCloseable {
     private boolean sizeDone;
     private SocketChannel channel;
 
-    Viewer(Kind kind, boolean stalled, String path) {
+    Viewer(Kind kind, boolean stalled, String path, int group) {
       this.kind = kind;
       this.stalled = stalled;
       this.path = path;
+      this.group = group;
     }
   }
 
   private final Reader[] readers;
   private final List<Viewer> viewers = new ArrayList<>();
-  private volatile Window window = new Window(Long.MAX_VALUE, 0);
+  private volatile Window window = new Window(Long.MAX_VALUE, 0, 1);
   private int next;
 
   ViewerClients(int threads) throws IOException {
@@ -107,8 +125,14 @@ final class ViewerClients implements AutoCloseable {
   }
 
   /** Connects one viewer (blocking connect, asynchronous handshake). */
-  synchronized Viewer open(Kind kind, InetSocketAddress address, String path, boolean stalled) throws IOException {
-    Viewer v = new Viewer(kind, stalled, path);
+  Viewer open(Kind kind, InetSocketAddress address, String path, boolean stalled) throws IOException {
+    return open(kind, address, path, stalled, 0);
+  }
+
+  /** Connects one viewer whose latencies go to histogram {@code group} of each window. */
+  synchronized Viewer open(Kind kind, InetSocketAddress address, String path, boolean stalled, int group)
+      throws IOException {
+    Viewer v = new Viewer(kind, stalled, path, group);
     SocketChannel ch = SocketChannel.open();
     ch.socket().setTcpNoDelay(true);
     ch.connect(address);
@@ -147,7 +171,12 @@ final class ViewerClients implements AutoCloseable {
 
   /** Starts counting frames from {@code startSeq} on (and stops counting the previous window). */
   Window window(long startSeq) {
-    Window w = new Window(startSeq, readers.length);
+    return window(startSeq, 1);
+  }
+
+  /** The same, with one histogram per viewer group {@code 0 .. groups-1}. */
+  Window window(long startSeq, int groups) {
+    Window w = new Window(startSeq, readers.length, groups);
     window = w;
     return w;
   }
@@ -467,7 +496,8 @@ final class ViewerClients implements AutoCloseable {
         v.lastSeq = seq;
       }
       v.delivered++;
-      w.histograms[index].record(System.nanoTime() - Payloads.sendNanos(head));
+      w.histograms[Math.min(v.group, w.histograms.length - 1)][index].record(
+          System.nanoTime() - Payloads.sendNanos(head));
     }
   }
 }

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Two real framestream nodes sharing channels through a real {@code nats-server} (max_payload lowered to
+ * Cluster rules N1–N9 of docs/contract.md. Two (or three) real framestream nodes sharing channels through a real {@code nats-server} (max_payload lowered to
  * 64 KiB so that large frames are split). Each node reaches NATS through its own {@link TcpProxy}, so a test
  * can cut or stall one node's connection.
  */
@@ -124,7 +124,7 @@ class ClusterIT {
   }
 
   @Test
-  void publisherOnNodeAReachesWebSocketAndSseViewersOnNodeBIdenticalAndInOrder() throws Exception {
+  void n1_n3_publisherOnNodeAReachesWebSocketAndSseViewersOnNodeBIdenticalAndInOrder() throws Exception {
     JdkWsClient wsViewer = viewer(b, "cam");
     List<byte[]> sseFrames = new ArrayList<>();
     AtomicBoolean sseDone = new AtomicBoolean();
@@ -183,7 +183,7 @@ class ClusterIT {
   }
 
   @Test
-  void lateJoinerOnNodeBGetsInitAndKeyAtOnceThenWaitsForTheNextKey() throws Exception {
+  void n4_lateJoinerOnNodeBGetsInitAndKeyAtOnceThenWaitsForTheNextKey() throws Exception {
     Channel video = a.channel("video");
     Publisher pub = video.openPublisher("test");
     byte[] init = payload(1, 600);
@@ -252,7 +252,7 @@ class ClusterIT {
   }
 
   @Test
-  void nodesSubscribeOnlyWhileTheyHaveViewers() throws Exception {
+  void n2_nodesSubscribeOnlyWhileTheyHaveViewers() throws Exception {
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger counter = publishLoop(a, "cam", stop);
     Await.until("A exports", () -> a.bridge().stats().framesOut() >= 10);
@@ -272,7 +272,7 @@ class ClusterIT {
   }
 
   @Test
-  void viewersOnNodeBStartAnOnDemandSourceOnNodeA() {
+  void n8_viewersOnNodeBStartAnOnDemandSourceOnNodeA() {
     AtomicInteger drawn = new AtomicInteger();
     a.server().registry().attachSource("counter",
         () -> Frame.of("image/jpeg", jpeg(2 * drawn.incrementAndGet() + 1)), 20);
@@ -287,7 +287,7 @@ class ClusterIT {
   }
 
   @Test
-  void viewersOfADeadNodeReconnectToAnotherAndResume() throws Exception {
+  void n9_viewersOfADeadNodeReconnectToAnotherAndResume() throws Exception {
     Node c = node("c");
     TcpProxy balancer = new TcpProxy(b.server().port());
     closeables.add(balancer);
@@ -321,7 +321,7 @@ class ClusterIT {
   }
 
   @Test
-  void nodeBLosingNatsResumesAndSoDoesEveryNodeAfterANatsRestart() throws Exception {
+  void n6_nodeBLosingNatsResumesAndSoDoesEveryNodeAfterANatsRestart() throws Exception {
     JdkWsClient viewer = viewer(b, "cam");
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger counter = publishLoop(a, "cam", stop);
@@ -350,7 +350,7 @@ class ClusterIT {
   }
 
   @Test
-  void publisherGoneOrPublishingNodeDeadMakesTheChannelOfflineOnEveryNode() throws Exception {
+  void n5_publisherGoneOrPublishingNodeDeadMakesTheChannelOfflineOnEveryNode() throws Exception {
     JdkWsClient viewer = viewer(b, "cam");
     JdkWsClient publisher = JdkWsClient.connect(a.ws("/ws/publish/cam"));
     closeables.add(publisher::abort);
@@ -381,7 +381,7 @@ class ClusterIT {
   }
 
   @Test
-  void aStalledNatsLinkDoesNotGrowThePublishingNodesMemoryNorSlowItsLocalViewers() throws Exception {
+  void n7_aStalledNatsLinkDoesNotGrowThePublishingNodesMemoryNorSlowItsLocalViewers() throws Exception {
     // Counting viewers: they keep only the newest frame, so the heap measures the node, not the test.
     JdkWsClient remoteViewer = JdkWsClient.connectCounting(b.ws("/ws/live/cam"));
     closeables.add(remoteViewer::abort);

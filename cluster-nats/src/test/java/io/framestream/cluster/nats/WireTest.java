@@ -17,7 +17,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 
-/** The bridge's wire format: round trips, and bad input from NATS gives only {@link Wire.WireException}. */
+/** Rule N10 of docs/contract.md, the bridge's wire format: round trips, and bad input from NATS gives only {@link Wire.WireException}. */
 class WireTest {
 
   @Test

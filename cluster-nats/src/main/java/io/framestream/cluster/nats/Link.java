@@ -47,8 +47,8 @@ final class Link {
   private final String name;
   private final String subject;
   private final String stream;
-  private Exporter exporter; // bridge thread
-  private Importer importer; // bridge thread
+  private volatile Exporter exporter; // written on the bridge thread, read by stats()
+  private volatile Importer importer; // written on the bridge thread, read by stats()
   private Subscription interest; // bridge thread: held for other nodes' viewers
   private long lastWant; // bridge thread
 

@@ -21,6 +21,10 @@ import org.junit.jupiter.api.Assumptions;
  */
 final class NatsServer implements AutoCloseable {
 
+  private static final String SKIP = "SKIPPED: nats-server not found, so the NATS cluster tests do not run "
+      + "(install it with 'apt-get install nats-server' or pass -Dnats.server=PATH)";
+  private static volatile boolean skipTold;
+
   private final Path binary;
   private final Path dir;
   private final int port;
@@ -38,7 +42,7 @@ final class NatsServer implements AutoCloseable {
   static Optional<Path> find() {
     String prop = System.getProperty("nats.server");
     if (prop != null && !prop.isBlank()) {
-      return Optional.of(Path.of(prop));
+      return Optional.of(Path.of(prop)).filter(Files::isExecutable);
     }
     String path = System.getenv().getOrDefault("PATH", "");
     return Stream.concat(Stream.of(path.split(java.io.File.pathSeparator)), Stream.of("/usr/sbin", "/usr/bin"))
@@ -51,8 +55,11 @@ final class NatsServer implements AutoCloseable {
   /** Starts a server (extra lines go into its config file), or skips the calling test. */
   static NatsServer startOrSkip(String extraConfig) throws IOException {
     Optional<Path> bin = find();
-    Assumptions.assumeTrue(bin.isPresent(), "nats-server not found: skipping the NATS cluster tests "
-        + "(install it with 'apt-get install nats-server' or pass -Dnats.server=PATH)");
+    if (bin.isEmpty() && !skipTold) {
+      skipTold = true;
+      System.out.println(SKIP);
+    }
+    Assumptions.assumeTrue(bin.isPresent(), SKIP);
     NatsServer s = new NatsServer(bin.get(), Files.createTempDirectory("nats-it"), freePort(), extraConfig);
     s.start();
     return s;

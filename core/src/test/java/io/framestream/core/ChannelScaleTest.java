@@ -128,7 +128,7 @@ class ChannelScaleTest {
     Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
     ConcurrentLinkedQueue<RecordingSink> sinks = new ConcurrentLinkedQueue<>();
     ConcurrentLinkedQueue<Subscription> open = new ConcurrentLinkedQueue<>();
-    AtomicReference<Throwable> failure = new AtomicReference<>();
+    AtomicReference<WorkerFailure> failure = new AtomicReference<>();
     AtomicBoolean stop = new AtomicBoolean();
     String[] names = {"a", "b", "c"};
     ChannelRegistry registry = ChannelRegistry.builder()
@@ -170,7 +170,11 @@ class ChannelScaleTest {
               sub.close();
             }
           }
-          for (RecordingSink s : List.copyOf(sinks).subList(0, Math.min(5, sinks.size()))) {
+          // One snapshot for both the elements and the bound: the other subscriber adds to sinks meanwhile,
+          // so bounding a copy by a later sinks.size() threw IndexOutOfBoundsException (toIndex = 3) while
+          // fewer than 5 sinks existed.
+          List<RecordingSink> snapshot = List.copyOf(sinks);
+          for (RecordingSink s : snapshot.subList(0, Math.min(5, snapshot.size()))) {
             s.completeAll();
           }
         } catch (LimitExceededException e) {
@@ -185,14 +189,18 @@ class ChannelScaleTest {
         Await.pace(TimeUnit.MILLISECONDS.toNanos(20));
       }
     };
-    for (Runnable task : List.of(publisher, publisher, subscriber, subscriber, closer)) {
+    String[] roles = {"publisher-1", "publisher-2", "subscriber-1", "subscriber-2", "closer"};
+    List<Runnable> tasks = List.of(publisher, publisher, subscriber, subscriber, closer);
+    for (int w = 0; w < tasks.size(); w++) {
+      Runnable task = tasks.get(w);
+      String role = roles[w];
       Thread t = new Thread(() -> {
         try {
           task.run();
         } catch (Throwable e) {
-          failure.compareAndSet(null, e);
+          failure.compareAndSet(null, new WorkerFailure(role, e));
         }
-      }, "churn-worker");
+      }, "churn-" + role);
       workers.add(t);
       t.start();
     }
@@ -205,8 +213,9 @@ class ChannelScaleTest {
         fail("a worker did not finish: deadlock? " + List.of(t.getStackTrace()));
       }
     }
-    if (failure.get() != null) {
-      throw new AssertionError("worker failed", failure.get());
+    WorkerFailure failed = failure.get();
+    if (failed != null) {
+      throw new AssertionError(failed.describe(), failed.error());
     }
     long closeStart = System.nanoTime();
     registry.close();
@@ -221,6 +230,30 @@ class ChannelScaleTest {
       ChannelTest.assertNoOrphanDelta(s.frames());
     }
     Await.until(() -> "registry threads end: " + leaked(before), () -> leaked(before).isEmpty(), Duration.ofSeconds(10));
+  }
+
+  /** The first exception that ended a churn worker, and which worker it was. */
+  private record WorkerFailure(String worker, Throwable error) {
+
+    /** One message with what CI logs show anyway: the worker, the exception and where it was thrown. */
+    String describe() {
+      StringBuilder sb = new StringBuilder("worker ").append(worker).append(" failed: ").append(error);
+      StackTraceElement[] frames = error.getStackTrace();
+      for (int i = 0; i < Math.min(8, frames.length); i++) {
+        sb.append("\n\tat ").append(frames[i]);
+      }
+      if (frames.length > 8) {
+        sb.append("\n\t... ").append(frames.length - 8).append(" more");
+      }
+      Throwable c = error.getCause();
+      for (int depth = 0; c != null && depth < 5; depth++, c = c.getCause()) {
+        sb.append("\ncaused by: ").append(c);
+        if (c.getStackTrace().length > 0) {
+          sb.append("\n\tat ").append(c.getStackTrace()[0]);
+        }
+      }
+      return sb.toString();
+    }
   }
 
   private static List<String> leaked(Set<Thread> before) {

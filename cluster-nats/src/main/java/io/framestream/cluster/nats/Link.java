@@ -96,7 +96,8 @@ final class Link {
 
   /** Bridge thread: starts or stops exporting and importing. */
   void apply(boolean localPublisher, boolean wantImport) {
-    if (localPublisher && (exporter == null || exporter.done)) {
+    // Not while the client still holds a backlog: a new relay would queue its late-joiner frames again.
+    if (localPublisher && (exporter == null || exporter.done) && bridge.backlog() <= bridge.maxOutgoingBytes) {
       exporter = new Exporter();
       exporter.start();
     }
@@ -115,8 +116,8 @@ final class Link {
   /** Bridge thread, each heartbeat. */
   void tick(long now, boolean connected) {
     Exporter e = exporter;
-    if (e != null && !e.done && connected && channel.state().orElse(null) == ChannelState.ONLINE) {
-      e.sendStatus(Wire.ONLINE, false);
+    if (e != null && connected && channel.state().orElse(null) == ChannelState.ONLINE) {
+      e.heartbeat();
     }
     Importer i = importer;
     if (i != null) {
@@ -124,7 +125,7 @@ final class Link {
       if (connected) {
         bridge.sendWant(name);
         if (i.missingPicture()) {
-          i.loadFromBucket(); // a key frame sent before our subscription reached the server is only there
+          i.loadLater(); // a key frame sent before our subscription reached the server is only there
         }
       }
     }
@@ -149,11 +150,8 @@ final class Link {
   /** Bridge thread: ends both directions; on bridge close, tells the other nodes the stream is offline. */
   void shutdown(boolean announce) {
     Exporter e = exporter;
-    if (e != null && !e.done) {
-      if (announce && bridge.isConnected()) {
-        e.sendStatus(Wire.OFFLINE, true);
-      }
-      e.stop();
+    if (e != null) {
+      e.end(announce);
     }
     exporter = null;
     if (importer != null) {
@@ -171,7 +169,7 @@ final class Link {
   /** A relay subscription on the channel that sends what the local publisher publishes. */
   private final class Exporter implements FrameSink {
     volatile boolean done;
-    private Subscription subscription;
+    private volatile Subscription subscription;
 
     void start() {
       try {
@@ -180,17 +178,43 @@ final class Link {
         done = true;
         return;
       }
-      sendStatus(Wire.ONLINE, true);
+      boolean endedAlready;
+      synchronized (this) {
+        endedAlready = done; // the publisher may have left while subscribing
+        if (!endedAlready) {
+          sendStatus(Wire.ONLINE, true);
+        }
+      }
+      if (endedAlready) {
+        subscription.close();
+      }
     }
 
-    void stop() {
-      done = true;
+    /** Stops exporting; with {@code announce}, first tells the other nodes the stream is offline. */
+    void end(boolean announce) {
+      synchronized (this) {
+        if (done) {
+          return;
+        }
+        if (announce) {
+          sendStatus(Wire.OFFLINE, true);
+        }
+        done = true;
+      }
       if (subscription != null) {
         subscription.close();
       }
     }
 
-    void sendStatus(String status, boolean store) {
+    /** The periodic "still online"; never after the stream said offline (same lock as end). */
+    synchronized void heartbeat() {
+      if (!done) {
+        sendStatus(Wire.ONLINE, false);
+      }
+    }
+
+    /** Caller holds this, or the exporter is starting. */
+    private void sendStatus(String status, boolean store) {
       Map<String, String> fields = Wire.statusFields(stream, status);
       if (bridge.isConnected()) {
         try {
@@ -205,10 +229,14 @@ final class Link {
     }
 
     /** Writes this channel's state, INIT and newest key frame again (after a reconnect). */
-    void restoreBucket() {
+    synchronized void restoreBucket() {
+      if (done) {
+        return;
+      }
       sendStatus(Wire.ONLINE, true);
-      channel.initFrame().ifPresent(f -> store("init", f, true));
-      channel.latestKeyFrame().ifPresent(f -> store("key", f, true));
+      // Only this node's own frames: an imported one would be stored under this node's stream.
+      channel.initFrame().filter(f -> f.origin().isEmpty()).ifPresent(f -> store("init", f, true));
+      channel.latestKeyFrame().filter(f -> f.origin().isEmpty()).ifPresent(f -> store("key", f, true));
     }
 
     private void store(String what, Frame f, boolean urgent) {
@@ -262,20 +290,20 @@ final class Link {
         return;
       }
       if (state == ChannelState.OFFLINE) {
-        sendStatus(Wire.OFFLINE, true);
-        stop();
+        end(true);
         reconcileLater();
       } else {
-        sendStatus(Wire.ONLINE, true);
+        synchronized (this) {
+          if (!done) {
+            sendStatus(Wire.ONLINE, true);
+          }
+        }
       }
     }
 
     @Override
     public void closed(CloseReason reason) {
-      if (!done && reason.code() == CloseReason.Code.CHANNEL_CLOSED) {
-        sendStatus(Wire.OFFLINE, true);
-      }
-      done = true;
+      end(reason.code() == CloseReason.Code.CHANNEL_CLOSED);
       reconcileLater();
     }
 
@@ -292,6 +320,8 @@ final class Link {
     // Guarded by this.
     private boolean closed;
     private boolean loaded; // the bucket has been read once; until then live frames wait in buffered
+    private boolean loadQueued;
+    private boolean codecStream; // the stream has INIT frames (video): a key frame needs this stream's INIT
     private final List<Object[]> buffered = new ArrayList<>();
     private long bufferedBytes;
     private String current; // the stream being followed, or null
@@ -310,7 +340,23 @@ final class Link {
       dispatcher = c.createDispatcher(this::onMessage);
       dispatcher.setPendingLimits(100_000, bridge.inboundPendingBytes);
       dispatcher.subscribe(subject);
-      loadFromBucket();
+      loadLater();
+    }
+
+    /** Reads the bucket on the key-value thread (it blocks on JetStream); at most one read queued. */
+    void loadLater() {
+      synchronized (this) {
+        if (loadQueued || closed) {
+          return;
+        }
+        loadQueued = true;
+      }
+      bridge.runOnKvLater(() -> {
+        synchronized (this) {
+          loadQueued = false;
+        }
+        loadFromBucket();
+      });
     }
 
     synchronized boolean hasInjector() {
@@ -319,7 +365,8 @@ final class Link {
 
     /** True while a live stream is followed but no usable key frame has been put in yet. */
     synchronized boolean missingPicture() {
-      return loaded && current != null && injector != null && (needKey || lastSeq == 0);
+      return loaded && current != null && injector != null
+          && (needKey || lastSeq == 0 || codecStream && !sawInit);
     }
 
     /** NATS dispatcher thread. */
@@ -336,6 +383,15 @@ final class Link {
         return;
       }
       byte[] data = msg.getData() == null ? new byte[0] : msg.getData();
+      try {
+        receive(m, data);
+      } catch (RuntimeException e) {
+        bridge.badMessages.increment(); // input the checks let through but the frame builder refused
+        LOG.log(System.Logger.Level.DEBUG, "message on " + subject + " refused", e);
+      }
+    }
+
+    private void receive(Wire.Meta m, byte[] data) {
       synchronized (this) {
         if (closed) {
           return;
@@ -365,7 +421,7 @@ final class Link {
       if (m.chunkIndex() == 0) {
         dropPartial(); // an unfinished frame before this one lost a chunk
         partialMeta = m;
-        partial = new ByteArrayOutputStream(Math.min(bridge.maxFrameBytes, data.length * m.chunkCount()));
+        partial = new ByteArrayOutputStream((int) Math.min(bridge.maxFrameBytes, (long) data.length * m.chunkCount()));
         nextChunk = 0;
       } else if (partialMeta == null || partialMeta.seq() != m.seq() || !partialMeta.stream().equals(m.stream())
           || m.chunkIndex() != nextChunk || m.chunkCount() != partialMeta.chunkCount()) {
@@ -426,17 +482,24 @@ final class Link {
       }
       boolean gap = lastSeq != 0 && m.seq() != lastSeq + 1;
       lastSeq = m.seq();
+      boolean codec = m.contentType().startsWith("video/") || m.contentType().startsWith("audio/")
+          || !m.codec().isEmpty() || m.kind() == FrameKind.INIT;
+      codecStream |= codec;
       switch (m.kind()) {
         case INIT:
           sawInit = true;
           needKey = true;
           break;
         case KEY:
-          if (!sawInit && pendingBehind >= SUPERSEDED_BYTES) {
+          if (codecStream && !sawInit) {
+            needKey = true;
+            bridge.framesDropped.increment(); // this stream's INIT is not here yet (the bucket has it)
+            return;
+          }
+          if (!codecStream && pendingBehind >= SUPERSEDED_BYTES) {
             bridge.framesDropped.increment(); // an image with a newer one queued behind it
             return;
           }
-          needKey = false;
           break;
         case DELTA:
         default:
@@ -447,19 +510,45 @@ final class Link {
           }
           break;
       }
-      inject(m.toFrame(data, "nats:" + m.stream()), data.length);
+      boolean ok = inject(m.toFrame(data, "nats:" + m.stream()), data.length);
+      if (m.kind() == FrameKind.KEY) {
+        needKey = !ok;
+      } else if (!ok) {
+        needKey = true; // what follows would lack this frame
+      }
     }
 
-    private void inject(Frame f, int size) {
+    /** Caller holds this. Publishes through the import's publisher (opened on the first live message). */
+    private boolean inject(Frame f, int size) {
       if (!openInjector()) {
         bridge.framesDropped.increment();
-        return;
+        return false;
       }
       if (injector.publish(f)) {
         bridge.framesIn.increment();
         bridge.bytesIn.add(size);
-      } else {
-        bridge.framesDropped.increment();
+        return true;
+      }
+      bridge.framesDropped.increment(); // refused by the channel's publish limits
+      return false;
+    }
+
+    /**
+     * Caller holds this. Puts a frame from the bucket into the channel without claiming the stream is
+     * online: that takes a live message (a heartbeat comes every second), so a stream whose node died does
+     * not look online for {@code offlineAfter}.
+     */
+    private boolean putFromBucket(Frame f, int size) {
+      try {
+        if (injector != null) {
+          return inject(f, size);
+        }
+        channel.publish(f);
+        bridge.framesIn.increment();
+        bridge.bytesIn.add(size);
+        return true;
+      } catch (ChannelClosedException e) {
+        return false;
       }
     }
 
@@ -515,10 +604,20 @@ final class Link {
         if (closed) {
           return;
         }
-        applyBucket(state, init, key);
-        loaded = true;
+        try {
+          applyBucket(state, init, key);
+        } catch (RuntimeException e) {
+          bridge.badMessages.increment(); // an entry the checks let through but the frame builder refused
+          LOG.log(System.Logger.Level.DEBUG, "bucket entry for " + name + " refused", e);
+        } finally {
+          loaded = true;
+        }
         for (Object[] b : buffered) {
-          deliver((Wire.Meta) b[0], (byte[]) b[1], 0);
+          try {
+            deliver((Wire.Meta) b[0], (byte[]) b[1], 0);
+          } catch (RuntimeException e) {
+            bridge.badMessages.increment();
+          }
         }
         buffered.clear();
         bufferedBytes = 0;
@@ -528,7 +627,6 @@ final class Link {
     /** Caller holds this. */
     private void applyBucket(Wire.Entry state, Wire.Entry init, Wire.Entry key) {
       try {
-        Wire.Meta st = state == null ? null : Wire.parse(state.fields());
         Wire.Meta in = init == null ? null : Wire.parse(init.fields());
         Wire.Meta k = key == null ? null : Wire.parse(key.fields());
         String stream = k != null ? k.stream() : in != null ? in.stream() : null;
@@ -536,30 +634,31 @@ final class Link {
           return;
         }
         if (current != null && !current.equals(stream)) {
-          return; // following a live stream already
+          return; // following another live stream already
         }
-        boolean online = st != null && st.stream().equals(stream) && Wire.ONLINE.equals(st.status());
-        boolean fresh = current == null;
+        if (state != null) {
+          Wire.parse(state.fields()); // checked like the rest; the status itself comes live
+        }
         current = stream;
-        if (fresh) {
-          lastHeard = System.nanoTime(); // the watchdog starts counting now
-        }
         boolean initUsable = in != null && in.stream().equals(stream) && in.kind() == FrameKind.INIT
             && (k == null || in.seq() < k.seq());
+        if (initUsable) {
+          codecStream = true;
+        }
         if (initUsable && in.seq() > lastSeq) {
+          if (!putFromBucket(in.toFrame(init.payload(), "nats:" + stream), init.payload().length)) {
+            return;
+          }
           sawInit = true;
-          inject(in.toFrame(init.payload(), "nats:" + stream), init.payload().length);
           lastSeq = in.seq();
           needKey = true;
         }
-        if (k != null && k.kind() == FrameKind.KEY && k.seq() > lastSeq && (initUsable || in == null)) {
-          inject(k.toFrame(key.payload(), "nats:" + stream), key.payload().length);
-          lastSeq = k.seq();
-          needKey = false;
-        }
-        if (!online && fresh) {
-          closeInjector(); // the last picture stays; viewers see offline
-          current = null;
+        boolean keyFits = initUsable ? sawInit : !codecStream && in == null;
+        if (k != null && k.kind() == FrameKind.KEY && k.seq() > lastSeq && keyFits) {
+          if (putFromBucket(k.toFrame(key.payload(), "nats:" + stream), key.payload().length)) {
+            lastSeq = k.seq();
+            needKey = false;
+          }
         }
       } catch (Wire.WireException e) {
         bridge.badMessages.increment();

@@ -102,18 +102,24 @@ public final class NatsBridge implements AutoCloseable {
   private final List<String> servers;
 
   volatile Connection connection;
-  private io.nats.client.Dispatcher wants;
+  private volatile io.nats.client.Dispatcher wants;
   private volatile KeyValue kv;
   private volatile boolean started;
   /** Bytes handed to the client for sending, on the scale of its out-bytes counter (see backlog()). */
   private final java.util.concurrent.atomic.AtomicLong queuedBytes = new java.util.concurrent.atomic.AtomicLong();
   private volatile boolean closed;
+  private volatile boolean kvClosed; // set after the last key-value writes on close
   private long lastReconnects; // bridge thread only
+  private volatile boolean bucketTaskPending;
+  private volatile long lastBucketAttempt = System.nanoTime();
+  private volatile boolean bucketWarned;
+  private static final long BUCKET_RETRY_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   final ScheduledExecutorService exec;
   private final ScheduledExecutorService kvExec;
   private final Map<String, Link> links = new ConcurrentHashMap<>();
   private final Set<String> dirty = ConcurrentHashMap.newKeySet();
+  private final Set<String> wanted = ConcurrentHashMap.newKeySet();
   private final RegistryListener listener = new RegistryListener() {
     @Override
     public void channelOpened(Channel channel) {
@@ -199,10 +205,15 @@ public final class NatsBridge implements AutoCloseable {
       connection = connect();
     }
     lastReconnects = connection.getStatistics().getReconnects();
-    runOnBridge(this::prepareBucket);
-    wants = connection.createDispatcher(this::onWant);
-    wants.subscribe(subjectPrefix + ".want.*");
-    registry.addListener(listener);
+    runOnKv(this::prepareBucket);
+    synchronized (this) {
+      if (closed) {
+        throw new IllegalStateException("bridge closed while starting");
+      }
+      wants = connection.createDispatcher(this::onWant);
+      wants.subscribe(subjectPrefix + ".want.*");
+      registry.addListener(listener);
+    }
     for (Channel ch : registry.channels()) {
       touch(ch.name());
     }
@@ -308,8 +319,9 @@ public final class NatsBridge implements AutoCloseable {
         }
         links.clear();
       });
-      runOnBridge(this::drainKv);
+      runOnKv(this::drainKv);
     }
+    kvClosed = true;
     exec.shutdownNow();
     kvExec.shutdownNow();
     awaitQuietly(exec);
@@ -366,9 +378,15 @@ public final class NatsBridge implements AutoCloseable {
     if (ch == null) {
       return;
     }
-    int injecting = link != null && link.injecting() ? 1 : 0;
+    boolean injectingBefore = link != null && link.injecting();
+    int publishers = ch.publisherCount();
+    boolean injecting = link != null && link.injecting();
+    if (injecting != injectingBefore) {
+      touch(name); // an import opened or closed its publisher meanwhile: look again
+      return;
+    }
     int remoteInterest = link != null && link.servingRemoteInterest() ? 1 : 0;
-    boolean localPublisher = ch.publisherCount() - injecting > 0;
+    boolean localPublisher = publishers - (injecting ? 1 : 0) > 0;
     // A subscription held for other nodes' viewers never makes this node import (that would keep two
     // nodes wanting each other's channel forever).
     boolean wantImport = !localPublisher && ch.subscriberCount() - remoteInterest > 0;
@@ -387,15 +405,26 @@ public final class NatsBridge implements AutoCloseable {
     Connection c = connection;
     boolean up = c.getStatus() == Connection.Status.CONNECTED;
     long reconnects = c.getStatistics().getReconnects();
-    if (up && (reconnects != lastReconnects || kv == null)) {
+    boolean retryBucket = kv == null && System.nanoTime() - lastBucketAttempt > BUCKET_RETRY_NANOS;
+    if (up && (reconnects != lastReconnects || retryBucket) && !bucketTaskPending) {
       boolean wasReconnect = reconnects != lastReconnects;
       lastReconnects = reconnects;
-      prepareBucket();
       if (wasReconnect) {
-        for (Link l : links.values()) {
-          l.afterReconnect();
-        }
+        queuedBytes.set(c.getStatistics().getOutBytes()); // what was queued before went or was dropped
       }
+      bucketTaskPending = true;
+      runOnKvLater(() -> {
+        try {
+          prepareBucket();
+          if (wasReconnect) {
+            for (Link l : links.values()) {
+              l.afterReconnect();
+            }
+          }
+        } finally {
+          bucketTaskPending = false;
+        }
+      });
     }
     long now = System.nanoTime();
     for (Link l : links.values()) {
@@ -425,11 +454,12 @@ public final class NatsBridge implements AutoCloseable {
       badMessages.increment();
       return;
     }
-    if (node.equals(nodeId) || closed) {
-      return;
+    if (node.equals(nodeId) || closed || !wanted.add(name)) {
+      return; // a look at this channel is already queued
     }
     try {
       exec.execute(() -> runSafely(() -> {
+        wanted.remove(name);
         Channel ch = registry.find(name).orElse(null);
         if (ch == null) {
           return; // wants never create channels
@@ -499,7 +529,9 @@ public final class NatsBridge implements AutoCloseable {
         part = java.util.Arrays.copyOfRange(payload, from, Math.min(payload.length, from + chunk));
       }
       connection.publish(subject, h, part);
-      queuedBytes.addAndGet(part.length + 64L * fields.size());
+      // A lower bound of what the client will count (it adds the HPUB line and line ends): counting
+      // more than it does would make the estimate creep up for good.
+      queuedBytes.addAndGet(part.length + (long) h.serializedLength());
     }
   }
 
@@ -520,7 +552,7 @@ public final class NatsBridge implements AutoCloseable {
 
   /** Queues a write; the newest value per key wins. Urgent writes go at once, others after the interval. */
   void kvPut(String key, KvWrite write, boolean urgent) {
-    if (closed) {
+    if (kvClosed) {
       return;
     }
     synchronized (kvLock) {
@@ -642,15 +674,44 @@ public final class NatsBridge implements AutoCloseable {
             .build());
       }
       kv = c.keyValue(bucketName, kvo);
+      if (bucketWarned) {
+        bucketWarned = false;
+        LOG.log(System.Logger.Level.INFO, "NATS key-value bucket {0} is available", bucketName);
+      }
     } catch (IOException | JetStreamApiException | RuntimeException e) {
       kvFailures.increment();
       kv = null;
-      LOG.log(System.Logger.Level.WARNING, "NATS key-value bucket {0} unavailable ({1}); late joiners on other "
-          + "nodes wait for the next key frame until it is", bucketName, e.toString());
+      lastBucketAttempt = System.nanoTime();
+      LOG.log(bucketWarned ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
+          "NATS key-value bucket {0} unavailable ({1}): is JetStream on (nats-server -js)? Until it is, late "
+          + "joiners on other nodes wait for the next live key frame; retrying every 10 s", bucketName,
+          e.toString());
+      bucketWarned = true;
     }
   }
 
   // ---------------------------------------------------------------- plumbing
+
+  /** Runs a task on the key-value thread and waits for it (bounded); for start and close. */
+  private void runOnKv(Runnable task) {
+    try {
+      kvExec.submit(() -> runSafely(task)).get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | TimeoutException
+        | java.util.concurrent.RejectedExecutionException e) {
+      LOG.log(System.Logger.Level.WARNING, "NATS bridge key-value task did not finish", e);
+    }
+  }
+
+  /** Queues blocking key-value work (bucket reads and set-up) on the key-value thread. */
+  void runOnKvLater(Runnable task) {
+    try {
+      kvExec.execute(() -> runSafely(task));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing
+    }
+  }
 
   /** Runs a task on the bridge thread and waits for it (bounded); for start and close. */
   private void runOnBridge(Runnable task) {

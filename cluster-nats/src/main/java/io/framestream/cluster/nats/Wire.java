@@ -150,7 +150,8 @@ final class Wire {
   /** Parses and checks metadata from outside. */
   static Meta parse(Map<String, String> h) throws WireException {
     String stream = h.get(STREAM);
-    if (stream == null || stream.isEmpty() || stream.length() > 80 || !printable(stream)) {
+    if (stream == null || stream.isEmpty() || stream.length() > 80 || !printable(stream)
+        || stream.indexOf('"') >= 0 || stream.indexOf('\'') >= 0 || stream.indexOf(';') >= 0) {
       throw new WireException("missing or bad " + STREAM);
     }
     long sent = optLong(h, SENT, 0, Long.MAX_VALUE);

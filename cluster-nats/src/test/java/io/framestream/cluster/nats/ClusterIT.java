@@ -445,4 +445,41 @@ class ClusterIT {
         + "newest frame%n", sentToStalled, heapGrowth / 1024);
     p.close();
   }
+
+  @Test
+  void n10_hostileMessagesAndBucketEntriesAreDroppedAndCounted() throws Exception {
+    try (io.nats.client.Connection evil = io.nats.client.Nats.connect(nats.url())) {
+      evil.keyValue("framestream").put("cam.key", "not an envelope".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      JdkWsClient viewer = viewer(b, "cam");
+      JdkWsClient publisher = JdkWsClient.connect(a.ws("/ws/publish/cam"));
+      closeables.add(publisher::abort);
+      publisher.sendBinary(jpeg(6));
+      Await.until("B's import is running", () -> viewer.binaryCount() >= 1);
+      String subject = "framestream.ch.cam";
+      io.nats.client.impl.Headers badStream = new io.nats.client.impl.Headers();
+      badStream.put(Wire.STREAM, "x\"y/1");
+      badStream.put(Wire.SEQ, "1");
+      badStream.put(Wire.KIND, "KEY");
+      badStream.put(Wire.TYPE, "image/jpeg");
+      badStream.put(Wire.CAPTURE, "2026-11-21T10:00:00Z");
+      evil.publish(subject, badStream, new byte[10]);
+      io.nats.client.impl.Headers hugeChunks = new io.nats.client.impl.Headers();
+      for (String k : List.of(Wire.SEQ, Wire.KIND, Wire.TYPE, Wire.CAPTURE)) {
+        hugeChunks.put(k, badStream.getFirst(k));
+      }
+      hugeChunks.put(Wire.STREAM, "x/1");
+      hugeChunks.put(Wire.CHUNK, "0/4096");
+      evil.publish(subject, hugeChunks, new byte[60_000]);
+      evil.publish(subject, new byte[5]); // no headers at all
+      evil.publish(subject, hugeChunks, new byte[0]);
+      evil.flush(Duration.ofSeconds(5));
+      Await.until(() -> "the bad entry and messages are counted: " + b.bridge().stats(),
+          () -> b.bridge().stats().badMessages() >= 3, Duration.ofSeconds(20));
+
+      publisher.sendBinary(jpeg(7));
+      Await.until("a good frame still gets through", () -> viewer.binaryCount() >= 1
+          && counterOf(viewer.lastBinary()) == 7);
+      assertArrayEquals(jpeg(7), viewer.lastBinary());
+    }
+  }
 }

@@ -88,6 +88,9 @@ class WireTest {
     h.put(Wire.WIDTH, "70000");
     assertThrows(Wire.WireException.class, () -> Wire.parse(h));
     assertThrows(Wire.WireException.class, () -> Wire.parse(Map.of()));
+    h.put(Wire.WIDTH, "640");
+    h.put(Wire.STREAM, "a\"b/1");
+    assertThrows(Wire.WireException.class, () -> Wire.parse(h), "a stream id must be usable as an origin");
   }
 
   /** The frame as a channel publishes it, with sequence 1. */

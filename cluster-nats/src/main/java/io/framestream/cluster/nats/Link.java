@@ -325,6 +325,7 @@ final class Link {
     private final List<Object[]> buffered = new ArrayList<>();
     private long bufferedBytes;
     private String current; // the stream being followed, or null
+    private String known; // the stream that lastSeq, sawInit and codecStream describe
     private long lastSeq;
     private boolean needKey = true;
     private boolean sawInit;
@@ -462,10 +463,14 @@ final class Link {
           }
           return;
         }
+        if (!m.stream().equals(known)) { // a new stream; the same one back after offline keeps its state
+          known = m.stream();
+          lastSeq = 0;
+          needKey = true;
+          sawInit = false;
+          codecStream = false;
+        }
         current = m.stream();
-        lastSeq = 0;
-        needKey = true;
-        sawInit = false;
       }
       lastHeard = now;
       if (m.isStatus()) {
@@ -642,15 +647,24 @@ final class Link {
         current = stream;
         boolean initUsable = in != null && in.stream().equals(stream) && in.kind() == FrameKind.INIT
             && (k == null || in.seq() < k.seq());
+        if (!stream.equals(known)) {
+          known = stream;
+          lastSeq = 0;
+          needKey = true;
+          sawInit = false;
+          codecStream = false;
+        }
         if (initUsable) {
           codecStream = true;
         }
-        if (initUsable && in.seq() > lastSeq) {
+        // This stream's INIT goes in whenever the channel lacks it, even if later frames passed meanwhile
+        // (they were dropped for want of it): without it no key frame of the stream is usable.
+        if (initUsable && (!sawInit || in.seq() > lastSeq)) {
           if (!putFromBucket(in.toFrame(init.payload(), "nats:" + stream), init.payload().length)) {
             return;
           }
           sawInit = true;
-          lastSeq = in.seq();
+          lastSeq = Math.max(lastSeq, in.seq());
           needKey = true;
         }
         boolean keyFits = initUsable ? sawInit : !codecStream && in == null;

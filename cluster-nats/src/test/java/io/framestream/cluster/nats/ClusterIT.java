@@ -488,4 +488,38 @@ class ClusterIT {
       assertArrayEquals(jpeg(7), viewer.lastBinary());
     }
   }
+
+  @Test
+  void n6_videoResumesAfterNodeBLostNatsLongerThanOfflineAfterWithoutANewInit() throws Exception {
+    Channel video = a.channel("video");
+    Publisher pub = video.openPublisher("test");
+    byte[] init = payload(11, 600);
+    pub.publish(Frame.builder(init).contentType("video/mp4").kind(FrameKind.INIT).codec("avc1.42E01E").build());
+    pub.publish(Frame.builder(payload(12, 4_000)).contentType("video/mp4").kind(FrameKind.KEY).build());
+    JdkWsClient viewer = viewer(b, "video");
+    Await.until("INIT and KEY reach B, and the stream is heard live (online)", () -> viewer.binaryCount() >= 2
+        && viewer.texts().stream().anyMatch(t -> t.contains("\"online\"")));
+
+    b.proxy().cut();
+    Await.until(() -> "B's viewer is told offline: " + viewer.texts() + " " + b.bridge().stats(),
+        () -> viewer.texts().stream().anyMatch(t -> t.contains("\"offline\"")), Duration.ofSeconds(20));
+    b.proxy().restore();
+    Await.until("B hears the stream again", () -> viewer.texts().stream().filter(t -> t.contains("\"online\"")).count()
+        >= 2 && b.bridge().isConnected());
+    byte[] key = payload(13, 4_000);
+    byte[] delta = payload(14, 900);
+    int before = viewer.binaryCount();
+    // The same stream, no new INIT: B still has it, so the next key frame and its delta play on.
+    for (int i = 0; i < 50 && viewer.binaryCount() < before + 2; i++) {
+      pub.publish(Frame.builder(key).contentType("video/mp4").kind(FrameKind.KEY).build());
+      pub.publish(Frame.builder(delta).contentType("video/mp4").kind(FrameKind.DELTA).build());
+      long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+      Await.until("a moment", () -> viewer.binaryCount() >= before + 2 || System.nanoTime() > until);
+    }
+    List<byte[]> got = viewer.binaries();
+    assertTrue(got.size() >= before + 2, "the stream did not resume on B: " + got.size() + " frames");
+    assertArrayEquals(key, got.get(got.size() - 2));
+    assertArrayEquals(delta, got.get(got.size() - 1));
+    pub.close();
+  }
 }

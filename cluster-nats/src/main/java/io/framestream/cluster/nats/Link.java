@@ -314,6 +314,9 @@ final class Link {
 
   // ---------------------------------------------------------------- in: NATS → local viewers
 
+  /** A live message that arrived before the import's first bucket read. */
+  private record Waiting(Wire.Meta meta, byte[] data) {}
+
   /** A subscription to the channel's subject that publishes what arrives into the local channel. */
   private final class Importer {
     private Dispatcher dispatcher;
@@ -322,7 +325,7 @@ final class Link {
     private boolean loaded; // the bucket has been read once; until then live frames wait in buffered
     private boolean loadQueued;
     private boolean codecStream; // the stream has INIT frames (video): a key frame needs this stream's INIT
-    private final List<Object[]> buffered = new ArrayList<>();
+    private final List<Waiting> buffered = new ArrayList<>();
     private long bufferedBytes;
     private String current; // the stream being followed, or null
     private String known; // the stream that lastSeq, sawInit and codecStream describe
@@ -409,7 +412,7 @@ final class Link {
             buffered.clear();
             bufferedBytes = 0;
           }
-          buffered.add(new Object[] {m, data});
+          buffered.add(new Waiting(m, data));
           bufferedBytes += data.length;
           return;
         }
@@ -617,9 +620,9 @@ final class Link {
         } finally {
           loaded = true;
         }
-        for (Object[] b : buffered) {
+        for (Waiting w : buffered) {
           try {
-            deliver((Wire.Meta) b[0], (byte[]) b[1], 0);
+            deliver(w.meta(), w.data(), 0);
           } catch (RuntimeException e) {
             bridge.badMessages.increment();
           }

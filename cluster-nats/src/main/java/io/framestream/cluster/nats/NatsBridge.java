@@ -84,6 +84,7 @@ public final class NatsBridge implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(NatsBridge.class.getName());
   private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9_-]{1,32}");
+  private static final Pattern BUCKET = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*");
   private static final int HEADROOM = 8 * 1024; // for headers, below the server's max_payload
 
@@ -882,7 +883,7 @@ public final class NatsBridge implements AutoCloseable {
      * @return this builder
      */
     public Builder bucket(String name) {
-      if (name == null || !NODE_ID.matcher(name).matches() && !name.matches("[A-Za-z0-9_-]{1,64}")) {
+      if (name == null || !BUCKET.matcher(name).matches()) {
         throw new IllegalArgumentException("bad bucket name: " + name);
       }
       this.bucket = name;

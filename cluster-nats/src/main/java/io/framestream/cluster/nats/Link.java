@@ -542,9 +542,8 @@ final class Link {
     }
 
     /**
-     * Caller holds this. Puts a frame from the bucket into the channel without claiming the stream is
-     * online: that takes a live message (a heartbeat comes every second), so a stream whose node died does
-     * not look online for {@code offlineAfter}.
+     * Caller holds this. Puts a frame from the bucket into the channel: through the import's publisher when
+     * the stream counts as online, else straight into the channel without claiming any status.
      */
     private boolean putFromBucket(Frame f, int size) {
       try {
@@ -644,10 +643,15 @@ final class Link {
         if (current != null && !current.equals(stream)) {
           return; // following another live stream already
         }
-        if (state != null) {
-          Wire.parse(state.fields()); // checked like the rest; the status itself comes live
-        }
+        Wire.Meta st = state == null ? null : Wire.parse(state.fields());
         current = stream;
+        if (st != null && st.stream().equals(stream) && Wire.ONLINE.equals(st.status()) && injector == null) {
+          // The bucket says online: believe it for offlineAfter (the watchdog counts from now), so that an
+          // offline message or the silence of a dead node can end it. A stream stored as offline gets its
+          // picture in without any status.
+          lastHeard = System.nanoTime();
+          openInjector();
+        }
         boolean initUsable = in != null && in.stream().equals(stream) && in.kind() == FrameKind.INIT
             && (k == null || in.seq() < k.seq());
         if (!stream.equals(known)) {

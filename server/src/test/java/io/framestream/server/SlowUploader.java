@@ -110,6 +110,9 @@ final class SlowUploader implements AutoCloseable {
       return false;
     }
     String head = response.substring(0, end).toLowerCase();
+    if (status(response) == 204) {
+      return true;
+    }
     int at = head.indexOf("content-length:");
     if (at < 0) {
       return false; // read to the end of the connection

@@ -188,4 +188,17 @@ class SlowUploadIT {
     assertTrue(later.finish());
     assertEquals(204, SlowUploader.status(later.answer(Duration.ofSeconds(5))));
   }
+
+  /** The pages handler that drops a peer with a full write queue still serves as Grizzly's does. */
+  @Test
+  void h1_pagesHandlerServesPagesAndMissingOnes() throws Exception {
+    start(FrameStreamServer.builder().handler("/p/*",
+        new io.framestream.server.internal.PagesHandler(getClass().getClassLoader(), "/framestream/static/")));
+    HttpResponse<String> index = HTTP.send(HttpRequest.newBuilder(server.httpUri().resolve("/p/")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, index.statusCode());
+    assertTrue(index.body().contains("test index"), index.body());
+    assertEquals(404, HTTP.send(HttpRequest.newBuilder(server.httpUri().resolve("/p/missing.html")).build(),
+        HttpResponse.BodyHandlers.ofString()).statusCode());
+  }
 }

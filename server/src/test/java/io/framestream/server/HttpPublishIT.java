@@ -177,4 +177,40 @@ class HttpPublishIT {
     }
     assertEquals(expected, published, "kinds as published into the channel");
   }
+
+  @Test
+  void w9_chunkedBodiesAreReadAndBoundedByMaxFrameBytes() throws Exception {
+    byte[] jpeg = WebSocketServerIT.jpeg(1, 40_000);
+    HttpResponse<String> ok = HTTP.send(HttpRequest.newBuilder(server.httpUri().resolve("/api/channels/chunked/frames"))
+        .header("Authorization", "Bearer " + TOKEN)
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(jpeg))).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(204, ok.statusCode(), ok.body());
+    assertArrayEquals(jpeg, registry.channel("chunked").latestFrame().orElseThrow().copyPayload());
+
+    // Over maxFrameBytes (64 KiB): refused with 413 once the running total passes it, and closed.
+    try (java.net.Socket s = new java.net.Socket(server.httpUri().getHost(), server.httpUri().getPort())) {
+      s.setSoTimeout(5000);
+      java.io.OutputStream out = s.getOutputStream();
+      out.write(("POST /api/channels/chunked/frames HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN
+          + "\r\nContent-Type: image/jpeg\r\nTransfer-Encoding: chunked\r\n\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      byte[] chunk = new byte[16 * 1024];
+      int sent = 0;
+      try {
+        for (int i = 0; i < 5; i++) { // 80 KiB, never finished
+          out.write((Integer.toHexString(chunk.length) + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          out.write(chunk);
+          out.write("\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          out.flush();
+          sent += chunk.length;
+        }
+      } catch (java.io.IOException closed) {
+        // the server may close while we still send
+      }
+      byte[] answer = s.getInputStream().readNBytes(12);
+      String status = new String(answer, java.nio.charset.StandardCharsets.US_ASCII);
+      assertEquals("HTTP/1.1 413", status, "after " + sent + " bytes");
+    }
+  }
 }

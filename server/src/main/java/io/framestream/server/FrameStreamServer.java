@@ -106,7 +106,7 @@ public final class FrameStreamServer implements AutoCloseable {
         .aborter(tracker).rawFrameSender(TyrusRawFrameSender.create()).authorizer(auth)
         .allowedOrigins(b.allowedOrigins)).build();
     tracker.guard(webSocket);
-    this.httpPublishing = new HttpPublishing(registry, auth, b.maxFrameBytes);
+    this.httpPublishing = new HttpPublishing(registry, auth, b.maxFrameBytes, b.uploadTimeout, b.maxUploadsPerAddress);
     this.staticLoader = b.staticLoader;
     this.staticRoot = b.staticRoot;
     this.extraHandlers = new LinkedHashMap<>();
@@ -448,6 +448,44 @@ public final class FrameStreamServer implements AutoCloseable {
         throw new IllegalArgumentException("maxConnectionsPerAddress must be >= 1, got " + n);
       }
       this.maxConnectionsPerAddress = n;
+      return this;
+    }
+
+    /** Default for {@link #uploadTimeout(Duration)}: 10 s. */
+    public static final Duration DEFAULT_UPLOAD_TIMEOUT = Duration.ofSeconds(10);
+    /** Default for {@link #maxUploadsPerAddress(int)}: 4. */
+    public static final int DEFAULT_MAX_UPLOADS_PER_ADDRESS = 4;
+
+    private Duration uploadTimeout = DEFAULT_UPLOAD_TIMEOUT;
+    private int maxUploadsPerAddress = DEFAULT_MAX_UPLOADS_PER_ADDRESS;
+
+    /**
+     * Sets how long the whole body of a {@code POST /api/channels/{name}/frames} may take to arrive
+     * (default 10 s), counted from its headers; a body still incomplete then is answered with 408 and the
+     * connection is closed. Bodies are read as they arrive, so a slow sender never holds a server thread.
+     *
+     * @param timeout positive
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder uploadTimeout(Duration timeout) {
+      this.uploadTimeout = Checks.positive(timeout, "uploadTimeout");
+      return this;
+    }
+
+    /**
+     * Sets how many {@code POST /api/channels/{name}/frames} bodies one client address may be sending at
+     * once (default 4); one more is answered with 429 and the connection is closed.
+     *
+     * @param n at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if below 1
+     */
+    public Builder maxUploadsPerAddress(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("maxUploadsPerAddress must be >= 1, got " + n);
+      }
+      this.maxUploadsPerAddress = n;
       return this;
     }
 

@@ -10,9 +10,20 @@ import io.framestream.core.BearerTokens;
 import io.framestream.core.ChannelConfig;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.core.ChannelState;
+import io.framestream.core.Frame;
+import io.framestream.core.FrameKind;
+import io.framestream.core.FrameSink;
+import io.framestream.core.internal.Fmp4Parser;
+import java.io.ByteArrayInputStream;
+import java.io.EOFException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -108,5 +119,98 @@ class HttpPublishIT {
       limited += code == 429 ? 1 : 0;
     }
     assertTrue(limited > 0 && accepted >= 5, "accepted " + accepted + ", limited " + limited + " at 5 fps");
+  }
+
+  @Test
+  void w9_httpPublishingRecoversAfterItsChannelWasClosed() throws Exception {
+    byte[] first = WebSocketServerIT.jpeg(1, 2000);
+    assertEquals(204, post("/api/channels/again/frames", first, "Authorization", "Bearer " + TOKEN).statusCode());
+    registry.channel("again").close(); // the registry forgets a closed channel; the HTTP handle is now stale
+
+    JdkWsClient viewer = JdkWsClient.connect(server.webSocketUri().resolve("/ws/live/again"));
+    try {
+      Await.until("subscribed to the new channel", () -> registry.channel("again").subscriberCount() == 1);
+      byte[] second = WebSocketServerIT.jpeg(2, 2000);
+      HttpResponse<String> r = post("/api/channels/again/frames", second, "Authorization", "Bearer " + TOKEN);
+      assertEquals(204, r.statusCode(), r.body());
+      Await.until("the frame reaches the viewer of the channel the registry now has",
+          () -> viewer.binaryCount() == 1 && Arrays.equals(second, viewer.lastBinary()));
+      assertEquals(Optional.of(ChannelState.ONLINE), registry.channel("again").state());
+    } finally {
+      viewer.abort();
+    }
+  }
+
+  @Test
+  void w9_httpPostedFragmentsAreMarkedKeyOrDelta() throws Exception {
+    Path sample = Path.of("..", "core", "src", "test", "resources", "fmp4", "avc-frag-every-frame.mp4");
+    List<Fmp4Parser.Segment> segments = new ArrayList<>();
+    Fmp4Parser parser = new Fmp4Parser(new ByteArrayInputStream(Files.readAllBytes(sample)),
+        Fmp4Parser.DEFAULT_MAX_INIT_BYTES, Fmp4Parser.DEFAULT_MAX_FRAGMENT_BYTES);
+    try {
+      for (int i = 0; i < 1000; i++) {
+        segments.add(parser.next());
+      }
+    } catch (EOFException end) {
+      // all read
+    }
+    List<FrameKind> expected = segments.stream().map(Fmp4Parser.Segment::kind).toList();
+    assertTrue(expected.contains(FrameKind.DELTA) && expected.contains(FrameKind.KEY), expected.toString());
+
+    List<FrameKind> published = new ArrayList<>();
+    registry.declare("vid", ChannelConfig.builder().maxPublishFps(240).build())
+        .subscribe(FrameSink.of((Frame f) -> {
+          synchronized (published) {
+            published.add(f.kind());
+          }
+        }));
+    for (int i = 0; i < segments.size(); i++) {
+      HttpResponse<String> r = post("/api/channels/vid/frames", segments.get(i).bytes(),
+          "Authorization", "Bearer " + TOKEN);
+      assertEquals(204, r.statusCode(), "segment " + i + ": " + r.body());
+      int n = i + 1;
+      Await.until("segment " + i + " published", () -> {
+        synchronized (published) {
+          return published.size() == n;
+        }
+      });
+    }
+    assertEquals(expected, published, "kinds as published into the channel");
+  }
+
+  @Test
+  void w9_chunkedBodiesAreReadAndBoundedByMaxFrameBytes() throws Exception {
+    byte[] jpeg = WebSocketServerIT.jpeg(1, 40_000);
+    HttpResponse<String> ok = HTTP.send(HttpRequest.newBuilder(server.httpUri().resolve("/api/channels/chunked/frames"))
+        .header("Authorization", "Bearer " + TOKEN)
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(jpeg))).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(204, ok.statusCode(), ok.body());
+    assertArrayEquals(jpeg, registry.channel("chunked").latestFrame().orElseThrow().copyPayload());
+
+    // Over maxFrameBytes (64 KiB): refused with 413 once the running total passes it, and closed.
+    try (java.net.Socket s = new java.net.Socket(server.httpUri().getHost(), server.httpUri().getPort())) {
+      s.setSoTimeout(5000);
+      java.io.OutputStream out = s.getOutputStream();
+      out.write(("POST /api/channels/chunked/frames HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN
+          + "\r\nContent-Type: image/jpeg\r\nTransfer-Encoding: chunked\r\n\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      byte[] chunk = new byte[16 * 1024];
+      int sent = 0;
+      try {
+        for (int i = 0; i < 5; i++) { // 80 KiB, never finished
+          out.write((Integer.toHexString(chunk.length) + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          out.write(chunk);
+          out.write("\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          out.flush();
+          sent += chunk.length;
+        }
+      } catch (java.io.IOException closed) {
+        // the server may close while we still send
+      }
+      byte[] answer = s.getInputStream().readNBytes(12);
+      String status = new String(answer, java.nio.charset.StandardCharsets.US_ASCII);
+      assertEquals("HTTP/1.1 413", status, "after " + sent + " bytes");
+    }
   }
 }

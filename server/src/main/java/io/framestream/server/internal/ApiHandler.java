@@ -17,7 +17,11 @@ import org.glassfish.grizzly.http.server.Response;
 
 /**
  * {@code GET /api/channels} (every channel's statistics) and {@code GET /api/channels/{name}} (one
- * channel's), as JSON, and {@code POST /api/channels/{name}/frames} (see {@link HttpPublishing}). Bad requests get a status and a JSON body <code>{"error": "..."}</code>.
+ * channel's), as JSON, and {@code POST /api/channels/{name}/frames} (see {@link HttpPublishing}). Bad
+ * requests get a status and a JSON body <code>{"error": "..."}</code>.
+ *
+ * <p>No answer waits for the peer: before writing, the handler asks whether the connection's write queue
+ * has room; a peer whose queue is full (it stopped reading earlier answers) is dropped instead.
  *
  * <h2>Thread safety</h2>
  *
@@ -114,7 +118,38 @@ public final class ApiHandler extends HttpHandler {
     write(response, status, body);
   }
 
+  /**
+   * Answers 204 No Content.
+   *
+   * @param response the response
+   */
+  static void noContent(Response response) {
+    if (writable(response)) {
+      response.setStatus(204);
+    }
+  }
+
+  /**
+   * Tells whether an answer can be written without waiting for the peer, and drops the connection when it
+   * cannot. Grizzly's output buffer parks the writing thread until the peer reads when the connection's
+   * write queue is full, which only happens to a peer that stopped reading earlier answers (pipelined
+   * requests); after {@code canWrite()} returned true, one write and the close of the response never wait.
+   *
+   * @param response the response about to be written
+   * @return true if the answer may be written
+   */
+  static boolean writable(Response response) {
+    if (response.getOutputBuffer().canWrite()) {
+      return true;
+    }
+    response.getRequest().getContext().getConnection().terminateSilently();
+    return false;
+  }
+
   private static void write(Response response, int status, Object body) throws IOException {
+    if (!writable(response)) {
+      return;
+    }
     byte[] bytes = JSON.writeValueAsString(body).getBytes(StandardCharsets.UTF_8);
     response.setStatus(status);
     response.setContentType("application/json");

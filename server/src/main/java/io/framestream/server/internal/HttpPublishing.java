@@ -8,14 +8,14 @@ import io.framestream.core.ChannelClosedException;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.core.ContentTypes;
 import io.framestream.core.Frame;
-import io.framestream.core.FrameKind;
 import io.framestream.core.LimitExceededException;
 import io.framestream.core.NoSuchChannelException;
 import io.framestream.core.Publisher;
-import java.io.ByteArrayOutputStream;
+import io.framestream.core.internal.Fmp4Kinds;
+import io.framestream.transport.websocket.WebSocketTransport;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,25 +33,42 @@ import org.glassfish.grizzly.http.server.Response;
  * after {@link #IDLE} without posts, so HTTP publishing counts against {@code maxPublishers}, obeys the
  * publish rate limits and makes the channel online and, later, offline, like a WebSocket publisher.
  * Answers: 204 published; 400 invalid name; 401/403 authorizer; 404 unknown channel (declared-only
- * registries); 409 another publisher holds the channel; 413 body over {@code maxFrameBytes}; 415 unknown
- * format; 429 over the publish rate.
+ * registries); 408 body not complete within {@code uploadTimeout}; 409 another publisher holds the
+ * channel; 413 body over {@code maxFrameBytes}; 415 unknown format; 429 over the publish rate, or more than
+ * {@code maxUploadsPerAddress} bodies in progress from the client's address. A handle whose channel was
+ * closed (or that was closed) is replaced by one on the channel the registry has now.
+ *
+ * <p>No thread waits for a body: it is read as it arrives ({@link BodyReader}), bounded by {@code
+ * maxFrameBytes} before the bytes are held, with a deadline on the whole body. So the memory one client
+ * address can make this endpoint hold is at most {@code maxUploadsPerAddress x maxFrameBytes}. An MP4
+ * fragment is marked {@code KEY} or {@code DELTA} from its sample flags against the channel's init segment,
+ * as over WebSocket.
  *
  * <h2>Thread safety</h2>
  *
  * Thread-safe: Grizzly worker threads post concurrently; handles live in a concurrent map, closed by one
- * timer thread.
+ * timer thread, which also runs the body deadlines.
  */
 public final class HttpPublishing implements AutoCloseable {
 
   /** How long an HTTP publisher's handle stays open after its last post. */
   public static final java.time.Duration IDLE = java.time.Duration.ofSeconds(10);
 
-  private record Holder(Publisher publisher, long lastPostNanos) {}
+  /** A channel's shared handle, with the channel it was opened on. */
+  private record Holder(Channel channel, Publisher publisher, long lastPostNanos) {
+    boolean usable() {
+      return !publisher.isClosed() && !channel.isClosed();
+    }
+  }
 
   private final ChannelRegistry registry;
   private final Authorizer authorizer;
   private final int maxFrameBytes;
+  private final Duration uploadTimeout;
+  private final int maxUploadsPerAddress;
   private final ConcurrentHashMap<String, Holder> publishers = new ConcurrentHashMap<>();
+  /** Bodies being read, per client address; an address is removed when its count returns to 0. */
+  private final ConcurrentHashMap<String, Integer> uploads = new ConcurrentHashMap<>();
   private final ScheduledThreadPoolExecutor timer;
 
   /**
@@ -60,16 +77,22 @@ public final class HttpPublishing implements AutoCloseable {
    * @param registry the channels
    * @param authorizer decides who may publish
    * @param maxFrameBytes the largest body accepted
+   * @param uploadTimeout the deadline on a whole body
+   * @param maxUploadsPerAddress how many bodies one client address may be sending at once
    */
-  public HttpPublishing(ChannelRegistry registry, Authorizer authorizer, int maxFrameBytes) {
+  public HttpPublishing(ChannelRegistry registry, Authorizer authorizer, int maxFrameBytes, Duration uploadTimeout,
+      int maxUploadsPerAddress) {
     this.registry = registry;
     this.authorizer = authorizer;
     this.maxFrameBytes = maxFrameBytes;
+    this.uploadTimeout = uploadTimeout;
+    this.maxUploadsPerAddress = maxUploadsPerAddress;
     this.timer = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "framestream-http-publishers");
       t.setDaemon(true);
       return t;
     });
+    timer.setRemoveOnCancelPolicy(true); // a body that ends in time leaves no deadline task behind
   }
 
   /** Starts the timer that closes idle HTTP publisher handles. */
@@ -86,8 +109,9 @@ public final class HttpPublishing implements AutoCloseable {
    * @throws IOException if answering fails
    */
   void post(String name, Request request, Response response) throws IOException {
+    String remote = clientAddress(request);
     AccessDecision access = authorizer.authorize(
-        AccessRequests.of(AccessRequest.Action.PUBLISH, name, request.getRemoteAddr(), request.getRequest()));
+        AccessRequests.of(AccessRequest.Action.PUBLISH, name, remote, request.getRequest()));
     if (!access.allowed()) {
       if (access.status() == 401) {
         response.setHeader("WWW-Authenticate", "Bearer");
@@ -97,15 +121,50 @@ public final class HttpPublishing implements AutoCloseable {
     }
     long declared = request.getContentLengthLong();
     if (declared > maxFrameBytes) {
+      // Answered before a byte of the body is held; Grizzly discards the rest as it comes, on no thread.
       ApiHandler.error(response, 413, "frame of " + declared + " bytes exceeds maxFrameBytes " + maxFrameBytes);
       return;
     }
-    byte[] body = readAtMost(request.getInputStream(), maxFrameBytes);
-    if (body == null) {
-      ApiHandler.error(response, 413, "frame exceeds maxFrameBytes " + maxFrameBytes);
+    if (!startUpload(remote)) {
+      response.setHeader("Connection", "close");
+      ApiHandler.error(response, 429, "too many uploads in progress from " + remote + " (maxUploadsPerAddress "
+          + maxUploadsPerAddress + ")");
+      request.getContext().getConnection().closeSilently();
       return;
     }
     String type = request.getContentType();
+    new BodyReader(request, response, maxFrameBytes, uploadTimeout,
+        (body, answer) -> publish(name, remote, type, body, answer), () -> endUpload(remote)).start(timer);
+  }
+
+  /**
+   * The client's address: the one the connection tracker stamped on the request (it replaces whatever a
+   * client sent under that name), else the socket's peer.
+   */
+  private static String clientAddress(Request request) {
+    String stamped = request.getHeader(WebSocketTransport.REMOTE_ADDRESS_HEADER);
+    return stamped != null && !stamped.isBlank() ? stamped : request.getRemoteAddr();
+  }
+
+  private boolean startUpload(String remote) {
+    boolean[] admitted = {false};
+    uploads.compute(remote, (k, n) -> {
+      int now = n == null ? 0 : n;
+      if (now >= maxUploadsPerAddress) {
+        return n;
+      }
+      admitted[0] = true;
+      return now + 1;
+    });
+    return admitted[0];
+  }
+
+  private void endUpload(String remote) {
+    uploads.computeIfPresent(remote, (k, n) -> n <= 1 ? null : n - 1);
+  }
+
+  /** Publishes a complete body on a Grizzly thread; never blocks. */
+  private void publish(String name, String remote, String type, byte[] body, Response response) throws IOException {
     Optional<String> contentType;
     if (type != null && !type.isBlank() && !type.startsWith("application/octet-stream")
         && !type.startsWith("application/x-www-form-urlencoded")) {
@@ -122,63 +181,86 @@ public final class HttpPublishing implements AutoCloseable {
       ApiHandler.error(response, 415, "unknown frame format: send JPEG/PNG/WebP/GIF/MP4 or a Content-Type");
       return;
     }
-    Frame.Builder frame = Frame.builder(body).contentType(contentType.get());
-    if (ContentTypes.MP4.equals(contentType.get()) && ContentTypes.isMp4InitSegment(ByteBuffer.wrap(body))) {
-      frame.kind(FrameKind.INIT);
+    // A handle found stale when publishing (its channel closed meanwhile) is replaced once.
+    for (int attempt = 1; ; attempt++) {
+      Holder h;
+      try {
+        h = handle(name, remote);
+      } catch (NoSuchChannelException e) {
+        ApiHandler.error(response, 404, e.getMessage());
+        return;
+      } catch (LimitExceededException e) {
+        ApiHandler.error(response, 409, e.getMessage());
+        return;
+      } catch (ChannelClosedException e) {
+        ApiHandler.error(response, 503, "channel closed");
+        return;
+      }
+      boolean published;
+      try {
+        published = h.publisher.publish(frame(body, contentType.get(), h.channel));
+      } catch (ChannelClosedException e) {
+        forget(name, h);
+        if (attempt < 2) {
+          continue;
+        }
+        ApiHandler.error(response, 503, "channel closed");
+        return;
+      }
+      if (!published) {
+        ApiHandler.error(response, 429, "over the publish rate limit (maxPublishFps, maxPublishBytesPerSecond)");
+        return;
+      }
+      ApiHandler.noContent(response);
+      return;
     }
-    Publisher publisher;
-    try {
-      publisher = publisher(name, request.getRemoteAddr());
-    } catch (NoSuchChannelException e) {
-      ApiHandler.error(response, 404, e.getMessage());
-      return;
-    } catch (LimitExceededException e) {
-      ApiHandler.error(response, 409, e.getMessage());
-      return;
-    } catch (ChannelClosedException e) {
-      ApiHandler.error(response, 503, "channel closed");
-      return;
-    }
-    if (!publisher.publish(frame.build())) {
-      ApiHandler.error(response, 429, "over the publish rate limit (maxPublishFps, maxPublishBytesPerSecond)");
-      return;
-    }
-    response.setStatus(204);
   }
 
-  /** The channel's shared HTTP publisher handle, opened if needed. */
-  private Publisher publisher(String name, String remote) {
-    Holder h = publishers.compute(name, (k, old) -> {
-      if (old != null && !old.publisher.isClosed()) {
-        return new Holder(old.publisher, System.nanoTime());
-      }
-      Channel channel = registry.channel(name);
-      return new Holder(channel.openPublisher("HTTP " + remote), System.nanoTime());
-    });
-    return h.publisher;
+  /** The frame of a body; an MP4 body is INIT, or KEY or DELTA from its sample flags, as over WebSocket. */
+  private static Frame frame(byte[] body, String contentType, Channel channel) {
+    Frame.Builder frame = Frame.builder(body).contentType(contentType);
+    if (ContentTypes.MP4.equals(contentType)) {
+      new Fmp4Kinds().kindOf(ByteBuffer.wrap(body), () -> channel.initFrame().map(Frame::copyPayload).orElse(null))
+          .ifPresent(frame::kind);
+    }
+    return frame.build();
+  }
+
+  /**
+   * The channel's shared HTTP publisher handle, opened if needed. A handle that was closed, or whose channel
+   * was closed (the registry then forgets the channel), is replaced by one on the channel the registry has
+   * now.
+   */
+  private Holder handle(String name, String remote) {
+    Holder old = publishers.get(name);
+    if (old != null && !old.usable()) {
+      forget(name, old);
+    }
+    return publishers.compute(name, (k, cur) -> cur != null && cur.usable()
+        ? new Holder(cur.channel, cur.publisher, System.nanoTime())
+        : open(k, remote));
+  }
+
+  private Holder open(String name, String remote) {
+    Channel channel = registry.channel(name);
+    return new Holder(channel, channel.openPublisher("HTTP " + remote), System.nanoTime());
+  }
+
+  private void forget(String name, Holder stale) {
+    if (publishers.remove(name, stale)) {
+      stale.publisher.close();
+    }
   }
 
   private void closeIdle() {
     long now = System.nanoTime();
     for (Map.Entry<String, Holder> e : publishers.entrySet()) {
-      if (now - e.getValue().lastPostNanos > IDLE.toNanos()) {
+      if (now - e.getValue().lastPostNanos > IDLE.toNanos() || !e.getValue().usable()) {
         if (publishers.remove(e.getKey(), e.getValue())) {
           e.getValue().publisher.close();
         }
       }
     }
-  }
-
-  private static byte[] readAtMost(InputStream in, int max) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    byte[] buf = new byte[16 * 1024];
-    for (int n; (n = in.read(buf)) >= 0; ) {
-      if (out.size() + n > max) {
-        return null;
-      }
-      out.write(buf, 0, n);
-    }
-    return out.toByteArray();
   }
 
   /** Closes every HTTP publisher handle and the timer. */

@@ -222,7 +222,7 @@ class ChannelRegistryTest {
     }
   }
 
-  /** Records open() and close() and any overlap of the two; close() holds for a second. */
+  /** Records open() and close() and any overlap of the two; close() holds for two seconds. */
   private static final class OverlapRecordingSource implements FrameSource {
     final boolean blockInNextFrame;
     final AtomicInteger opens = new AtomicInteger();
@@ -269,7 +269,7 @@ class ChannelRegistryTest {
       }
       closesEntered.incrementAndGet();
       closing.countDown();
-      Await.pace(TimeUnit.SECONDS.toNanos(1)); // a process that takes a while to exit
+      Await.pace(TimeUnit.SECONDS.toNanos(2)); // a process that takes a while to exit
       inClose.set(false);
     }
   }
@@ -289,7 +289,7 @@ class ChannelRegistryTest {
         RecordingSink returning = RecordingSink.immediate();
         ch.subscribe(returning); // the viewer returns at once
         long subscribeMs = (System.nanoTime() - start) / 1_000_000;
-        assertTrue(subscribeMs < 500, mode + ": subscribe() was held " + subscribeMs + " ms by the old close()");
+        assertTrue(subscribeMs < 1_000, mode + ": subscribe() was held " + subscribeMs + " ms by the old close()");
         Await.until(mode + ": reopened", () -> source.opens.get() == 2);
         Await.until(mode + ": frames flow again", () -> returning.count() > 0);
         assertEquals(List.of(), source.violations, mode);

@@ -222,6 +222,27 @@ class ChannelRegistryTest {
     }
   }
 
+  @Test
+  void r6_closeIsBoundedByShutdownTimeoutEvenWhenASourceIsSlowToClose() throws Exception {
+    SlowClosingSource source = new SlowClosingSource();
+    ChannelRegistry registry = ChannelRegistry.builder().shutdownTimeout(Duration.ofMillis(300)).build();
+    try {
+      Channel ch = registry.attachSource("slow-close", source, 0);
+      ch.subscribe(RecordingSink.immediate());
+      Await.until("the source blocks in nextFrame()", () -> source.nextCalls.get() >= 2);
+      long start = System.nanoTime();
+      registry.close();
+      long tookMs = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(source.closeEntered.await(10, TimeUnit.SECONDS), "close() was called");
+      assertTrue(tookMs < 2_000, "registry.close() took " + tookMs + " ms with shutdownTimeout 300 ms");
+      assertFalse(source.closeThread.get().contains("timer"), "close() ran on " + source.closeThread.get());
+    } finally {
+      source.releaseClose.countDown();
+    }
+    Await.until("the stopper threads end once the close returned", () -> Thread.getAllStackTraces().keySet()
+        .stream().noneMatch(t -> t.isAlive() && t.getName().contains("-source-stop-")));
+  }
+
   /** Records open() and close() and any overlap of the two; close() holds for two seconds. */
   private static final class OverlapRecordingSource implements FrameSource {
     final boolean blockInNextFrame;

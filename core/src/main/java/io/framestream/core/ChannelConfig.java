@@ -143,9 +143,12 @@ public final class ChannelConfig {
 
   /**
    * How many live frames may wait in a subscriber's queue. Key frames replace everything waiting before
-   * them, so image streams never have more than one waiting; the limit matters for codec streams, where a
-   * delta that does not fit makes the subscriber skip to the next key frame. Late-joiner frames do not
-   * count against it.
+   * them but the stream's {@code INIT}, and an {@code INIT} replaces everything waiting before it, so image
+   * streams never have more than one frame waiting and at most one {@code INIT} ever waits; the limit
+   * matters for codec streams, where a delta that does not fit makes the subscriber skip to the next key
+   * frame. Every waiting entry counts against it, the {@code INIT} and status notices included, except the
+   * late-joiner frames right after subscribing; below 5, the newest {@code INIT}, a {@code KEY} and the
+   * status notices around them may still take up to 5 places, as none of them may be dropped.
    *
    * @return the queue limit, at least 1
    */

@@ -398,10 +398,30 @@ final class DefaultChannel implements Channel {
 
   @Override
   public void close() {
+    close(-1);
+  }
+
+  /**
+   * Closes the channel if nobody uses it (rule R4): no viewer, no open publisher, and no publish, subscribe,
+   * unsubscribe or publisher change for longer than {@code idleNanos}. Decided under the channel lock, so a
+   * subscriber or publisher arriving at the same moment either keeps the channel or finds it closed.
+   *
+   * @return {@code true} if this call closed the channel
+   */
+  boolean closeIfIdle(long idleNanos) {
+    return close(idleNanos);
+  }
+
+  /** Closes the channel; with {@code ifIdleNanos >= 0}, only if it has been idle that long. */
+  private boolean close(long ifIdleNanos) {
     DefaultSubscription[] subs;
     synchronized (lock) {
       if (closed) {
-        return;
+        return false;
+      }
+      if (ifIdleNanos >= 0
+          && (viewers > 0 || publishers > 0 || System.nanoTime() - lastActivityNanos <= ifIdleNanos)) {
+        return false;
       }
       closed = true;
       subs = subscribers;
@@ -419,6 +439,7 @@ final class DefaultChannel implements Channel {
     if (listener != null) {
       listener.closed(this);
     }
+    return true;
   }
 
   @Override

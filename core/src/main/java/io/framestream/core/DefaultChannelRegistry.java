@@ -7,11 +7,25 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Consumer;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
-/** The registry implementation: a concurrent map of entries, a dispatcher, and an idle sweep. */
+/**
+ * The registry implementation: a concurrent map of entries, a dispatcher, an idle sweep, and stopper threads.
+ *
+ * <p>Stopping a source never runs the source's code on the thread that stops it (the timer thread after a
+ * grace period, a channel's closer, a viewer's unsubscribe) nor under the registry's or an entry's lock (rule
+ * R7): the runner is signalled, and a {@code close()} that must unblock a {@code nextFrame()} in progress runs
+ * on a {@code framestream-N-source-stop-K} thread. Those threads exist only while such a close runs (they
+ * end after a few idle seconds) and end with the registry. A source started again is opened by its new
+ * runner's own thread only after the previous runner has finished closing it (rule S5).
+ */
 final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Listener {
 
   private static final System.Logger LOG = System.getLogger(DefaultChannelRegistry.class.getName());
@@ -24,6 +38,9 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
   private final Duration shutdownTimeout;
   private final Dispatcher dispatcher;
   private final ScheduledFuture<?> idleSweep;
+  private final String stopperPrefix;
+  private final ThreadFactory stopperThreads;
+  private final ThreadPoolExecutor stopper;
 
   private final Object lock = new Object();
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
@@ -37,6 +54,8 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
     FrameSource source;
     double fps;
     SourceRunner runner;
+    /** The runner stopped last; the next one opens the source after it has finished (rule S5). */
+    SourceRunner previous;
     Publisher publisher;
     long stopGeneration;
     boolean fresh = true; // channelOpened not yet told
@@ -55,6 +74,16 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
     this.sourceGracePeriod = b.sourceGracePeriod;
     this.shutdownTimeout = b.shutdownTimeout;
     this.dispatcher = new Dispatcher("framestream", b.deliveryThreads);
+    this.stopperPrefix = dispatcher.name() + "-source-stop-";
+    AtomicInteger stopperCount = new AtomicInteger();
+    this.stopperThreads = r -> {
+      Thread t = new Thread(r, stopperPrefix + stopperCount.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+    // No thread until a close must run; one per close running at once (a slow close delays no other one).
+    this.stopper = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 5, TimeUnit.SECONDS, new SynchronousQueue<>(),
+        stopperThreads);
     if (idleTimeout.isZero()) {
       this.idleSweep = null;
     } else {
@@ -234,7 +263,9 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
             p.publish(frame);
             done.completed();
           };
-          e.runner = SourceRunner.builder(e.source, viaPublisher).name(channel.name()).fps(e.fps).build().start();
+          e.runner = SourceRunner.builder(e.source, viaPublisher).name(channel.name()).fps(e.fps).build()
+              .start(e.previous); // its own thread waits for the previous run's close (S5), not this one
+          e.previous = null;
         }
       } else if (e.runner != null) {
         long generation = ++e.stopGeneration;
@@ -263,10 +294,15 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
     tell(l -> l.channelClosed(channel));
   }
 
-  /** Caller holds the entry's monitor. */
-  private static void stopSource(Entry e) {
+  /**
+   * Detaches and signals the entry's runner and closes its publisher handle. Caller holds the entry's
+   * monitor: no source code runs here (rule R7), the source's {@code close()} runs on the runner's thread or
+   * on a stopper thread.
+   */
+  private void stopSource(Entry e) {
     if (e.runner != null) {
-      e.runner.requestStop();
+      e.runner.requestStop(this::runOnStopper);
+      e.previous = e.runner;
       e.runner = null;
     }
     if (e.publisher != null) {
@@ -275,18 +311,25 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
     }
   }
 
+  /** Runs a source's {@code close()} on a stopper thread; after the registry closed, on a thread of its own. */
+  private void runOnStopper(Runnable close) {
+    try {
+      stopper.execute(close);
+    } catch (RejectedExecutionException shutDown) {
+      stopperThreads.newThread(close).start();
+    }
+  }
+
+  /** Rule R4: on-demand channels without viewers, publishers, sources or activity for idleTimeout go. */
   private void closeIdleChannels() {
-    long now = System.nanoTime();
     long idleNanos = idleTimeout.toNanos();
     for (Entry e : entries.values()) {
-      boolean idle;
+      boolean kept;
       synchronized (e) {
-        idle = !e.declared && e.source == null && e.channel.subscriberCount() == 0
-            && now - e.channel.lastActivityNanos() > idleNanos;
+        kept = e.declared || e.source != null;
       }
-      if (idle) {
-        LOG.log(System.Logger.Level.DEBUG, "closing idle channel {0}", e.channel.name());
-        e.channel.close();
+      if (!kept && e.channel.closeIfIdle(idleNanos)) {
+        LOG.log(System.Logger.Level.DEBUG, "closed idle channel {0}", e.channel.name());
       }
     }
   }
@@ -313,6 +356,9 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
     }
     for (Entry e : all) {
       synchronized (e) {
+        if (e.previous != null) {
+          runners.add(e.previous);
+        }
         if (e.runner != null) {
           runners.add(e.runner);
         }
@@ -329,6 +375,18 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
       } catch (InterruptedException ex) {
         Thread.currentThread().interrupt();
         break;
+      }
+    }
+    stopper.shutdown();
+    if (!Thread.currentThread().getName().startsWith(stopperPrefix)) {
+      try {
+        if (!stopper.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          LOG.log(System.Logger.Level.WARNING, "a source's close() did not return within {0}", shutdownTimeout);
+          stopper.shutdownNow();
+        }
+      } catch (InterruptedException ex) {
+        stopper.shutdownNow();
+        Thread.currentThread().interrupt();
       }
     }
     if (dispatcher.ownsCurrentThread()) {

@@ -16,6 +16,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * dispatcher whenever there is something to send and room in flight; the {@code scheduled} flag makes sure
  * at most one loop runs at a time, which serialises every call to the sink, {@code closed} included. The
  * sink is always called outside the monitor.
+ *
+ * <p>The queue is bounded for every kind of entry (rules C2, C3, C9): a {@code DELTA} enters only while fewer
+ * than {@code maxQueued} entries wait (late-joiner entries aside); a {@code KEY} replaces every waiting frame
+ * but the {@code INIT}; an {@code INIT} replaces every waiting frame, so at most one {@code INIT} waits; status
+ * notices that become neighbours collapse to the newer one, and a notice that finds the queue full takes the
+ * place of the newest waiting deltas. So at most {@code max(maxQueued, 5)} entries wait besides the late-joiner
+ * ones: 5 being a notice, the {@code INIT}, a notice, a {@code KEY} and a notice, none of which may go.
  */
 final class DefaultSubscription implements Subscription, Runnable {
 
@@ -31,12 +38,30 @@ final class DefaultSubscription implements Subscription, Runnable {
   private final long minIntervalNanos;
   private final long maxAgeNanos;
 
+  /** What prune removes. */
+  private enum Prune {
+    /** Every waiting frame: a new {@code INIT} arrived. */
+    ALL_FRAMES,
+    /** Every waiting frame but the {@code INIT}: a new {@code KEY} arrived. */
+    ALL_BUT_INIT,
+    /** Waiting deltas up to the first waiting {@code KEY}: a delta's reference was dropped. */
+    DELTAS_UNTIL_KEY
+  }
+
+  /** A status notice waiting in the queue; collapsing a newer one into it changes it in place. */
+  private static final class Notice {
+    ChannelState state; // guarded by the subscription
+
+    Notice(ChannelState state) {
+      this.state = state;
+    }
+  }
+
   // Guarded by this.
-  /** Frames, and {@link ChannelState} notices in order with them. */
+  /** Frames, and {@link Notice}s in order with them. */
   private final ArrayDeque<Object> queue = new ArrayDeque<>();
-  private int catchUp; // non-INIT late-joiner frames still queued; not counted against maxQueued
-  private int queuedInits;
-  private int queuedStatuses;
+  /** Late-joiner entries (frames and a notice) still at the head of the queue; not counted against maxQueued. */
+  private int catchUp;
   private int inFlight;
   private boolean skipToKey;
   private boolean scheduled;
@@ -81,18 +106,11 @@ final class DefaultSubscription implements Subscription, Runnable {
 
   /** Called under the channel lock, before the subscription becomes visible to publishers. */
   synchronized void preload(List<Frame> frames, boolean startsWithKey, ChannelState status) {
-    for (Frame f : frames) {
-      queue.add(f);
-      if (f.kind() == FrameKind.INIT) {
-        queuedInits++;
-      } else {
-        catchUp++;
-      }
-    }
+    queue.addAll(frames);
     if (status != null) {
-      queue.add(status);
-      queuedStatuses++;
+      queue.add(new Notice(status));
     }
+    catchUp = queue.size();
     skipToKey = !startsWithKey; // a codec stream must start at a key frame
   }
 
@@ -119,13 +137,12 @@ final class DefaultSubscription implements Subscription, Runnable {
       }
       switch (f.kind()) {
         case INIT:
-          dropWaiting(DropReason.SUPERSEDED);
+          prune(Prune.ALL_FRAMES, DropReason.SUPERSEDED); // a waiting INIT and its stream's frames go
           queue.add(f);
-          queuedInits++;
           skipToKey = true; // a new stream starts at its first key frame
           break;
         case KEY:
-          dropWaiting(rateHeld ? DropReason.RATE_LIMITED : DropReason.SUPERSEDED);
+          prune(Prune.ALL_BUT_INIT, rateHeld ? DropReason.RATE_LIMITED : DropReason.SUPERSEDED);
           queue.add(f);
           skipToKey = false;
           break;
@@ -134,7 +151,7 @@ final class DefaultSubscription implements Subscription, Runnable {
             countDrop(DropReason.SKIPPED_TO_KEY);
             return;
           }
-          if (queue.size() - catchUp - queuedInits - queuedStatuses >= maxQueued) {
+          if (waiting() >= maxQueued) {
             countDrop(DropReason.SKIPPED_TO_KEY);
             skipToKey = true;
             return;
@@ -154,19 +171,28 @@ final class DefaultSubscription implements Subscription, Runnable {
     }
   }
 
-  /** Called by the channel under its lock: queues a status notice, collapsing it with a waiting one. */
+  /**
+   * Called by the channel under its lock: queues a status notice after every waiting frame, collapsing it
+   * into a notice that is already last. When the queue is full, the newest waiting deltas make room (the
+   * subscriber then skips to the next key frame); only a waiting INIT or KEY is never given up for a notice.
+   */
   void offerStatus(ChannelState status) {
     boolean run;
     synchronized (this) {
       if (reason != null) {
         return;
       }
-      if (queue.peekLast() instanceof ChannelState) {
-        queue.pollLast();
-        queuedStatuses--;
+      while (waiting() >= maxQueued && queue.peekLast() instanceof Frame
+          && ((Frame) queue.peekLast()).kind() == FrameKind.DELTA) {
+        queue.pollLast(); // live, never a late-joiner entry: those are at the head and do not count
+        countDrop(DropReason.SKIPPED_TO_KEY);
+        skipToKey = true;
       }
-      queue.add(status);
-      queuedStatuses++;
+      if (queue.peekLast() instanceof Notice) {
+        ((Notice) queue.peekLast()).state = status;
+      } else {
+        queue.add(new Notice(status));
+      }
       run = !scheduled && !rateTimerPending && inFlight < maxInFlight;
       if (run) {
         scheduled = true;
@@ -177,41 +203,63 @@ final class DefaultSubscription implements Subscription, Runnable {
     }
   }
 
-  /** Drops every waiting frame except INIT frames; status notices stay. Caller holds the monitor. */
-  private void dropWaiting(DropReason why) {
-    if (queue.size() == queuedInits + queuedStatuses) {
-      return;
+  /** Entries waiting that count against {@code maxQueued}: all but the late-joiner ones. Caller holds the monitor. */
+  private int waiting() {
+    return queue.size() - catchUp;
+  }
+
+  /**
+   * Removes waiting frames as {@code what} says, counting each as {@code why}, and collapses status notices
+   * that the removal left next to each other into the newer one. Caller holds the monitor.
+   *
+   * @return {@code true} if {@link Prune#DELTAS_UNTIL_KEY} stopped at a waiting key frame
+   */
+  private boolean prune(Prune what, DropReason why) {
+    if (queue.isEmpty()) {
+      return false; // the usual case for a subscriber that keeps up
     }
-    for (Iterator<Object> it = queue.iterator(); it.hasNext(); ) {
+    int index = 0;
+    int keptCatchUp = 0;
+    Notice previous = null; // the entry kept last, when it is a notice
+    boolean stoppedAtKey = false;
+    for (Iterator<Object> it = queue.iterator(); it.hasNext(); index++) {
       Object o = it.next();
-      if (o instanceof Frame && ((Frame) o).kind() != FrameKind.INIT) {
-        it.remove();
-        countDrop(why);
+      if (o instanceof Notice) {
+        if (previous != null) {
+          previous.state = ((Notice) o).state;
+          it.remove();
+          continue;
+        }
+        previous = (Notice) o;
+      } else {
+        FrameKind kind = ((Frame) o).kind();
+        if (what == Prune.DELTAS_UNTIL_KEY && kind == FrameKind.KEY) {
+          keptCatchUp += Math.max(0, catchUp - index); // this entry and the rest stay as they are
+          stoppedAtKey = true;
+          break;
+        }
+        boolean drop = what == Prune.ALL_FRAMES || kind == FrameKind.DELTA
+            || what == Prune.ALL_BUT_INIT && kind == FrameKind.KEY;
+        if (drop) {
+          it.remove();
+          countDrop(why);
+          continue;
+        }
+        previous = null;
+      }
+      if (index < catchUp) {
+        keptCatchUp++;
       }
     }
-    catchUp = 0;
+    catchUp = keptCatchUp;
+    return stoppedAtKey;
   }
 
   /** Drops waiting deltas up to the next waiting key frame; if none, skips future deltas. */
   private void dropDeltasUntilKey() {
-    for (Iterator<Object> it = queue.iterator(); it.hasNext(); ) {
-      Object o = it.next();
-      if (!(o instanceof Frame)) {
-        continue;
-      }
-      Frame f = (Frame) o;
-      if (f.kind() == FrameKind.KEY) {
-        return;
-      }
-      if (f.kind() == FrameKind.DELTA) {
-        it.remove();
-        if (catchUp > 0) {
-          catchUp--;
-        }
-        countDrop(DropReason.SKIPPED_TO_KEY);
-      }
+    if (!prune(Prune.DELTAS_UNTIL_KEY, DropReason.SKIPPED_TO_KEY)) {
+      skipToKey = true;
     }
-    skipToKey = true;
   }
 
   private void countDrop(DropReason why) {
@@ -243,9 +291,11 @@ final class DefaultSubscription implements Subscription, Runnable {
             scheduled = false;
             return;
           }
-          if (queue.peek() instanceof ChannelState) {
-            notice = (ChannelState) queue.poll();
-            queuedStatuses--;
+          if (queue.peek() instanceof Notice) {
+            notice = ((Notice) queue.poll()).state;
+            if (catchUp > 0) {
+              catchUp--;
+            }
             toSend = null;
             delivery = null;
           } else if (minIntervalNanos > 0 && sentAny && ((Frame) queue.peek()).kind() != FrameKind.INIT
@@ -259,9 +309,7 @@ final class DefaultSubscription implements Subscription, Runnable {
           } else {
             Frame head = (Frame) queue.poll();
             rateHeld = false;
-            if (head.kind() == FrameKind.INIT) {
-              queuedInits--;
-            } else if (catchUp > 0) {
+            if (catchUp > 0) {
               catchUp--;
             }
             if (maxAgeNanos > 0 && head.kind() != FrameKind.INIT && now - head.publishNanoTime() > maxAgeNanos) {
@@ -397,8 +445,6 @@ final class DefaultSubscription implements Subscription, Runnable {
       reason = why;
       queue.clear();
       catchUp = 0;
-      queuedInits = 0;
-      queuedStatuses = 0;
       run = !scheduled;
       scheduled = true;
     }

@@ -51,6 +51,11 @@ final class Dispatcher implements Executor, AutoCloseable {
     this.timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
   }
 
+  /** The prefix of this dispatcher's thread names, {@code framestream-N}. */
+  String name() {
+    return name;
+  }
+
   static Dispatcher shared() {
     return SharedHolder.SHARED;
   }

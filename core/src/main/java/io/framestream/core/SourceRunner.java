@@ -4,6 +4,7 @@ import java.io.EOFException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,7 +34,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * Thread-safe. {@link #start()}, {@link #close()}, {@link #state()} and {@link #stats()} may be called from
  * any thread. The source's methods run on the runner's thread {@code framestream-source-<name>} (a daemon
  * thread), except that {@code close()} of the source may run on the stopping thread (rule 4 of {@link
- * FrameSource}).
+ * FrameSource}); for a source attached to a {@link ChannelRegistry}, that is one of the registry's
+ * {@code framestream-N-source-stop-K} threads, never its timer thread. A source restarted by a registry is
+ * opened only after its previous runner's thread, and every {@code close()} of that run, has finished.
  *
  * @since 0.1.0
  */
@@ -107,12 +110,16 @@ public final class SourceRunner implements AutoCloseable {
   private final Thread thread;
 
   private final CountDownLatch stopSignal = new CountDownLatch(1);
+  /** Counted down when the runner thread is done with the source: every close() of it has returned. */
+  private final CountDownLatch finished = new CountDownLatch(1);
   private final AtomicBoolean started = new AtomicBoolean();
   private volatile State state = State.NEW;
   private volatile boolean stopping;
-  /** Non-null while the source is open; whoever flips it first closes the source (rule 4). */
-  private volatile AtomicBoolean openToken;
+  /** The newest open of the source; whoever flips it first closes the source (rule 4). */
+  private volatile OpenToken openToken;
   private volatile boolean inNextFrame;
+  /** A runner of the same source whose thread must end before this one opens it (rule S5); or null. */
+  private volatile SourceRunner previous;
 
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicLong framesProduced = new AtomicLong();
@@ -160,6 +167,19 @@ public final class SourceRunner implements AutoCloseable {
     state = State.RUNNING;
     thread.start();
     return this;
+  }
+
+  /**
+   * Starts the runner thread, which opens the source only after {@code before}'s thread has ended, that is
+   * after every {@code close()} of the source by {@code before} has returned (rule S5). Waits on this
+   * runner's own thread, never on the caller's.
+   *
+   * @param before the runner that ran the same source before, or {@code null}
+   * @return this runner
+   */
+  SourceRunner start(SourceRunner before) {
+    this.previous = before;
+    return start();
   }
 
   /**
@@ -231,12 +251,24 @@ public final class SourceRunner implements AutoCloseable {
 
   /** Signals the runner to stop without waiting for its thread. Idempotent. */
   void requestStop() {
+    requestStop(Runnable::run);
+  }
+
+  /**
+   * Signals the runner to stop without waiting for its thread. Idempotent. The source's {@code close()} that
+   * unblocks a {@code nextFrame()} in progress (rule 4) runs on {@code closer}; nothing else of the source
+   * runs on the calling thread, so that a registry can stop a source from its timer thread and under its
+   * locks (rule R7).
+   *
+   * @param closer where the source's {@code close()} runs if the runner thread is blocked in it
+   */
+  void requestStop(Executor closer) {
     started.set(true); // a never-started runner cannot be started any more
     if (!stopping) {
       stopping = true;
       stopSignal.countDown();
       if (inNextFrame) {
-        closeSourceOnce(); // unblock a source blocked in I/O (rule 4)
+        closer.execute(this::closeSourceOnce); // unblock a source blocked in I/O (rule 4)
       }
       thread.interrupt();
     }
@@ -246,6 +278,7 @@ public final class SourceRunner implements AutoCloseable {
   }
 
   private void run() {
+    awaitPrevious();
     Backoff.Attempts attempts = backoff.attempts();
     try {
       while (!stopping) {
@@ -254,7 +287,7 @@ public final class SourceRunner implements AutoCloseable {
         boolean produced = false;
         try {
           source.open();
-          openToken = new AtomicBoolean();
+          openToken = new OpenToken();
           if (stopping) {
             break;
           }
@@ -311,8 +344,47 @@ public final class SourceRunner implements AutoCloseable {
     } catch (InterruptedException e) {
       // stopping
     } finally {
+      OpenToken last = openToken;
+      if (last != null) {
+        awaitEvenIfStopped(last.closeReturned, "close() from the stopping thread");
+      }
       if (state != State.ENDED) {
         state = State.STOPPED;
+      }
+      finished.countDown();
+    }
+  }
+
+  /**
+   * Waits, on this runner's thread, until the previous runner of the source is done with it (rule S5). A
+   * runner stopped meanwhile still waits, so that whoever waits for it waits for both.
+   */
+  private void awaitPrevious() {
+    SourceRunner before = previous;
+    if (before != null) {
+      awaitEvenIfStopped(before.finished, "the previous run's close()");
+      previous = null;
+    }
+  }
+
+  /**
+   * Waits for {@code done} on the runner thread, through the interrupt that stopping sends (what it waits for
+   * must happen first all the same); logs once when that takes longer than the stop timeout.
+   */
+  private void awaitEvenIfStopped(CountDownLatch done, String what) {
+    long warnAt = System.nanoTime() + stopTimeout.toNanos();
+    boolean warned = false;
+    while (true) {
+      try {
+        if (done.await(Math.max(1, stopTimeout.toMillis()), TimeUnit.MILLISECONDS)) {
+          return;
+        }
+      } catch (InterruptedException e) {
+        // stopping: keep waiting
+      }
+      if (!warned && System.nanoTime() - warnAt > 0) {
+        warned = true;
+        LOG.log(System.Logger.Level.WARNING, "source {0} is waiting for {1} (over {2})", name, what, stopTimeout);
       }
     }
   }
@@ -359,14 +431,21 @@ public final class SourceRunner implements AutoCloseable {
   }
 
   private void closeSourceOnce() {
-    AtomicBoolean token = openToken;
+    OpenToken token = openToken;
     if (token != null && token.compareAndSet(false, true)) {
       try {
         source.close();
       } catch (RuntimeException e) {
         LOG.log(System.Logger.Level.WARNING, "source " + name + " threw from close()", e);
+      } finally {
+        token.closeReturned.countDown();
       }
     }
+  }
+
+  /** One successful {@code open()}: flipped by whoever closes it, counted down when that close returned. */
+  private static final class OpenToken extends AtomicBoolean {
+    final CountDownLatch closeReturned = new CountDownLatch(1);
   }
 
   /** One send's outcome; the first call wins. */

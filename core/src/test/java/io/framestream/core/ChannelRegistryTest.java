@@ -8,12 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
-/** Registry rules R1–R6 of docs/contract.md. */
+/** Registry rules R1–R7 of docs/contract.md, and S5 for sources the registry restarts. */
 class ChannelRegistryTest {
 
   @Test
@@ -77,6 +84,23 @@ class ChannelRegistryTest {
   }
 
   @Test
+  void r4_idleSweepKeepsAChannelWithAnOpenPublisher() {
+    try (ChannelRegistry registry = ChannelRegistry.builder().idleTimeout(Duration.ofMillis(100)).build()) {
+      Channel published = registry.channel("published");
+      Publisher publisher = published.openPublisher("a publisher that has nothing to say yet");
+      for (int i = 0; i < 2; i++) {
+        // created after the publisher's last activity: when the sweep closes it, 'published' was idle as long
+        Channel probe = registry.channel("probe-" + i);
+        Await.until("the idle sweep closes probe-" + i, probe::isClosed);
+      }
+      assertFalse(published.isClosed(), "a channel with an open publisher is active, not idle");
+      assertTrue(publisher.publish(ChannelTest.image(1)), "the publisher's handle still works");
+      publisher.close();
+      Await.until("idle once the publisher left", published::isClosed);
+    }
+  }
+
+  @Test
   void r5_attachedSourceRunsWhileTheChannelHasSubscribers() {
     AtomicInteger opens = new AtomicInteger();
     AtomicInteger closes = new AtomicInteger();
@@ -136,6 +160,163 @@ class ChannelRegistryTest {
     Await.until("closed signal", s::isClosed);
     assertEquals(CloseReason.Code.CHANNEL_CLOSED, s.closeReason().code());
     assertThrows(ChannelClosedException.class, () -> registry.channel("b"));
+  }
+
+  /**
+   * A source that blocks in {@code nextFrame()} after its first frame until it is closed (a process's pipe),
+   * and whose {@code close()} takes until the test releases it (a process slow to exit), at most 5 s.
+   */
+  private static final class SlowClosingSource implements FrameSource {
+    final CountDownLatch closeEntered = new CountDownLatch(1);
+    final CountDownLatch releaseClose = new CountDownLatch(1);
+    final AtomicReference<String> closeThread = new AtomicReference<>();
+    final AtomicBoolean closeReturned = new AtomicBoolean();
+    final AtomicInteger nextCalls = new AtomicInteger();
+
+    @Override
+    public Frame nextFrame() throws IOException, InterruptedException {
+      if (nextCalls.incrementAndGet() > 1 && !closeEntered.await(10, TimeUnit.SECONDS)) {
+        throw new IOException("never closed");
+      }
+      if (closeEntered.getCount() == 0) {
+        throw new IOException("closed");
+      }
+      return ChannelTest.image(1);
+    }
+
+    @Override
+    public void close() {
+      closeThread.set(Thread.currentThread().getName());
+      closeEntered.countDown();
+      try {
+        releaseClose.await(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      closeReturned.set(true);
+    }
+  }
+
+  @Test
+  void r7_aSlowSourceCloseDelaysNoTimer() throws Exception {
+    SlowClosingSource source = new SlowClosingSource();
+    try (ChannelRegistry registry = ChannelRegistry.builder().sourceGracePeriod(Duration.ZERO).build()) {
+      Channel slow = registry.attachSource("slow-close", source, 0);
+      Channel other = registry.declare("other", ChannelConfig.builder().stallTimeout(Duration.ofMillis(200)).build());
+      Subscription viewer = slow.subscribe(RecordingSink.immediate());
+      Await.until("the source blocks in nextFrame()", () -> source.nextCalls.get() >= 2);
+      viewer.close(); // the source stops at once (grace period 0) while it blocks
+      assertTrue(source.closeEntered.await(10, TimeUnit.SECONDS), "close() was called");
+      try {
+        RecordingSink stuck = new RecordingSink(RecordingSink.Mode.NEVER);
+        other.subscribe(stuck);
+        other.publish(ChannelTest.image(2));
+        Await.until("the stalled viewer of another channel is evicted while close() runs", stuck::isClosed,
+            Duration.ofSeconds(3));
+        assertEquals(CloseReason.Code.STALLED, stuck.closeReason().code());
+        assertFalse(source.closeReturned.get(), "evicted before the slow close() returned");
+      } finally {
+        source.releaseClose.countDown();
+      }
+      assertFalse(source.closeThread.get().contains("timer"), "close() ran on " + source.closeThread.get());
+    }
+  }
+
+  @Test
+  void r6_closeIsBoundedByShutdownTimeoutEvenWhenASourceIsSlowToClose() throws Exception {
+    SlowClosingSource source = new SlowClosingSource();
+    ChannelRegistry registry = ChannelRegistry.builder().shutdownTimeout(Duration.ofMillis(300)).build();
+    try {
+      Channel ch = registry.attachSource("slow-close", source, 0);
+      ch.subscribe(RecordingSink.immediate());
+      Await.until("the source blocks in nextFrame()", () -> source.nextCalls.get() >= 2);
+      long start = System.nanoTime();
+      registry.close();
+      long tookMs = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(source.closeEntered.await(10, TimeUnit.SECONDS), "close() was called");
+      assertTrue(tookMs < 2_000, "registry.close() took " + tookMs + " ms with shutdownTimeout 300 ms");
+      assertFalse(source.closeThread.get().contains("timer"), "close() ran on " + source.closeThread.get());
+    } finally {
+      source.releaseClose.countDown();
+    }
+    Await.until("the stopper threads end once the close returned", () -> Thread.getAllStackTraces().keySet()
+        .stream().noneMatch(t -> t.isAlive() && t.getName().contains("-source-stop-")));
+  }
+
+  /** Records open() and close() and any overlap of the two; close() holds for two seconds. */
+  private static final class OverlapRecordingSource implements FrameSource {
+    final boolean blockInNextFrame;
+    final AtomicInteger opens = new AtomicInteger();
+    final AtomicInteger closesEntered = new AtomicInteger();
+    final AtomicInteger nextCalls = new AtomicInteger();
+    final List<String> violations = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicBoolean inOpen = new AtomicBoolean();
+    private final AtomicBoolean inClose = new AtomicBoolean();
+    private volatile CountDownLatch closing = new CountDownLatch(1);
+    private volatile int nextSinceOpen;
+
+    OverlapRecordingSource(boolean blockInNextFrame) {
+      this.blockInNextFrame = blockInNextFrame;
+    }
+
+    @Override
+    public void open() {
+      inOpen.set(true);
+      if (inClose.get()) {
+        violations.add("open() #" + (opens.get() + 1) + " while close() runs");
+      }
+      closing = new CountDownLatch(1);
+      nextSinceOpen = 0;
+      Await.pace(TimeUnit.MILLISECONDS.toNanos(20)); // some work, to widen any overlap
+      opens.incrementAndGet();
+      inOpen.set(false);
+    }
+
+    @Override
+    public Frame nextFrame() throws IOException, InterruptedException {
+      nextCalls.incrementAndGet();
+      if (blockInNextFrame && nextSinceOpen++ > 0) {
+        closing.await(10, TimeUnit.SECONDS); // a blocking read that only close() ends
+        throw new IOException("closed");
+      }
+      return ChannelTest.image(nextCalls.get());
+    }
+
+    @Override
+    public void close() {
+      inClose.set(true);
+      if (inOpen.get()) {
+        violations.add("close() while open() runs");
+      }
+      closesEntered.incrementAndGet();
+      closing.countDown();
+      Await.pace(TimeUnit.SECONDS.toNanos(2)); // a process that takes a while to exit
+      inClose.set(false);
+    }
+  }
+
+  @Test
+  void s5_restartWaitsForThePreviousClose() {
+    for (boolean blockInNextFrame : new boolean[] {false, true}) {
+      OverlapRecordingSource source = new OverlapRecordingSource(blockInNextFrame);
+      String mode = blockInNextFrame ? "close() from the stopping thread" : "close() on the runner thread";
+      try (ChannelRegistry registry = ChannelRegistry.builder().sourceGracePeriod(Duration.ZERO).build()) {
+        Channel ch = registry.attachSource("restarted", source, 50);
+        Subscription first = ch.subscribe(RecordingSink.immediate());
+        Await.until(mode + ": running", () -> source.opens.get() == 1 && source.nextCalls.get() >= 2);
+        first.close(); // stops the source at once
+        Await.until(mode + ": close() entered", () -> source.closesEntered.get() == 1);
+        long start = System.nanoTime();
+        RecordingSink returning = RecordingSink.immediate();
+        ch.subscribe(returning); // the viewer returns at once
+        long subscribeMs = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(subscribeMs < 1_000, mode + ": subscribe() was held " + subscribeMs + " ms by the old close()");
+        Await.until(mode + ": reopened", () -> source.opens.get() == 2);
+        Await.until(mode + ": frames flow again", () -> returning.count() > 0);
+        assertEquals(List.of(), source.violations, mode);
+      }
+      assertEquals(List.of(), source.violations, mode);
+    }
   }
 
   @Test

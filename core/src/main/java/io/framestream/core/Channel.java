@@ -19,7 +19,8 @@ import java.util.Optional;
  *       frame replaced by a newer one is counted as a drop ({@link DropReason#SUPERSEDED}).
  *   <li>Codec streams: a {@link FrameKind#DELTA} that does not fit makes that subscriber skip to the next
  *       {@link FrameKind#KEY} ({@link DropReason#SKIPPED_TO_KEY}); no delta whose reference was dropped is
- *       ever delivered. {@link FrameKind#INIT} frames are never dropped.
+ *       ever delivered. At most one {@link FrameKind#INIT} waits per subscriber: a newer one replaces it and the
+ *       frames of its stream ({@link DropReason#SUPERSEDED}); the newest is never dropped.
  *   <li>A late joiner first receives the current {@code INIT} (if any), then the newest {@code KEY} and the
  *       deltas published after it, then live frames, in sequence order.
  *   <li>A subscriber with a frame in flight and no progress for {@link ChannelConfig#stallTimeout()} is

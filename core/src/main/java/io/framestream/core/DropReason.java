@@ -10,7 +10,7 @@ package io.framestream.core;
  * @since 0.1.0
  */
 public enum DropReason {
-  /** A waiting frame was replaced by a newer key frame (newest wins). */
+  /** A waiting frame was replaced by a newer key frame or {@code INIT} (newest wins). */
   SUPERSEDED,
   /** A delta frame was skipped because the subscriber fell behind; it resumes at the next key frame. */
   SKIPPED_TO_KEY,

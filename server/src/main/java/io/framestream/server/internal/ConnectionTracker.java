@@ -14,7 +14,9 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -63,7 +65,8 @@ import org.glassfish.grizzly.http.server.NetworkListener;
  * <p>Frames (rule H2): once a connection is upgraded to a WebSocket, the filter reads the header of every
  * frame the client sends ({@link FrameGuard}) before Tyrus buffers anything. A message whose announced
  * length, or running total over its fragments, passes the connection's limit is answered with close code
- * 1009 and the connection is terminated at once; its payload is never read into memory. The limit is decided
+ * 1009, and its payload, like everything the client sends after it, is discarded unread; the connection ends
+ * when the client answers with its close frame, after {@value #REFUSAL_DRAIN_MILLIS} ms at the latest. The limit is decided
  * at the upgrade from the path: publishers ({@code /ws/publish/}) may send binary messages of {@code
  * maxFrameBytes} and text messages of {@link WebSocketTransport#maxIncomingMessageBytes()} (a data URI of
  * that size); viewers, and any other upgraded path, {@value #VIEWER_MESSAGE_LIMIT} bytes. Control frames over
@@ -94,6 +97,11 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
    * (on Linux {@code net.ipv4.tcp_rmem}'s default, 128 KiB, when the connection is accepted).
    */
   static final int READ_SLACK = 1 << 20;
+  /**
+   * How long a connection whose message was refused as too big stays open, its bytes discarded unread, for
+   * the client to finish sending and read the close frame: until the client's own close frame, at most this.
+   */
+  static final long REFUSAL_DRAIN_MILLIS = 2000;
 
   private static final String URI_CHECKED = "framestream.uriChecked";
   private static final String HANDSHAKE_PATH_PUBLISH = "/ws/publish/";
@@ -294,14 +302,17 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
   private FrameGuard guardFor(String path) {
     WebSocketTransport ws = transport;
     if (ws != null && path.startsWith(HANDSHAKE_PATH_PUBLISH)) {
-      return new FrameGuard(ws.maxIncomingMessageBytes(), ws.maxFrameBytes());
+      return new FrameGuard(ws.maxIncomingMessageBytes(), "maxFrameBytes as a data URI", ws.maxFrameBytes(),
+          "maxFrameBytes");
     }
-    return new FrameGuard(VIEWER_MESSAGE_LIMIT, VIEWER_MESSAGE_LIMIT);
+    return new FrameGuard(VIEWER_MESSAGE_LIMIT, "the viewer limit", VIEWER_MESSAGE_LIMIT, "the viewer limit");
   }
 
   /**
-   * Sends the close frame of a refusal and terminates the connection: at once when the frame is written, and
-   * without waiting when it could not be written straight away (a peer that does not read gets no close frame).
+   * Sends the close frame of a refusal. After a protocol error the connection is terminated at once when the
+   * frame is written, or without waiting when it could not be written straight away (a peer that does not
+   * read gets no close frame). After a message that is too big, the client gets {@value
+   * #REFUSAL_DRAIN_MILLIS} ms to finish sending and answer with its close frame; its bytes are discarded.
    */
   @SuppressWarnings("rawtypes") // Grizzly's write takes a CompletionHandler of the raw WriteResult
   private static void refuseFrame(FilterChainContext ctx, FrameGuard.Refusal refusal) {
@@ -309,6 +320,12 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
     LOG.log(System.Logger.Level.DEBUG, "closing WebSocket connection {0} with {1}: {2}", connection,
         refusal.code(), refusal.reason());
     byte[] frame = refusal.closeFrame();
+    if (refusal.code() == FrameGuard.TOO_BIG) {
+      ctx.write(Buffers.wrap(ctx.getMemoryManager(), frame));
+      CompletableFuture.delayedExecutor(REFUSAL_DRAIN_MILLIS, TimeUnit.MILLISECONDS)
+          .execute(connection::terminateSilently);
+      return;
+    }
     AtomicBoolean written = new AtomicBoolean();
     ctx.write(Buffers.wrap(ctx.getMemoryManager(), frame), new EmptyCompletionHandler<WriteResult>() {
       @Override
@@ -405,12 +422,18 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
       FrameGuard guard = GUARD.get(ctx.getConnection());
       if (guard != null) {
         // An upgraded connection: WebSocket frames, read here before Tyrus buffers them.
+        boolean refusedBefore = guard.refused();
         FrameGuard.Refusal refusal = guard.scan(content.getContent());
         if (refusal == null) {
           return ctx.getInvokeAction();
         }
         content.recycle();
-        refuseFrame(ctx, refusal);
+        if (!refusedBefore) {
+          refuseFrame(ctx, refusal);
+        }
+        if (guard.closeReceived()) {
+          ctx.getConnection().terminateSilently();
+        }
         return ctx.getStopAction();
       }
       HttpHeader header = content.getHttpHeader();

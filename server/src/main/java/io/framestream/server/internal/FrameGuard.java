@@ -14,6 +14,11 @@ import org.glassfish.grizzly.Buffer;
  * <p>A header may be split across reads in any way; the guard keeps at most its 14 bytes between reads.
  * Payload bytes are only counted.
  *
+ * <p>After refusing a message as too big, the guard goes on reading headers (skipping the refused payload and
+ * everything else) only to notice the client's own close frame, so that a well-behaved client that was still
+ * sending its message can finish and read the refusal before the connection ends. After a protocol error
+ * nothing more is parsed.
+ *
  * <h2>Thread safety</h2>
  *
  * Not thread-safe: one instance per connection, fed by the reads of that connection, which Grizzly delivers
@@ -34,6 +39,8 @@ final class FrameGuard {
 
   private final long textLimit;
   private final long binaryLimit;
+  private final String textLimitName;
+  private final String binaryLimitName;
   private final byte[] header = new byte[MAX_HEADER];
   private int headerLength;
   private int headerNeeded = 2;
@@ -42,16 +49,21 @@ final class FrameGuard {
   private int messageOpcode;
   private long messageTotal;
   private Refusal refusal;
+  private boolean closeReceived;
 
   /**
    * Creates a guard for one connection.
    *
    * @param textLimit the largest text message, in bytes
+   * @param textLimitName what a refusal calls that limit, such as {@code "maxFrameBytes as a data URI"}
    * @param binaryLimit the largest binary message, in bytes
+   * @param binaryLimitName what a refusal calls that limit, such as {@code "maxFrameBytes"}
    */
-  FrameGuard(long textLimit, long binaryLimit) {
+  FrameGuard(long textLimit, String textLimitName, long binaryLimit, String binaryLimitName) {
     this.textLimit = textLimit;
+    this.textLimitName = textLimitName;
     this.binaryLimit = binaryLimit;
+    this.binaryLimitName = binaryLimitName;
   }
 
   /** Why a connection's frame is refused: the close code and a short reason. */
@@ -83,7 +95,7 @@ final class FrameGuard {
   Refusal scan(Buffer bytes) {
     int end = bytes.limit();
     int i = bytes.position();
-    while (refusal == null && i < end) {
+    while (i < end && (refusal == null || refusal.code() == TOO_BIG)) {
       if (payloadLeft > 0) {
         long skip = Math.min(payloadLeft, end - i);
         payloadLeft -= skip;
@@ -96,7 +108,11 @@ final class FrameGuard {
         headerNeeded = 2 + lengthBytes + ((header[1] & 0x80) != 0 ? 4 : 0);
       }
       if (headerLength >= 2 && headerLength == headerNeeded) {
-        refusal = onHeader();
+        if (refusal == null) {
+          refusal = onHeader();
+        } else {
+          afterRefusal();
+        }
         headerLength = 0;
         headerNeeded = 2;
       }
@@ -104,20 +120,51 @@ final class FrameGuard {
     return refusal;
   }
 
-  private Refusal onHeader() {
-    boolean fin = (header[0] & 0x80) != 0;
-    int opcode = header[0] & 0x0F;
+  /**
+   * Tells whether the client sent a close frame after its message was refused as too big.
+   *
+   * @return true once its header was read
+   */
+  boolean closeReceived() {
+    return closeReceived;
+  }
+
+  /**
+   * Tells whether a message was refused.
+   *
+   * @return true after a refusal
+   */
+  boolean refused() {
+    return refusal != null;
+  }
+
+  private void afterRefusal() {
+    closeReceived |= (header[0] & 0x0F) == 8;
+    long length = length();
+    payloadLeft = Math.max(0, length);
+  }
+
+  /** The payload length of the header in {@link #header}, or -1 when its top bit is set. */
+  private long length() {
     long length = header[1] & 0x7F;
     if (length == 126) {
-      length = ((header[2] & 0xFFL) << 8) | (header[3] & 0xFFL);
-    } else if (length == 127) {
+      return ((header[2] & 0xFFL) << 8) | (header[3] & 0xFFL);
+    }
+    if (length == 127) {
       length = 0;
       for (int k = 2; k < 10; k++) {
         length = (length << 8) | (header[k] & 0xFFL);
       }
-      if (length < 0) {
-        return new Refusal(PROTOCOL_ERROR, "invalid frame length");
-      }
+    }
+    return length;
+  }
+
+  private Refusal onHeader() {
+    boolean fin = (header[0] & 0x80) != 0;
+    int opcode = header[0] & 0x0F;
+    long length = length();
+    if (length < 0) {
+      return new Refusal(PROTOCOL_ERROR, "invalid frame length");
     }
     if (opcode >= 8) {
       if (opcode > 10) {
@@ -133,6 +180,7 @@ final class FrameGuard {
       messageTotal += length;
       Refusal tooBig = checkSize(messageOpcode, messageTotal);
       if (tooBig != null) {
+        payloadLeft = length; // skipped while waiting for the client's close frame
         return tooBig;
       }
       if (fin) {
@@ -144,6 +192,7 @@ final class FrameGuard {
       }
       Refusal tooBig = checkSize(opcode, length);
       if (tooBig != null) {
+        payloadLeft = length; // skipped while waiting for the client's close frame
         return tooBig;
       }
       messageTotal = length;
@@ -156,10 +205,11 @@ final class FrameGuard {
   }
 
   private Refusal checkSize(int opcode, long total) {
-    long limit = opcode == TEXT ? textLimit : binaryLimit;
+    boolean text = opcode == TEXT;
+    long limit = text ? textLimit : binaryLimit;
     if (total > limit) {
-      return new Refusal(TOO_BIG, (opcode == TEXT ? "text" : "binary") + " message of " + total
-          + " bytes or more exceeds the limit of " + limit);
+      return new Refusal(TOO_BIG, (text ? "text" : "binary") + " message of " + total + " bytes or more exceeds "
+          + (text ? textLimitName : binaryLimitName) + " (" + limit + ")");
     }
     return null;
   }

@@ -76,7 +76,7 @@ public final class ExampleServer implements AutoCloseable {
   /** Frame rate of {@value #LIFE_CHANNEL}. */
   public static final double LIFE_FPS = 15;
   /** Default of {@code --max-frame-bytes}: the server's, 8 MiB. */
-  static final int DEFAULT_MAX_FRAME_BYTES = 8 << 20;
+  static final int DEFAULT_MAX_FRAME_BYTES = FrameStreamServer.DEFAULT_MAX_FRAME_BYTES;
   /** Largest {@code --max-frame-bytes} the server accepts: 256 MiB. */
   static final int MAX_FRAME_BYTES = 256 << 20;
 

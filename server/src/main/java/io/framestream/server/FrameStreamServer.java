@@ -72,6 +72,8 @@ public final class FrameStreamServer implements AutoCloseable {
   public static final String SSE_MAPPING = "/sse/*";
   /** Default for {@link Builder#maxConnectionsPerAddress(int)}: 128. */
   public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 128;
+  /** Default for {@link Builder#maxFrameBytes(int)}: 8 MiB, the WebSocket transport's default. */
+  public static final int DEFAULT_MAX_FRAME_BYTES = WebSocketTransport.DEFAULT_MAX_FRAME_BYTES;
   /** Default bound on {@link #close()}: 5 s. */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
 
@@ -323,7 +325,7 @@ public final class FrameStreamServer implements AutoCloseable {
     private String host = DEFAULT_HOST;
     private int port = DEFAULT_PORT;
     private ChannelRegistry registry;
-    private int maxFrameBytes = WebSocketTransport.DEFAULT_MAX_FRAME_BYTES;
+    private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
     private ClassLoader staticLoader = FrameStreamServer.class.getClassLoader();
     private String staticRoot = DEFAULT_STATIC_ROOT;
     private final Map<String, HttpHandler> handlers = new LinkedHashMap<>();

@@ -464,7 +464,8 @@ public final class ExampleServer implements AutoCloseable {
       } catch (NumberFormatException e) {
         // reported below
       }
-      throw new IllegalArgumentException(option + " needs a number from " + min + " to " + max + ", got '" + text + "'");
+      throw new IllegalArgumentException(
+          option + " needs a number from " + min + " to " + max + ", got '" + text + "'");
     }
 
     /** Addresses or CIDR ranges, comma-separated; checked here so that a typo stops the server at once. */

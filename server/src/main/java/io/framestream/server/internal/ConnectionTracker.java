@@ -65,16 +65,16 @@ import org.glassfish.grizzly.http.server.NetworkListener;
  * <p>Frames (rule H2): once a connection is upgraded to a WebSocket, the filter reads the header of every
  * frame the client sends ({@link FrameGuard}) before Tyrus buffers anything. A message whose announced
  * length, or running total over its fragments, passes the connection's limit is answered with close code
- * 1009, and its payload, like everything the client sends after it, is discarded unread; the connection ends
- * when the client answers with its close frame, after {@value #REFUSAL_DRAIN_MILLIS} ms at the latest. The limit is decided
- * at the upgrade from the path: publishers ({@code /ws/publish/}) may send binary messages of {@code
- * maxFrameBytes} and text messages of {@link WebSocketTransport#maxIncomingMessageBytes()} (a data URI of
- * that size); viewers, and any other upgraded path, {@value #VIEWER_MESSAGE_LIMIT} bytes. Control frames over
- * 125 bytes and broken fragmentation are protocol errors (1002).
+ * 1009; its payload, like everything the client sends after it, is discarded unread, and the connection
+ * ends when the client answers with its close frame, after {@value #REFUSAL_DRAIN_MILLIS} ms at the latest.
+ * The limit is decided at the upgrade from the path: publishers ({@code /ws/publish/}) may send binary
+ * messages of {@code maxFrameBytes} and text messages of {@link WebSocketTransport#maxIncomingMessageBytes()}
+ * (a data URI of that size); viewers, and any other upgraded path, {@value #VIEWER_MESSAGE_LIMIT} bytes.
+ * Control frames over 125 bytes and broken fragmentation are protocol errors (1002).
  *
  * <p>Refused handshakes (rule W4): when the answer to an upgrade request is not 101, the filter makes it a
- * complete response ({@code Content-Length: 0} and the last part where Tyrus leaves it open, {@code Connection: close})
- * and closes the connection once it is written.
+ * complete response ({@code Content-Length: 0} and marked as the last part where Tyrus leaves it open;
+ * {@code Connection: close}) and closes the connection once it is written.
  *
  * <p>Register it on the listener <em>before</em> Tyrus's {@code WebSocketAddOn}.
  *
@@ -287,7 +287,8 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
     }
     String peer = remoteAddress(connection);
     String client = trustedProxies.isEmpty() ? peer
-        : trustedProxies.clientAddress(peer, headerValues(request, "Forwarded"), headerValues(request, "X-Forwarded-For"));
+        : trustedProxies.clientAddress(peer, headerValues(request, "Forwarded"),
+            headerValues(request, "X-Forwarded-For"));
     request.setAttribute(TrustedProxies.CLIENT_ADDRESS_ATTRIBUTE, client);
     return client;
   }

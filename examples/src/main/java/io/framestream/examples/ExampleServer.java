@@ -3,10 +3,12 @@ package io.framestream.examples;
 import io.framestream.cluster.nats.NatsBridge;
 import io.framestream.core.Authorizer;
 import io.framestream.core.BearerTokens;
+import io.framestream.core.ChannelConfig;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.core.Fmp4Source;
 import io.framestream.core.TestPatternSource;
 import io.framestream.core.TransportException;
+import io.framestream.core.TrustedProxies;
 import io.framestream.core.ViewerTickets;
 import io.framestream.server.FrameStreamServer;
 import java.io.FileNotFoundException;
@@ -73,10 +75,16 @@ public final class ExampleServer implements AutoCloseable {
   public static final double DEMO_FPS = 20;
   /** Frame rate of {@value #LIFE_CHANNEL}. */
   public static final double LIFE_FPS = 15;
+  /** Default of {@code --max-frame-bytes}: the server's, 8 MiB. */
+  static final int DEFAULT_MAX_FRAME_BYTES = FrameStreamServer.DEFAULT_MAX_FRAME_BYTES;
+  /** Largest {@code --max-frame-bytes} the server accepts: 256 MiB. */
+  static final int MAX_FRAME_BYTES = 256 << 20;
 
   static final String USAGE = String.join(System.lineSeparator(),
       "Usage: ExampleServer [--port N] [--host ADDRESS] [--publish-token TOKEN] [--ticket-key SECRET]",
-      "                     [--allow-origin URL] [--nats URL] [--node-id ID] [--help]",
+      "                     [--allow-origin URL] [--nats URL] [--node-id ID]",
+      "                     [--max-connections-per-address N] [--max-viewers N] [--max-frame-bytes N]",
+      "                     [--trusted-proxy ADDRESS|CIDR] [--help]",
       "",
       "  --port N        port to listen on (default " + DEFAULT_PORT + "; 0 picks a free one)",
       "  --host ADDRESS  address to bind (default " + DEFAULT_HOST + ", this machine only;",
@@ -95,6 +103,20 @@ public final class ExampleServer implements AutoCloseable {
       "                  join a cluster: share channels with other nodes through NATS, such as",
       "                  nats://127.0.0.1:4222 (the server needs JetStream: nats-server -js)",
       "  --node-id ID    this node's name in the cluster (default: random)",
+      "  --max-connections-per-address N",
+      "                  connections one client address may hold open: WebSockets, SSE streams and page",
+      "                  loads (default " + FrameStreamServer.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS
+          + "); one more is answered with 429",
+      "  --max-viewers N viewers one channel may have at once, over both transports (default "
+          + ChannelConfig.DEFAULT_MAX_SUBSCRIBERS + ")",
+      "  --max-frame-bytes N",
+      "                  largest frame a publisher may send, in bytes (default "
+          + DEFAULT_MAX_FRAME_BYTES + ", 8 MiB;",
+      "                  at most " + MAX_FRAME_BYTES + "); a larger one is refused from its header",
+      "  --trusted-proxy ADDRESS|CIDR[,...]",
+      "                  a reverse proxy in front of the server, such as 127.0.0.1 or 10.0.0.0/8",
+      "                  (repeatable): its Forwarded / X-Forwarded-For headers name the client, which",
+      "                  the limits count and the authorizer sees. Headers from other peers are ignored",
       "  --help          show this text",
       "",
       "From the repository root: mvn -q compile -Prun -Dexec.args=\"--port 9090\"");
@@ -104,11 +126,14 @@ public final class ExampleServer implements AutoCloseable {
   private final FrameStreamServer server;
   private final ViewerTickets tickets; // null: viewing is open
   private final NatsBridge bridge; // null: not in a cluster
+  private final ChannelRegistry ownRegistry; // null: the server's own, closed with it
 
-  private ExampleServer(FrameStreamServer server, ViewerTickets tickets, NatsBridge bridge) {
+  private ExampleServer(FrameStreamServer server, ViewerTickets tickets, NatsBridge bridge,
+      ChannelRegistry ownRegistry) {
     this.server = server;
     this.tickets = tickets;
     this.bridge = bridge;
+    this.ownRegistry = ownRegistry;
   }
 
   /**
@@ -139,7 +164,7 @@ public final class ExampleServer implements AutoCloseable {
    * @throws TransportException if the port cannot be bound
    */
   public static ExampleServer start(String host, int port, String publishToken) {
-    return start(new Options(host, port, false, publishToken, null, java.util.List.of(), null, null));
+    return start(new Options(host, port, false, publishToken, null, java.util.List.of()));
   }
 
   static ExampleServer start(Options options) {
@@ -154,13 +179,23 @@ public final class ExampleServer implements AutoCloseable {
           options.publishToken() == null && tickets == null ? "no authorization at all"
               : options.publishToken() == null ? "open publishing" : "open viewing");
     }
-    FrameStreamServer server = FrameStreamServer.builder()
+    FrameStreamServer.Builder builder = FrameStreamServer.builder()
         .host(host)
         .port(options.port())
         .authorizer(Authorizer.perAction(publish, view))
         .allowedOrigins(options.allowedOrigins().toArray(new String[0]))
-        .staticContent(ExampleServer.class.getClassLoader(), FrameStreamServer.DEFAULT_STATIC_ROOT)
-        .build();
+        .trustedProxies(options.trustedProxies().toArray(new String[0]))
+        .maxConnectionsPerAddress(options.limits().maxConnectionsPerAddress())
+        .maxFrameBytes(options.limits().maxFrameBytes())
+        .staticContent(ExampleServer.class.getClassLoader(), FrameStreamServer.DEFAULT_STATIC_ROOT);
+    ChannelRegistry ownRegistry = null;
+    if (options.limits().maxViewers() != ChannelConfig.DEFAULT_MAX_SUBSCRIBERS) {
+      ownRegistry = ChannelRegistry.builder()
+          .channelDefaults(ChannelConfig.builder().maxSubscribers(options.limits().maxViewers()).build())
+          .build();
+      builder.registry(ownRegistry);
+    }
+    FrameStreamServer server = builder.build();
     NatsBridge bridge = null;
     try {
       ChannelRegistry channels = server.registry();
@@ -176,13 +211,20 @@ public final class ExampleServer implements AutoCloseable {
         bridge = b.build().start();
       }
     } catch (java.io.IOException e) {
-      server.close();
+      closeAll(server, ownRegistry);
       throw new TransportException(e.getMessage(), e);
     } catch (RuntimeException e) {
-      server.close(); // releases the registry's threads
+      closeAll(server, ownRegistry); // releases the registry's threads
       throw e;
     }
-    return new ExampleServer(server, tickets, bridge);
+    return new ExampleServer(server, tickets, bridge, ownRegistry);
+  }
+
+  private static void closeAll(FrameStreamServer server, ChannelRegistry ownRegistry) {
+    server.close();
+    if (ownRegistry != null) {
+      ownRegistry.close();
+    }
   }
 
   /**
@@ -229,7 +271,7 @@ public final class ExampleServer implements AutoCloseable {
     if (bridge != null) {
       bridge.close(); // tells the other nodes that this node's channels are offline
     }
-    server.close();
+    closeAll(server, ownRegistry);
   }
 
   /**
@@ -326,13 +368,20 @@ public final class ExampleServer implements AutoCloseable {
     }
   }
 
+  /** The limits set on the command line, or their defaults. */
+  record Limits(int maxConnectionsPerAddress, int maxViewers, int maxFrameBytes) {
+    static final Limits DEFAULTS = new Limits(FrameStreamServer.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+        ChannelConfig.DEFAULT_MAX_SUBSCRIBERS, DEFAULT_MAX_FRAME_BYTES);
+  }
+
   /** The command line. */
   record Options(String host, int port, boolean help, String publishToken, String ticketKey,
-      java.util.List<String> allowedOrigins, String nats, String nodeId) {
+      java.util.List<String> allowedOrigins, String nats, String nodeId, Limits limits,
+      java.util.List<String> trustedProxies) {
 
     Options(String host, int port, boolean help, String publishToken, String ticketKey,
         java.util.List<String> allowedOrigins) {
-      this(host, port, help, publishToken, ticketKey, allowedOrigins, null, null);
+      this(host, port, help, publishToken, ticketKey, allowedOrigins, null, null, Limits.DEFAULTS, java.util.List.of());
     }
 
     static Options parse(String... args) {
@@ -344,6 +393,10 @@ public final class ExampleServer implements AutoCloseable {
       java.util.List<String> origins = new java.util.ArrayList<>();
       String nats = null;
       String nodeId = null;
+      int maxConnections = Limits.DEFAULTS.maxConnectionsPerAddress();
+      int maxViewers = Limits.DEFAULTS.maxViewers();
+      int maxFrameBytes = Limits.DEFAULTS.maxFrameBytes();
+      java.util.List<String> proxies = new java.util.ArrayList<>();
       for (int i = 0; i < args.length; i++) {
         String arg = args[i];
         String name = arg;
@@ -388,10 +441,50 @@ public final class ExampleServer implements AutoCloseable {
               throw new IllegalArgumentException("--node-id needs 1 to 32 of A-Z a-z 0-9 _ -");
             }
           }
+          case "--max-connections-per-address" ->
+              maxConnections = number(value != null ? value : valueOf(args, ++i, name), name, 1, Integer.MAX_VALUE);
+          case "--max-viewers" ->
+              maxViewers = number(value != null ? value : valueOf(args, ++i, name), name, 1, Integer.MAX_VALUE);
+          case "--max-frame-bytes" ->
+              maxFrameBytes = number(value != null ? value : valueOf(args, ++i, name), name, 1, MAX_FRAME_BYTES);
+          case "--trusted-proxy" -> proxies.addAll(trustedProxies(value != null ? value : valueOf(args, ++i, name)));
           default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
         }
       }
-      return new Options(host, port, help, publishToken, ticketKey, java.util.List.copyOf(origins), nats, nodeId);
+      return new Options(host, port, help, publishToken, ticketKey, java.util.List.copyOf(origins), nats, nodeId,
+          new Limits(maxConnections, maxViewers, maxFrameBytes), java.util.List.copyOf(proxies));
+    }
+
+    private static int number(String text, String option, int min, int max) {
+      try {
+        long n = Long.parseLong(text.trim());
+        if (n >= min && n <= max) {
+          return (int) n;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new IllegalArgumentException(
+          option + " needs a number from " + min + " to " + max + ", got '" + text + "'");
+    }
+
+    /** Addresses or CIDR ranges, comma-separated; checked here so that a typo stops the server at once. */
+    private static java.util.List<String> trustedProxies(String text) {
+      java.util.List<String> entries = new java.util.ArrayList<>();
+      for (String part : text.split(",")) {
+        if (!part.isBlank()) {
+          entries.add(part.trim());
+        }
+      }
+      try {
+        if (TrustedProxies.of(entries).isEmpty()) {
+          throw new IllegalArgumentException("no address given");
+        }
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--trusted-proxy needs IP addresses or CIDR ranges such as 10.0.0.0/8: "
+            + e.getMessage());
+      }
+      return entries;
     }
 
     private static String valueOf(String[] args, int i, String option) {

@@ -3,6 +3,7 @@ package io.framestream.server;
 import io.framestream.core.Authorizer;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.core.TransportException;
+import io.framestream.core.TrustedProxies;
 import io.framestream.server.internal.ApiHandler;
 import io.framestream.server.internal.ConnectionTracker;
 import io.framestream.server.internal.EmbeddedContainer;
@@ -71,6 +72,8 @@ public final class FrameStreamServer implements AutoCloseable {
   public static final String SSE_MAPPING = "/sse/*";
   /** Default for {@link Builder#maxConnectionsPerAddress(int)}: 128. */
   public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 128;
+  /** Default for {@link Builder#maxFrameBytes(int)}: 8 MiB, the WebSocket transport's default. */
+  public static final int DEFAULT_MAX_FRAME_BYTES = WebSocketTransport.DEFAULT_MAX_FRAME_BYTES;
   /** Default bound on {@link #close()}: 5 s. */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
 
@@ -99,7 +102,7 @@ public final class FrameStreamServer implements AutoCloseable {
     this.requestedPort = b.port;
     this.ownsRegistry = b.registry == null;
     this.registry = b.registry != null ? b.registry : ChannelRegistry.builder().build();
-    this.tracker = new ConnectionTracker(b.maxConnectionsPerAddress);
+    this.tracker = new ConnectionTracker(b.maxConnectionsPerAddress, TrustedProxies.of(b.trustedProxies));
     this.authorizer = b.authorizer;
     Authorizer auth = b.authorizer != null ? b.authorizer : Authorizer.allowAll();
     this.webSocket = b.webSocket.apply(WebSocketTransport.builder(registry).maxFrameBytes(b.maxFrameBytes)
@@ -113,10 +116,9 @@ public final class FrameStreamServer implements AutoCloseable {
     this.extraHandlers.put(SSE_MAPPING, b.sse.apply(SseHandler.builder(registry).authorizer(auth)).build());
     this.extraHandlers.putAll(b.handlers);
     this.shutdownTimeout = b.shutdownTimeout;
-    // Room for frames split over WebSocket fragments of up to twice the largest data URI; beyond it Tyrus
-    // itself closes with 1011.
-    long engineBuffer = Math.min(Integer.MAX_VALUE - 64, 2L * webSocket.maxIncomingMessageBytes());
-    this.container = new EmbeddedContainer((int) engineBuffer);
+    // The tracker refuses larger messages from their headers (rule H2), so Tyrus never needs more room than
+    // the largest message it lets through; Tyrus grows each connection's buffer only as bytes arrive.
+    this.container = new EmbeddedContainer(ConnectionTracker.incomingBufferSize(webSocket));
   }
 
   /**
@@ -323,7 +325,7 @@ public final class FrameStreamServer implements AutoCloseable {
     private String host = DEFAULT_HOST;
     private int port = DEFAULT_PORT;
     private ChannelRegistry registry;
-    private int maxFrameBytes = WebSocketTransport.DEFAULT_MAX_FRAME_BYTES;
+    private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
     private ClassLoader staticLoader = FrameStreamServer.class.getClassLoader();
     private String staticRoot = DEFAULT_STATIC_ROOT;
     private final Map<String, HttpHandler> handlers = new LinkedHashMap<>();
@@ -331,6 +333,7 @@ public final class FrameStreamServer implements AutoCloseable {
     private UnaryOperator<WebSocketTransport.Builder> webSocket = UnaryOperator.identity();
     private Authorizer authorizer;
     private final List<String> allowedOrigins = new ArrayList<>();
+    private final List<String> trustedProxies = new ArrayList<>();
     private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
 
@@ -376,8 +379,8 @@ public final class FrameStreamServer implements AutoCloseable {
     }
 
     /**
-     * Sets the largest frame a publisher may send (default 8 MiB); larger WebSocket messages are closed
-     * with 1009.
+     * Sets the largest frame a publisher may send (default 8 MiB); a larger WebSocket message is refused
+     * from its header with close code 1009, before its payload is read (rule H2).
      *
      * @param bytes 1 to 256 MiB
      * @return this builder
@@ -432,6 +435,28 @@ public final class FrameStreamServer implements AutoCloseable {
       for (String o : origins) {
         allowedOrigins.add(Objects.requireNonNull(o, "origin"));
       }
+      return this;
+    }
+
+    /**
+     * Names the reverse proxies in front of the server (default: none). A request whose TCP peer is one of
+     * them is treated as coming from the client its {@code Forwarded} (RFC 7239 {@code for=}) or {@code
+     * X-Forwarded-For} header names: the rightmost address of the chain that is not itself a trusted proxy.
+     * That address is what {@link #maxConnectionsPerAddress(int)} counts and what the authorizer sees. From
+     * any other peer those headers are ignored; a malformed header, or an {@code unknown} or obfuscated
+     * client, counts as the proxy itself. See {@link TrustedProxies}. A connection is charged once, to the
+     * client of its first request: a proxy that reuses one keep-alive connection for several clients has it
+     * counted against the first.
+     *
+     * @param addressesOrCidrs IP addresses or CIDR ranges, IPv4 or IPv6, such as {@code "127.0.0.1"}, {@code
+     *     "10.0.0.0/8"} or {@code "fd00::/8"}; never host names (nothing is looked up in DNS)
+     * @return this builder
+     * @throws NullPointerException if an entry is {@code null}
+     * @throws IllegalArgumentException if an entry is not an IP address or CIDR range
+     */
+    public Builder trustedProxies(String... addressesOrCidrs) {
+      TrustedProxies.of(addressesOrCidrs); // fails here, not in build(), on a bad entry
+      trustedProxies.addAll(List.of(addressesOrCidrs));
       return this;
     }
 

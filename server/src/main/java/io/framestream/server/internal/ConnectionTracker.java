@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.framestream.core.AccessDecision;
 import io.framestream.core.AccessRequest;
 import io.framestream.core.ChannelNames;
+import io.framestream.core.TrustedProxies;
 import io.framestream.transport.websocket.SessionAborter;
 import io.framestream.transport.websocket.WebSocketTransport;
 import jakarta.websocket.Session;
@@ -11,16 +12,27 @@ import java.io.CharConversionException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.glassfish.grizzly.CompletionHandler;
 import org.glassfish.grizzly.Connection;
+import org.glassfish.grizzly.EmptyCompletionHandler;
+import org.glassfish.grizzly.Grizzly;
+import org.glassfish.grizzly.WriteResult;
+import org.glassfish.grizzly.attributes.Attribute;
 import org.glassfish.grizzly.CloseListener;
 import org.glassfish.grizzly.Closeable;
 import org.glassfish.grizzly.ICloseType;
 import org.glassfish.grizzly.filterchain.BaseFilter;
 import org.glassfish.grizzly.filterchain.FilterChainBuilder;
 import org.glassfish.grizzly.filterchain.FilterChainContext;
+import org.glassfish.grizzly.filterchain.FilterChainContext.TransportContext;
 import org.glassfish.grizzly.filterchain.NextAction;
 import org.glassfish.grizzly.http.HttpContent;
 import org.glassfish.grizzly.http.HttpHeader;
@@ -42,6 +54,28 @@ import org.glassfish.grizzly.http.server.NetworkListener;
  * <p>The same filter answers a request whose path cannot be decoded or climbs above the root with 400 and
  * a JSON body, where Grizzly itself would answer 500.
  *
+ * <p>Client addresses: each request's client is resolved once, from the TCP peer or, when the peer is one of
+ * the {@link TrustedProxies}, from its {@code Forwarded} / {@code X-Forwarded-For} headers. The result is
+ * stamped into {@value WebSocketTransport#REMOTE_ADDRESS_HEADER} (replacing anything a client sent) and into
+ * the request attribute {@value TrustedProxies#CLIENT_ADDRESS_ATTRIBUTE}, is what the authorizer sees, and is
+ * what the per-address connection limit charges. A TCP connection is charged once, on its first request, to
+ * that request's client, for its whole life: a proxy's keep-alive connection that later carries requests of
+ * other clients stays charged to the first one (each request is still authorized as its own client).
+ *
+ * <p>Frames (rule H2): once a connection is upgraded to a WebSocket, the filter reads the header of every
+ * frame the client sends ({@link FrameGuard}) before Tyrus buffers anything. A message whose announced
+ * length, or running total over its fragments, passes the connection's limit is answered with close code
+ * 1009; its payload, like everything the client sends after it, is discarded unread, and the connection
+ * ends when the client answers with its close frame, after {@value #REFUSAL_DRAIN_MILLIS} ms at the latest.
+ * The limit is decided at the upgrade from the path: publishers ({@code /ws/publish/}) may send binary
+ * messages of {@code maxFrameBytes} and text messages of {@link WebSocketTransport#maxIncomingMessageBytes()}
+ * (a data URI of that size); viewers, and any other upgraded path, {@value #VIEWER_MESSAGE_LIMIT} bytes.
+ * Control frames over 125 bytes and broken fragmentation are protocol errors (1002).
+ *
+ * <p>Refused handshakes (rule W4): when the answer to an upgrade request is not 101, the filter makes it a
+ * complete response ({@code Content-Length: 0} and marked as the last part where Tyrus leaves it open;
+ * {@code Connection: close}) and closes the connection once it is written.
+ *
  * <p>Register it on the listener <em>before</em> Tyrus's {@code WebSocketAddOn}.
  *
  * <h2>Thread safety</h2>
@@ -52,7 +86,28 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
 
   private static final System.Logger LOG = System.getLogger(ConnectionTracker.class.getName());
 
+  /**
+   * The largest message a viewer may send, in bytes: the transport's viewer endpoint accepts text and binary
+   * messages of 4 KiB (its own session limits say the same).
+   */
+  public static final int VIEWER_MESSAGE_LIMIT = 4096;
+  /**
+   * Room in Tyrus's incoming buffer beyond the largest frame the guard lets through: the bytes of one read
+   * that may follow a frame's last byte. Grizzly reads at most the socket's receive buffer size at a time
+   * (on Linux {@code net.ipv4.tcp_rmem}'s default, 128 KiB, when the connection is accepted).
+   */
+  static final int READ_SLACK = 1 << 20;
+  /**
+   * How long a connection whose message was refused as too big stays open, its bytes discarded unread, for
+   * the client to finish sending and read the close frame: until the client's own close frame, at most this.
+   */
+  static final long REFUSAL_DRAIN_MILLIS = 2000;
+
   private static final String URI_CHECKED = "framestream.uriChecked";
+  private static final String HANDSHAKE_PATH_PUBLISH = "/ws/publish/";
+  private static final String HANDSHAKE_PATH_LIVE = "/ws/live/";
+  private static final Attribute<FrameGuard> GUARD =
+      Grizzly.DEFAULT_ATTRIBUTE_BUILDER.createAttribute(ConnectionTracker.class.getName() + ".frameGuard");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ConcurrentHashMap<String, Connection<?>> connections = new ConcurrentHashMap<>();
@@ -61,15 +116,42 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
   /** Open connections per remote address, and the address each counted connection is charged to. */
   private final ConcurrentHashMap<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Connection<?>, String> counted = new ConcurrentHashMap<>();
+  private final TrustedProxies trustedProxies;
   private volatile WebSocketTransport transport;
 
   /**
-   * Creates the tracker.
+   * Creates the tracker, believing no forwarding headers.
    *
    * @param maxConnectionsPerAddress how many connections one remote address may hold open
    */
   public ConnectionTracker(int maxConnectionsPerAddress) {
+    this(maxConnectionsPerAddress, TrustedProxies.none());
+  }
+
+  /**
+   * Creates the tracker.
+   *
+   * @param maxConnectionsPerAddress how many connections one client address may hold open
+   * @param trustedProxies the peers whose {@code Forwarded} / {@code X-Forwarded-For} headers are believed
+   */
+  public ConnectionTracker(int maxConnectionsPerAddress, TrustedProxies trustedProxies) {
     this.maxConnectionsPerAddress = maxConnectionsPerAddress;
+    this.trustedProxies = trustedProxies;
+  }
+
+  /**
+   * Returns the incoming buffer size for the Tyrus engine behind this filter: the largest message the
+   * guard lets through (a publisher's, the larger of {@code maxFrameBytes} and its data-URI form), plus a
+   * frame header and one read. Tyrus grows each connection's buffer as bytes arrive (in 256-byte steps, with a
+   * copy on each growth) up to this size, and never allocates it up front, so a viewer's connection holds a few
+   * KB whatever this is.
+   *
+   * @param webSocket the transport
+   * @return bytes
+   */
+  public static int incomingBufferSize(WebSocketTransport webSocket) {
+    long largest = Math.max(webSocket.maxFrameBytes(), webSocket.maxIncomingMessageBytes());
+    return (int) Math.min(Integer.MAX_VALUE - 64, largest + 14 + READ_SLACK);
   }
 
   /**
@@ -197,50 +279,216 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
     connection.addCloseListener(listener);
   }
 
+  /** The client of a request, resolved on its first chunk and kept on the request. */
+  private String clientAddress(HttpRequestPacket request, Connection<?> connection) {
+    Object resolved = request.getAttribute(TrustedProxies.CLIENT_ADDRESS_ATTRIBUTE);
+    if (resolved instanceof String) {
+      return (String) resolved;
+    }
+    String peer = remoteAddress(connection);
+    String client = trustedProxies.isEmpty() ? peer
+        : trustedProxies.clientAddress(peer, headerValues(request, "Forwarded"),
+            headerValues(request, "X-Forwarded-For"));
+    request.setAttribute(TrustedProxies.CLIENT_ADDRESS_ATTRIBUTE, client);
+    return client;
+  }
+
+  private static List<String> headerValues(HttpRequestPacket request, String name) {
+    List<String> values = new ArrayList<>(1);
+    request.getHeaders().values(name).forEach(values::add);
+    return values;
+  }
+
+  /** The guard for a connection being upgraded, with the limits of the endpoint its path names. */
+  private FrameGuard guardFor(String path) {
+    WebSocketTransport ws = transport;
+    if (ws != null && path.startsWith(HANDSHAKE_PATH_PUBLISH)) {
+      return new FrameGuard(ws.maxIncomingMessageBytes(), "maxFrameBytes as a data URI", ws.maxFrameBytes(),
+          "maxFrameBytes");
+    }
+    return new FrameGuard(VIEWER_MESSAGE_LIMIT, "the viewer limit", VIEWER_MESSAGE_LIMIT, "the viewer limit");
+  }
+
+  /**
+   * Sends the close frame of a refusal. After a protocol error the connection is terminated at once when the
+   * frame is written, or without waiting when it could not be written straight away (a peer that does not
+   * read gets no close frame). After a message that is too big, the client gets {@value
+   * #REFUSAL_DRAIN_MILLIS} ms to finish sending and answer with its close frame; its bytes are discarded.
+   */
+  @SuppressWarnings("rawtypes") // Grizzly's write takes a CompletionHandler of the raw WriteResult
+  private static void refuseFrame(FilterChainContext ctx, FrameGuard.Refusal refusal) {
+    Connection<?> connection = ctx.getConnection();
+    LOG.log(System.Logger.Level.DEBUG, "closing WebSocket connection {0} with {1}: {2}", connection,
+        refusal.code(), refusal.reason());
+    byte[] frame = refusal.closeFrame();
+    if (refusal.code() == FrameGuard.TOO_BIG) {
+      ctx.write(Buffers.wrap(ctx.getMemoryManager(), frame));
+      CompletableFuture.delayedExecutor(REFUSAL_DRAIN_MILLIS, TimeUnit.MILLISECONDS)
+          .execute(connection::terminateSilently);
+      return;
+    }
+    AtomicBoolean written = new AtomicBoolean();
+    ctx.write(Buffers.wrap(ctx.getMemoryManager(), frame), new EmptyCompletionHandler<WriteResult>() {
+      @Override
+      public void completed(WriteResult result) {
+        written.set(true);
+        connection.terminateSilently();
+      }
+
+      @Override
+      public void failed(Throwable throwable) {
+        written.set(true);
+        connection.terminateSilently();
+      }
+    });
+    if (!written.get()) {
+      connection.terminateSilently();
+    }
+  }
+
+  /** True for the response to a WebSocket upgrade request that refuses it. */
+  private static boolean refusedUpgrade(HttpHeader header) {
+    if (header.isRequest() || header.isCommitted()) {
+      return false;
+    }
+    HttpResponsePacket response = (HttpResponsePacket) header;
+    HttpRequestPacket request = response.getRequest();
+    return request != null && "websocket".equalsIgnoreCase(request.getUpgrade()) && response.getStatus() != 101;
+  }
+
+  /**
+   * Makes a refused upgrade's answer complete and closes the connection once it is written. Tyrus writes its
+   * refusals as a bare header that is not marked as the last part of the answer, and keeps the connection; a
+   * handler's own answer keeps its length or chunking.
+   */
+  @SuppressWarnings({"rawtypes", "unchecked"}) // Grizzly's TransportContext keeps a raw CompletionHandler
+  private static void finishRefusedUpgrade(FilterChainContext ctx, HttpContent content) {
+    HttpResponsePacket response = (HttpResponsePacket) content.getHttpHeader();
+    String path = response.getRequest().getRequestURI();
+    boolean tyrus = path.startsWith(HANDSHAKE_PATH_PUBLISH) || path.startsWith(HANDSHAKE_PATH_LIVE);
+    if (tyrus && !content.isLast() && !content.getContent().hasRemaining() && response.getContentLength() <= 0
+        && !response.isChunked()) {
+      response.setContentLength(0);
+      content.setLast(true);
+    }
+    response.setHeader("Connection", "close");
+    if (!content.isLast()) {
+      return; // the handler's later chunks carry the end; Grizzly closes an answered upgrade itself
+    }
+    Connection<?> connection = ctx.getConnection();
+    TransportContext transportContext = ctx.getTransportContext();
+    CompletionHandler<WriteResult> then = transportContext.getCompletionHandler();
+    transportContext.setCompletionHandler(new CompletionHandler<WriteResult>() {
+      @Override
+      public void cancelled() {
+        if (then != null) {
+          then.cancelled();
+        }
+        connection.closeSilently();
+      }
+
+      @Override
+      public void failed(Throwable throwable) {
+        if (then != null) {
+          then.failed(throwable);
+        }
+        connection.closeSilently();
+      }
+
+      @Override
+      public void completed(WriteResult result) {
+        if (then != null) {
+          then.completed(result);
+        }
+        connection.closeSilently();
+      }
+
+      @Override
+      public void updated(WriteResult result) {
+        if (then != null) {
+          then.updated(result);
+        }
+      }
+    });
+  }
+
   private final class StampFilter extends BaseFilter {
     @Override
     public NextAction handleRead(FilterChainContext ctx) throws IOException {
       Object message = ctx.getMessage();
-      if (message instanceof HttpContent) {
-        HttpHeader header = ((HttpContent) message).getHttpHeader();
-        if (header instanceof HttpRequestPacket && !validUri((HttpRequestPacket) header)) {
-          refuse(ctx, (HttpRequestPacket) header, 400, "invalid request path");
+      if (!(message instanceof HttpContent)) {
+        return ctx.getInvokeAction();
+      }
+      HttpContent content = (HttpContent) message;
+      FrameGuard guard = GUARD.get(ctx.getConnection());
+      if (guard != null) {
+        // An upgraded connection: WebSocket frames, read here before Tyrus buffers them.
+        boolean refusedBefore = guard.refused();
+        FrameGuard.Refusal refusal = guard.scan(content.getContent());
+        if (refusal == null) {
+          return ctx.getInvokeAction();
+        }
+        content.recycle();
+        if (!refusedBefore) {
+          refuseFrame(ctx, refusal);
+        }
+        if (guard.closeReceived()) {
+          ctx.getConnection().terminateSilently();
+        }
+        return ctx.getStopAction();
+      }
+      HttpHeader header = content.getHttpHeader();
+      if (!header.isRequest()) {
+        return ctx.getInvokeAction();
+      }
+      HttpRequestPacket request = (HttpRequestPacket) header;
+      if (!validUri(request)) {
+        refuse(ctx, request, 400, "invalid request path");
+        return ctx.getStopAction();
+      }
+      if (request.getAttribute(TrustedProxies.CLIENT_ADDRESS_ATTRIBUTE) != null) {
+        return ctx.getInvokeAction(); // a later chunk of a request already admitted and stamped
+      }
+      String remote = clientAddress(request, ctx.getConnection());
+      if (!admitConnection(ctx.getConnection(), remote)) {
+        refuse(ctx, request, 429, "too many connections from " + remote + " (maxConnectionsPerAddress "
+            + maxConnectionsPerAddress + ")");
+        return ctx.getStopAction();
+      }
+      header.getHeaders().removeHeader(WebSocketTransport.CONNECTION_ID_HEADER);
+      header.getHeaders().removeHeader(WebSocketTransport.REMOTE_ADDRESS_HEADER);
+      header.addHeader(WebSocketTransport.REMOTE_ADDRESS_HEADER, remote);
+      if ("websocket".equalsIgnoreCase(header.getUpgrade())) {
+        WebSocketTransport ws = transport;
+        String origin = request.getHeader("Origin");
+        if (ws != null && !ws.originAllowed(origin)) {
+          // Tyrus would refuse with a 403 that never ends (no body length, connection kept).
+          refuse(ctx, request, 403, "origin not allowed: " + origin);
           return ctx.getStopAction();
         }
-        if (header.isRequest()) {
-          HttpRequestPacket request = (HttpRequestPacket) header;
-          String remote = remoteAddress(ctx.getConnection());
-          if (!admitConnection(ctx.getConnection(), remote)) {
-            refuse(ctx, request, 429, "too many connections from " + remote + " (maxConnectionsPerAddress "
-                + maxConnectionsPerAddress + ")");
-            return ctx.getStopAction();
+        AccessDecision access = authorize(request, remote);
+        if (!access.allowed()) {
+          if (access.status() == 401) {
+            request.getResponse().setHeader("WWW-Authenticate", "Bearer");
           }
-          header.getHeaders().removeHeader(WebSocketTransport.CONNECTION_ID_HEADER);
-          header.getHeaders().removeHeader(WebSocketTransport.REMOTE_ADDRESS_HEADER);
-          header.addHeader(WebSocketTransport.REMOTE_ADDRESS_HEADER, remote);
-          if ("websocket".equalsIgnoreCase(header.getUpgrade())) {
-            WebSocketTransport ws = transport;
-            String origin = request.getHeader("Origin");
-            if (ws != null && !ws.originAllowed(origin)) {
-              // Tyrus would refuse with a 403 that never ends (no body length, connection kept).
-              refuse(ctx, request, 403, "origin not allowed: " + origin);
-              return ctx.getStopAction();
-            }
-            AccessDecision access = authorize(request, remote);
-            if (!access.allowed()) {
-              if (access.status() == 401) {
-                request.getResponse().setHeader("WWW-Authenticate", "Bearer");
-              }
-              refuse(ctx, request, access.status(), access.reason());
-              return ctx.getStopAction();
-            }
-            Connection<?> connection = ctx.getConnection();
-            String id = Long.toString(ids.incrementAndGet());
-            header.addHeader(WebSocketTransport.CONNECTION_ID_HEADER, id);
-            connections.put(id, connection);
-            onClose(connection, () -> connections.remove(id, connection));
-          }
+          refuse(ctx, request, access.status(), access.reason());
+          return ctx.getStopAction();
         }
+        Connection<?> connection = ctx.getConnection();
+        String id = Long.toString(ids.incrementAndGet());
+        header.addHeader(WebSocketTransport.CONNECTION_ID_HEADER, id);
+        connections.put(id, connection);
+        onClose(connection, () -> connections.remove(id, connection));
+        GUARD.set(connection, guardFor(request.getRequestURI()));
+      }
+      return ctx.getInvokeAction();
+    }
+
+    @Override
+    public NextAction handleWrite(FilterChainContext ctx) throws IOException {
+      Object message = ctx.getMessage();
+      if (message instanceof HttpContent && refusedUpgrade(((HttpContent) message).getHttpHeader())) {
+        finishRefusedUpgrade(ctx, (HttpContent) message);
       }
       return ctx.getInvokeAction();
     }

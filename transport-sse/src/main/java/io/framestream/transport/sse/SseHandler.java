@@ -284,7 +284,9 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
     }
     Map<String, List<String>> query = new HashMap<>();
     request.getParameterMap().forEach((k, v) -> query.put(k, Arrays.asList(v)));
-    String remote = request.getRemoteAddr();
+    String remote = request.getAttribute(io.framestream.core.TrustedProxies.CLIENT_ADDRESS_ATTRIBUTE) instanceof String
+        ? (String) request.getAttribute(io.framestream.core.TrustedProxies.CLIENT_ADDRESS_ATTRIBUTE)
+        : request.getRemoteAddr();
     return new AccessRequest(AccessRequest.Action.VIEW, channel, remote == null ? "" : remote, headers, query);
   }
 

@@ -8,6 +8,7 @@ import io.framestream.server.internal.ApiHandler;
 import io.framestream.server.internal.ConnectionTracker;
 import io.framestream.server.internal.EmbeddedContainer;
 import io.framestream.server.internal.HttpPublishing;
+import io.framestream.server.internal.PagesHandler;
 import io.framestream.server.internal.TyrusRawFrameSender;
 import io.framestream.transport.sse.SseHandler;
 import io.framestream.transport.websocket.WebSocketTransport;
@@ -28,7 +29,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 import java.util.concurrent.locks.LockSupport;
-import org.glassfish.grizzly.http.server.CLStaticHttpHandler;
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.grizzly.http.server.NetworkListener;
@@ -166,9 +166,7 @@ public final class FrameStreamServer implements AutoCloseable {
     for (Map.Entry<String, HttpHandler> e : extraHandlers.entrySet()) {
       config.addHttpHandler(e.getValue(), e.getKey());
     }
-    CLStaticHttpHandler pages = new CLStaticHttpHandler(staticLoader, "/" + staticRoot);
-    pages.setFileCacheEnabled(false);
-    config.addHttpHandler(pages, "/");
+    config.addHttpHandler(new PagesHandler(staticLoader, "/" + staticRoot), "/");
     try {
       for (ServerEndpointConfig sec : webSocket.endpointConfigs()) {
         container.addEndpoint(sec);

@@ -11,8 +11,8 @@ import io.framestream.core.Frame;
 import io.framestream.core.LimitExceededException;
 import io.framestream.core.NoSuchChannelException;
 import io.framestream.core.Publisher;
+import io.framestream.core.TrustedProxies;
 import io.framestream.core.internal.Fmp4Kinds;
-import io.framestream.transport.websocket.WebSocketTransport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -138,12 +138,12 @@ public final class HttpPublishing implements AutoCloseable {
   }
 
   /**
-   * The client's address: the one the connection tracker stamped on the request (it replaces whatever a
-   * client sent under that name), else the socket's peer.
+   * The client's address: the one the connection tracker resolved through the trusted proxies and put on
+   * the request as an attribute (which, unlike a header, no client can set), else the socket's peer.
    */
   private static String clientAddress(Request request) {
-    String stamped = request.getHeader(WebSocketTransport.REMOTE_ADDRESS_HEADER);
-    return stamped != null && !stamped.isBlank() ? stamped : request.getRemoteAddr();
+    Object resolved = request.getAttribute(TrustedProxies.CLIENT_ADDRESS_ATTRIBUTE);
+    return resolved instanceof String && !((String) resolved).isBlank() ? (String) resolved : request.getRemoteAddr();
   }
 
   private boolean startUpload(String remote) {

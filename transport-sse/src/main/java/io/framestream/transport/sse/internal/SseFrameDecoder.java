@@ -25,7 +25,9 @@ import java.util.function.Consumer;
  *       JSON carries an {@code initSegment}, returns it as a {@link FrameKind#INIT} frame.
  *   <li>{@code data}: a data URI ({@code data:<type>;base64,<payload>}) gives type and bytes; anything else
  *       is bare base64 whose type is the last {@code init}'s (or {@code application/octet-stream}).
- *       Returned as {@link FrameKind#KEY} frames: the SSE wire format does not carry a frame's kind.
+ *       The SSE wire format does not carry a frame's kind: fragmented-MP4 fragments are {@link
+ *       FrameKind#KEY} or {@link FrameKind#DELTA} from their sample flags (read against the newest init
+ *       segment), everything else {@link FrameKind#KEY}.
  *   <li>Other event types are ignored.
  * </ul>
  *

@@ -1,5 +1,6 @@
 package io.framestream.transport.sse.internal;
 
+import io.framestream.core.Channel;
 import io.framestream.core.ChannelState;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameEncoding;
@@ -101,6 +102,58 @@ public final class SseEvents {
     private static byte[] build(Frame frame, String channel) {
       ENCODER_RUNS.increment();
       return initEvent(frame, InitMessage.of(channel, frame).withInitSegment(frame));
+    }
+  }
+
+  /**
+   * The notices every viewer of one channel gets when the channel goes online or offline: the {@code
+   * status} event, and when online a fresh description ({@code init} event without id). Built once per
+   * change and shared by the channel's viewers (rule E1); a handler keeps one per channel.
+   *
+   * <h2>Thread safety</h2>
+   *
+   * Thread-safe.
+   */
+  public static final class Notices {
+    private final byte[] online;
+    private final byte[] offline;
+    private Frame describedAt; // guarded by this: the channel's newest frame when description was built
+    private byte[] description; // guarded by this
+
+    /**
+     * Creates the notices of a channel.
+     *
+     * @param channelName the channel's name
+     */
+    public Notices(String channelName) {
+      this.online = statusEvent(channelName, ChannelState.ONLINE);
+      this.offline = statusEvent(channelName, ChannelState.OFFLINE);
+    }
+
+    /**
+     * Returns the shared {@code status} event.
+     *
+     * @param state the channel's new state
+     * @return the never-modified event bytes
+     */
+    public byte[] status(ChannelState state) {
+      return state == ChannelState.ONLINE ? online : offline;
+    }
+
+    /**
+     * Returns the shared {@code init} event that describes the channel as it is now ({@link
+     * InitMessage#of(Channel)}), built again only when a frame was published since it was last built.
+     *
+     * @param channel the channel these notices belong to
+     * @return the never-modified event bytes
+     */
+    public synchronized byte[] description(Channel channel) {
+      Frame newest = channel.latestFrame().orElse(null);
+      if (description == null || newest != describedAt) {
+        description = initEvent(InitMessage.of(channel));
+        describedAt = newest;
+      }
+      return description;
     }
   }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.framestream.core.Channel;
+import io.framestream.core.ChannelState;
 import io.framestream.core.CloseReason;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameKind;
@@ -309,5 +310,38 @@ class SseViewerTest {
     List<byte[]> later = sendToViewers(init, 20);
     assertEquals(0, SseEvents.encoderRuns() - before, "the init event is not encoded again");
     later.forEach(b -> assertSame(first.get(0), b, "the same bytes as for the first viewers, not a new copy"));
+  }
+
+  @Test
+  void e1_onlineNoticesEncodedOncePerChange_sharedByEveryViewer() {
+    channel.publish(Frame.builder(new byte[3]).contentType("image/png").dimensions(4, 3).build());
+    SseEvents.Notices shared = new SseEvents.Notices(channel.name());
+    List<FakeOutput> outs = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      FakeOutput out = new FakeOutput();
+      SseViewer v = viewer(SseFormat.DATA_URI);
+      v.describeWith(shared, channel);
+      v.start(out, new byte[0]);
+      v.status(ChannelState.ONLINE);
+      v.status(ChannelState.OFFLINE);
+      outs.add(out);
+    }
+    FakeOutput first = outs.get(0);
+    assertTrue(first.text(1).startsWith("event: status\n"), first.text(1));
+    assertTrue(first.text(2).startsWith("event: init\n") && first.text(2).contains("\"width\":4"), first.text(2));
+    assertTrue(first.text(3).contains("\"status\":\"offline\""), first.text(3));
+    for (FakeOutput out : outs) {
+      for (int i = 1; i <= 3; i++) {
+        assertSame(first.written.get(i), out.written.get(i), "event " + i + " is shared, not built per viewer");
+      }
+    }
+    // A new frame since: the next online description is built once more, and describes it.
+    channel.publish(Frame.builder(new byte[3]).contentType("image/png").dimensions(8, 6).build());
+    FakeOutput out = new FakeOutput();
+    SseViewer v = viewer(SseFormat.DATA_URI);
+    v.describeWith(shared, channel);
+    v.start(out, new byte[0]);
+    v.status(ChannelState.ONLINE);
+    assertTrue(out.text(2).contains("\"width\":8"), out.text(2));
   }
 }

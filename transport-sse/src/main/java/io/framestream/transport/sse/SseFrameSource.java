@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -21,6 +22,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -41,8 +43,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * Frames decoded from {@code data} events (a data URI gives content type and bytes; with {@code
  * ?format=base64} the type comes from the last {@code init} event), carrying the width, height and codec of
  * the last {@code init} event, as {@link FrameKind#KEY} frames (the SSE format does not say whether a frame
- * is a key frame). An {@code init} event with an {@code initSegment} is returned as a {@link FrameKind#INIT}
- * frame. Frames keep their order. The sequence number is not kept (a channel assigns its own); {@link
+ * is a key frame; fragmented-MP4 fragments are classified {@code KEY} or {@code DELTA} from their sample
+ * flags). An {@code init} event with an {@code initSegment} is returned as a {@link FrameKind#INIT} frame.
+ * The description in {@code init} events is checked as a server checks a publisher's (rule L1): an
+ * invalid content type, width, height or codec is dropped (logged, and counted by {@link
+ * #rejectedInitValues()}), and the frames then carry no such value. Frames keep their order. The sequence number is not kept (a channel assigns its own); {@link
  * #lastEventId()} tells the last remote id.
  *
  * <h2>Connection, reconnection, limits</h2>
@@ -64,9 +69,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * As {@link FrameSource} requires: {@link #open()} and {@link #nextFrame()} from one thread at a time;
  * {@link #close()} from any thread, also while {@code nextFrame()} is blocked, which it then unblocks with
  * an {@link EOFException}. The stream is parsed on the {@code HttpClient}'s threads, which hand frames to
- * the reader through a small bounded queue ({@link Builder#bufferedFrames(int)}): when the reader falls
- * behind, the oldest waiting frame is dropped (never an {@code INIT}), so the connection is never held up
- * and memory stays bounded.
+ * the reader through a small bounded buffer ({@link Builder#bufferedFrames(int)}) with a channel mailbox's
+ * rules (rule L2): when the reader falls behind, the newest image still gets in (the oldest waiting one
+ * makes room), a video stream whose delta did not fit resumes at the next key frame (never with a delta
+ * whose reference was dropped), and the newest {@code INIT} is never dropped; {@link #droppedFrames()}
+ * counts the drops. So the connection is never held up and memory stays bounded.
  *
  * @since 0.1.0
  */
@@ -118,6 +125,27 @@ public final class SseFrameSource implements FrameSource {
   private volatile String lastEventId;
   private volatile long serverRetryMillis = -1;
   private volatile long reconnects;
+  private final AtomicLong rejectedInitValues = new AtomicLong();
+  private final AtomicLong droppedFrames = new AtomicLong();
+
+  private final SseStream.Observer observer = new SseStream.Observer() {
+    @Override
+    public void retry(long millis) {
+      serverRetryMillis = millis;
+    }
+
+    @Override
+    public void rejected(List<String> values) {
+      long before = rejectedInitValues.getAndAdd(values.size());
+      LOG.log(before == 0 ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+          "{0}: dropped invalid values of the server''s init event: {1}", uri, values);
+    }
+
+    @Override
+    public void dropped(int frames) {
+      droppedFrames.addAndGet(frames);
+    }
+  };
 
   private SseFrameSource(Builder b) {
     this.uri = b.uri;
@@ -304,8 +332,7 @@ public final class SseFrameSource implements FrameSource {
   /** One connection attempt. */
   private void connect() throws EOFException, InterruptedException, RetryableException {
     String resumeFrom = lastEventId;
-    SseStream stream = new SseStream(resumeFrom, maxLineLength, maxEventSize, bufferedFrames,
-        ms -> serverRetryMillis = ms);
+    SseStream stream = new SseStream(resumeFrom, maxLineLength, maxEventSize, bufferedFrames, observer);
     HttpRequest.Builder rb = HttpRequest.newBuilder(uri).version(HttpClient.Version.HTTP_1_1).GET()
         .timeout(connectTimeout.plus(readTimeout))
         .header("Accept", "text/event-stream")
@@ -403,6 +430,26 @@ public final class SseFrameSource implements FrameSource {
    */
   public long reconnects() {
     return reconnects;
+  }
+
+  /**
+   * Returns how many received frames were dropped because the reader fell {@link
+   * Builder#bufferedFrames(int)} behind (rule L2), over every connection of this source.
+   *
+   * @return the count
+   */
+  public long droppedFrames() {
+    return droppedFrames.get();
+  }
+
+  /**
+   * Returns how many values of the server's {@code init} events (content type, width, height, codec) were
+   * dropped as invalid (rule L1), over every connection of this source.
+   *
+   * @return the count
+   */
+  public long rejectedInitValues() {
+    return rejectedInitValues.get();
   }
 
   /**
@@ -591,8 +638,9 @@ public final class SseFrameSource implements FrameSource {
     }
 
     /**
-     * Sets how many decoded frames may wait for the reader before the oldest is dropped (default {@link
-     * #DEFAULT_BUFFERED_FRAMES}).
+     * Sets how many decoded frames (other than the one init segment that may wait too) may wait for the
+     * reader; beyond that, frames are dropped as rule L2 says (see the class comment). Default {@link
+     * #DEFAULT_BUFFERED_FRAMES}.
      *
      * @param frames 1 to 1024
      * @return this builder

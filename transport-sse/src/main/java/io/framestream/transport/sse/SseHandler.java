@@ -22,12 +22,14 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -116,6 +118,8 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
   private final byte[] retryBytes;
   private final ScheduledThreadPoolExecutor timer;
   private final Set<SseViewer> viewers = ConcurrentHashMap.newKeySet();
+  /** Status and description events shared by a channel's viewers (rule E1); gone with the channel. */
+  private final Map<Channel, SseEvents.Notices> notices = Collections.synchronizedMap(new WeakHashMap<>());
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private SseHandler(Builder b) {
@@ -200,7 +204,7 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
     }
 
     SseViewer viewer = new SseViewer(channel.name(), req.format(), resumeSkipped, viewers::remove);
-    viewer.describeWith(() -> InitMessage.of(channel));
+    viewer.describeWith(notices.computeIfAbsent(channel, c -> new SseEvents.Notices(c.name())), channel);
     viewers.add(viewer); // before subscribing: the viewer may end (and remove itself) at any time after
     Subscription subscription;
     try {

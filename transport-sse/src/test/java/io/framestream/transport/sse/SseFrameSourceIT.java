@@ -14,16 +14,22 @@ import io.framestream.core.FrameCodecException;
 import io.framestream.core.FrameKind;
 import io.framestream.core.SourceRunner;
 import io.framestream.core.TransportException;
+import io.framestream.core.internal.Fmp4Parser;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -312,5 +318,93 @@ class SseFrameSourceIT {
       local.close();
     }
     await("remote unsubscribed after the runner stopped", () -> remote.subscriberCount() == 0);
+  }
+
+  /** ffmpeg's H.264 sample with one frame per fragment: INIT, then 30 fragments, key frames at 0, 10, 20. */
+  static final Path EVERY_FRAME = Path.of("..", "core", "src", "test", "resources", "fmp4", "avc-frag-every-frame.mp4");
+
+  static List<Fmp4Parser.Segment> segments(Path file) throws IOException {
+    List<Fmp4Parser.Segment> out = new ArrayList<>();
+    try (InputStream in = Files.newInputStream(file)) {
+      Fmp4Parser parser = new Fmp4Parser(in, Fmp4Parser.DEFAULT_MAX_INIT_BYTES, Fmp4Parser.DEFAULT_MAX_FRAGMENT_BYTES);
+      for (int i = 0; i < 1000; i++) {
+        try {
+          out.add(parser.next());
+        } catch (EOFException end) {
+          return out;
+        }
+      }
+    }
+    throw new IllegalStateException("more segments than expected in " + file);
+  }
+
+  @Test
+  void l2_sseClientSkipsToTheNextKeyAfterADrop() throws Exception {
+    List<Fmp4Parser.Segment> segments = segments(EVERY_FRAME);
+    assertEquals(31, segments.size());
+    Channel video = registry.channel("video");
+    SseFrameSource source = source("/sse/video", 4);
+    source.open();
+    await("subscribed", () -> video.subscriberCount() == 1);
+    Map<Long, FrameKind> published = new HashMap<>();
+    long last = 0;
+    for (Fmp4Parser.Segment seg : segments) {
+      Frame f = video.publish(Frame.builder(seg.bytes()).contentType("video/mp4").kind(seg.kind()).build());
+      published.put(f.sequence(), f.kind());
+      last = f.sequence();
+      int sent = published.size();
+      // One at a time, so that the server's own mailbox (where a key frame replaces what waits) drops nothing.
+      await("the server wrote frame " + sent, () -> video.stats().framesOut() >= sent);
+    }
+    // Nobody reads meanwhile: 31 frames arrive for 4 places (and the one INIT). What the buffer keeps is
+    // the INIT and the newest group it can deliver whole: key frame 20 and three deltas.
+    await(() -> "the client's buffer to overflow; dropped " + source.droppedFrames() + ", server stats "
+        + video.stats(), () -> source.droppedFrames() >= 26, Await.DEFAULT);
+
+    List<Long> got = new ArrayList<>();
+    List<FrameKind> kinds = new ArrayList<>();
+    for (int i = 0; i < 31 && (got.isEmpty() || got.get(got.size() - 1) < last - 6); i++) {
+      Frame f = source.nextFrame();
+      got.add(Long.parseLong(source.lastEventId()));
+      kinds.add(f.kind());
+    }
+    assertEquals(FrameKind.INIT, kinds.get(0), "the INIT is never dropped: " + got);
+    for (int i = 1; i < got.size(); i++) {
+      assertEquals(published.get(got.get(i)), kinds.get(i), "the client classifies the fragment as the server did");
+      if (kinds.get(i) == FrameKind.DELTA) {
+        assertEquals(got.get(i - 1) + 1, got.get(i), "a delta whose reference was dropped was delivered: " + got + " "
+            + kinds);
+      }
+    }
+    assertEquals(FrameKind.KEY, kinds.get(1), "after the drop the stream resumes at a key frame: " + kinds);
+    assertEquals(26, source.droppedFrames());
+  }
+
+  @Test
+  void l1_sseClientDropsAHostileInitDescriptionAndKeepsDelivering() throws Exception {
+    HttpHandler hostile = new HttpHandler() {
+      @Override
+      public void service(Request request, Response response) throws IOException {
+        response.setContentType("text/event-stream");
+        StringBuilder sb = new StringBuilder("event: init\ndata: {\"type\":\"init\",\"contentType\":\"image/png\\u0000\","
+            + "\"width\":-5,\"height\":1e12,\"codec\":\"avc1\\u0007\"}\n\n");
+        for (int id = 1; id <= 3; id++) {
+          sb.append("id: ").append(id).append("\nevent: data\ndata: ")
+              .append(Base64.getEncoder().encodeToString(new byte[] {(byte) id})).append("\n\n");
+        }
+        response.getOutputStream().write(sb.toString().getBytes(StandardCharsets.UTF_8));
+      }
+    };
+    try (TestServer s = TestServer.start(hostile, "/hostile")) {
+      SseFrameSource source = SseFrameSource.builder(URI.create(s.url("/hostile"))).build();
+      sources.add(source);
+      for (int id = 1; id <= 3; id++) {
+        Frame f = source.nextFrame();
+        assertArrayEquals(new byte[] {(byte) id}, f.copyPayload());
+        assertEquals("application/octet-stream", f.contentType());
+        assertTrue(f.width().isEmpty() && f.height().isEmpty() && f.codec().isEmpty(), f.toString());
+      }
+      assertEquals(4, source.rejectedInitValues());
+    }
   }
 }

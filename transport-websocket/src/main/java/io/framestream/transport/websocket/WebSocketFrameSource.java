@@ -7,7 +7,9 @@ import io.framestream.core.Frame;
 import io.framestream.core.FrameSource;
 import io.framestream.core.SourceRunner;
 import io.framestream.core.TransportException;
+import io.framestream.core.internal.ClientFrameBuffer;
 import io.framestream.core.internal.Fmp4Kinds;
+import io.framestream.core.internal.StreamDescription;
 import io.framestream.transport.websocket.internal.Checks;
 import jakarta.websocket.ClientEndpointConfig;
 import jakarta.websocket.CloseReason;
@@ -20,8 +22,8 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.glassfish.tyrus.client.ClientManager;
 import org.glassfish.tyrus.client.ClientProperties;
 
@@ -40,14 +42,24 @@ import org.glassfish.tyrus.client.ClientProperties;
  * SourceRunner relay = SourceRunner.builder(remote, localRegistry.channel("cam1")).build().start();
  * }</pre>
  *
- * <p>Frames received while the consumer is {@link Builder#maxQueuedFrames(int)} behind end the connection
- * (a consumer that far behind is better served by reconnecting at the newest key frame than by a backlog).
+ * <p>Received frames wait for {@link #nextFrame()} in a buffer of {@link Builder#maxQueuedFrames(int)}
+ * frames with a channel mailbox's rules (rule L2, {@link ClientFrameBuffer}): when the consumer falls that
+ * far behind, the newest image still gets in (the oldest waiting one makes room); a video stream whose
+ * delta did not fit resumes at the next key frame, never with a delta whose reference was dropped; the
+ * newest {@link io.framestream.core.FrameKind#INIT} frame is never dropped. {@link #droppedFrames()}
+ * counts the drops.
+ *
+ * <p>The server's {@code init} messages are checked as a server checks a publisher's description (rule L1,
+ * {@link StreamDescription}): a content type, width, height or codec that does not pass is dropped (logged,
+ * and counted by {@link #rejectedInitValues()}) and the frames carry no such value; nothing a server sends
+ * makes the client throw on Tyrus's threads.
  *
  * <h2>Thread safety</h2>
  *
  * Follows the {@link FrameSource} rules: one consumer thread calls {@link #open()} and {@link #nextFrame()};
  * {@link #close()} may be called from any thread and unblocks a waiting {@code nextFrame()}. Messages are
- * received on Tyrus client threads and handed over through a bounded queue.
+ * received on Tyrus client threads and handed over through the bounded buffer; the counters may be read
+ * from any thread.
  *
  * @since 0.1.0
  */
@@ -60,8 +72,8 @@ public final class WebSocketFrameSource implements FrameSource {
   /** Default {@link Builder#maxFrameBytes(int)}: 8 MiB. */
   public static final int DEFAULT_MAX_FRAME_BYTES = 8 << 20;
 
+  private static final System.Logger LOG = System.getLogger(WebSocketFrameSource.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Object END = new Object();
 
   private final URI uri;
   private final Duration connectTimeout;
@@ -72,12 +84,9 @@ public final class WebSocketFrameSource implements FrameSource {
   private final Object lock = new Object();
   private ClientManager client;
   private Session session;
-  private LinkedBlockingQueue<Object> queue;
-  // Written by Tyrus threads of the current connection, one message at a time.
-  private volatile String contentType = ContentTypes.OCTET_STREAM;
-  private volatile int width;
-  private volatile int height;
-  private volatile String codec;
+  private Inbox inbox;
+  private final AtomicLong rejectedInitValues = new AtomicLong();
+  private final AtomicLong droppedFrames = new AtomicLong(); // of connections before the current one
 
   private WebSocketFrameSource(Builder b) {
     this.uri = b.uri;
@@ -106,7 +115,7 @@ public final class WebSocketFrameSource implements FrameSource {
    */
   @Override
   public void open() {
-    LinkedBlockingQueue<Object> q = new LinkedBlockingQueue<>(maxQueuedFrames + 1);
+    Inbox q = new Inbox(maxQueuedFrames);
     ClientManager c = ClientManager.createClient();
     c.getProperties().put(ClientProperties.HANDSHAKE_TIMEOUT, (int) connectTimeout.toMillis());
     Listener listener = new Listener(q);
@@ -114,10 +123,15 @@ public final class WebSocketFrameSource implements FrameSource {
       Session s = c.connectToServer(listener, ClientEndpointConfig.Builder.create().build(), uri);
       s.setMaxBinaryMessageBufferSize(maxFrameBytes);
       s.setMaxTextMessageBufferSize(1 << 16);
+      Inbox old;
       synchronized (lock) {
         client = c;
         session = s;
-        queue = q;
+        old = inbox;
+        inbox = q;
+      }
+      if (old != null) {
+        droppedFrames.addAndGet(old.dropped());
       }
     } catch (DeploymentException | IOException | RuntimeException e) {
       // The connect may have succeeded on the wire (for instance when the runner interrupted us while
@@ -137,22 +151,42 @@ public final class WebSocketFrameSource implements FrameSource {
    */
   @Override
   public Frame nextFrame() throws InterruptedException {
-    LinkedBlockingQueue<Object> q;
+    Inbox q;
     synchronized (lock) {
-      q = queue;
+      q = inbox;
     }
     if (q == null) {
       throw new IllegalStateException("not open");
     }
-    Object next = frameTimeout.isZero() ? q.take() : q.poll(frameTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    Frame next = q.take(frameTimeout.toNanos());
     if (next == null) {
       throw new TransportException("no frame from " + uri + " for " + frameTimeout.toMillis() + " ms (frameTimeout)");
     }
-    if (next instanceof Frame) {
-      return (Frame) next;
+    return next;
+  }
+
+  /**
+   * Returns how many received frames were dropped because the consumer fell {@link
+   * Builder#maxQueuedFrames(int)} behind (rule L2), over every connection of this source.
+   *
+   * @return the count
+   */
+  public long droppedFrames() {
+    Inbox q;
+    synchronized (lock) {
+      q = inbox;
     }
-    q.offer(END); // keep the end visible to later calls
-    throw new TransportException("connection to " + uri + " ended: " + (next == END ? "closed" : next));
+    return droppedFrames.get() + (q == null ? 0 : q.dropped());
+  }
+
+  /**
+   * Returns how many values of the server's {@code init} messages (content type, width, height, codec)
+   * were dropped as invalid (rule L1), over every connection of this source.
+   *
+   * @return the count
+   */
+  public long rejectedInitValues() {
+    return rejectedInitValues.get();
   }
 
   private static void closeQuietly(Session s) {
@@ -170,17 +204,16 @@ public final class WebSocketFrameSource implements FrameSource {
   public void close() {
     ClientManager c;
     Session s;
-    LinkedBlockingQueue<Object> q;
+    Inbox q;
     synchronized (lock) {
       c = client;
       s = session;
-      q = queue;
+      q = inbox;
       client = null;
       session = null;
     }
     if (q != null) {
-      q.clear();
-      q.offer(END);
+      q.close();
     }
     closeQuietly(s);
     if (c != null) {
@@ -193,14 +226,73 @@ public final class WebSocketFrameSource implements FrameSource {
     return "WebSocketFrameSource[" + uri + "]";
   }
 
-  /** Receives one connection's messages. */
+  /**
+   * One connection's frames on their way to {@link #nextFrame()}: a {@link ClientFrameBuffer} and how the
+   * connection ended. Frames that wait when the server ends the connection are still returned, then the
+   * end; {@link #close()} forgets them.
+   */
+  private final class Inbox {
+    private final ClientFrameBuffer<Void> frames; // guarded by this
+    private String end; // guarded by this; null while the connection lasts
+
+    Inbox(int capacity) {
+      this.frames = new ClientFrameBuffer<>(capacity);
+    }
+
+    synchronized void offer(Frame f) {
+      if (end == null) {
+        frames.offer(f, null);
+        notifyAll();
+      }
+    }
+
+    synchronized void end(String why) {
+      if (end == null) {
+        end = why;
+        notifyAll();
+      }
+    }
+
+    synchronized void close() {
+      frames.clear();
+      end("closed");
+    }
+
+    synchronized long dropped() {
+      return frames.dropped();
+    }
+
+    /** The next frame; {@code null} after {@code timeoutNanos} (0: no limit); throws at the end. */
+    synchronized Frame take(long timeoutNanos) throws InterruptedException {
+      long deadline = System.nanoTime() + timeoutNanos;
+      while (frames.isEmpty() && end == null) {
+        if (timeoutNanos == 0) {
+          wait();
+        } else {
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            return null;
+          }
+          TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+      }
+      ClientFrameBuffer.Entry<Void> e = frames.poll();
+      if (e == null) {
+        throw new TransportException("connection to " + uri + " ended: " + end);
+      }
+      return e.frame();
+    }
+  }
+
+  /** Receives one connection's messages. Nothing here throws into Tyrus's threads (rule L1). */
   private final class Listener extends Endpoint {
-    private final LinkedBlockingQueue<Object> q;
+    private final Inbox q;
     private final Fmp4Kinds mp4Kinds = new Fmp4Kinds(); // Tyrus delivers one connection's messages serially
+    private volatile StreamDescription description = StreamDescription.NONE;
     private Session opened; // guarded by this
     private boolean abandoned; // guarded by this
 
-    Listener(LinkedBlockingQueue<Object> q) {
+    Listener(Inbox q) {
       this.q = q;
     }
 
@@ -223,58 +315,52 @@ public final class WebSocketFrameSource implements FrameSource {
           return;
         }
       }
-      s.addMessageHandler(ByteBuffer.class, (MessageHandler.Whole<ByteBuffer>) bytes -> onBinary(s, bytes));
+      s.addMessageHandler(ByteBuffer.class, (MessageHandler.Whole<ByteBuffer>) this::onBinary);
       s.addMessageHandler(String.class, (MessageHandler.Whole<String>) this::onText);
     }
 
-    private void onBinary(Session s, ByteBuffer bytes) {
-      String type = contentType;
-      Frame.Builder b = Frame.builder(new byte[0]).payload(bytes).contentType(type);
-      if (ContentTypes.MP4.equals(type)) {
-        mp4Kinds.kindOf(bytes, null).ifPresent(b::kind); // the wire does not say key or delta
-      }
-      if (width > 0 && height > 0) {
-        b.dimensions(width, height);
-      }
-      if (codec != null) {
-        b.codec(codec);
-      }
-      if (!q.offer(b.build())) {
-        q.clear();
-        q.offer("consumer fell " + maxQueuedFrames + " frames behind");
-        try {
-          s.close(new CloseReason(CloseReason.CloseCodes.NORMAL_CLOSURE, "consumer too slow"));
-        } catch (IOException e) {
-          // closing anyway
+    private void onBinary(ByteBuffer bytes) {
+      try {
+        StreamDescription d = description;
+        Frame.Builder b = Frame.builder(new byte[0]).payload(bytes).contentType(d.contentType());
+        if (ContentTypes.MP4.equals(d.contentType())) {
+          mp4Kinds.kindOf(bytes, null).ifPresent(b::kind); // the wire does not say key or delta
         }
+        q.offer(d.describe(b).build());
+      } catch (RuntimeException e) {
+        // Not expected (every value was checked); end this connection rather than throw at Tyrus.
+        q.end("cannot take a frame: " + e);
       }
     }
 
     private void onText(String text) {
+      JsonNode init;
       try {
-        JsonNode init = JSON.readTree(text);
-        if (!"init".equals(init.path("type").asText())) {
-          return;
-        }
-        if (init.hasNonNull("contentType")) {
-          contentType = ContentTypes.requireValid(init.get("contentType").asText());
-        }
-        width = init.path("width").asInt(0);
-        height = init.path("height").asInt(0);
-        codec = init.hasNonNull("codec") ? init.get("codec").asText() : null;
-      } catch (IOException | IllegalArgumentException e) {
-        q.offer("malformed init message: " + e.getMessage());
+        init = JSON.readTree(text);
+      } catch (IOException | RuntimeException e) {
+        q.end("malformed JSON text message: " + e.getMessage());
+        return;
+      }
+      if (init == null || !"init".equals(init.path("type").asText())) {
+        return; // status messages and anything newer
+      }
+      StreamDescription d = StreamDescription.fromInit(init);
+      description = d;
+      if (!d.rejected().isEmpty()) {
+        long before = rejectedInitValues.getAndAdd(d.rejected().size());
+        LOG.log(before == 0 ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+            "{0}: dropped invalid values of the server''s init message: {1}", uri, d.rejected());
       }
     }
 
     @Override
     public void onClose(Session s, CloseReason reason) {
-      q.offer("closed by the server: " + reason.getCloseCode().getCode() + " " + reason.getReasonPhrase());
+      q.end("closed by the server: " + reason.getCloseCode().getCode() + " " + reason.getReasonPhrase());
     }
 
     @Override
     public void onError(Session s, Throwable thr) {
-      q.offer("failed: " + thr);
+      q.end("failed: " + thr);
     }
   }
 
@@ -311,8 +397,9 @@ public final class WebSocketFrameSource implements FrameSource {
     }
 
     /**
-     * Sets how many received frames may wait for {@link WebSocketFrameSource#nextFrame()} before the
-     * connection is dropped.
+     * Sets how many received frames (other than the one init segment that may wait too) may wait for
+     * {@link WebSocketFrameSource#nextFrame()}; beyond that, frames are dropped as rule L2 says (see the
+     * class comment).
      *
      * @param n 1 to 100,000
      * @return this builder

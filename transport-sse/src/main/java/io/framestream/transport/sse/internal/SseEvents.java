@@ -1,5 +1,6 @@
 package io.framestream.transport.sse.internal;
 
+import io.framestream.core.Channel;
 import io.framestream.core.ChannelState;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameEncoding;
@@ -9,20 +10,20 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.OptionalLong;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The bytes of the SSE wire format: {@code data} and {@code init} events built from frames, the {@code
  * retry} field, the heartbeat comment, and {@code Last-Event-ID} parsing. Host-agnostic.
  *
- * <p>Event bytes of a frame are {@link FrameEncoding}s: computed once per frame and format, cached on the
- * frame, and shared by every viewer. The arrays are never modified after they are built; writers must not
+ * <p>Event bytes of a frame are {@link FrameEncoding}s: computed once per frame and format ({@code data}
+ * events) or once per frame ({@code init} events of INIT frames), cached on the frame, and shared by every
+ * viewer (rule E1). The arrays are never modified after they are built; writers must not
  * modify them either.
  *
  * <h2>Thread safety</h2>
  *
- * Stateless apart from a bounded cache of encodings; thread-safe.
+ * Stateless (encodings are cached on the frames); thread-safe.
  *
  * @since 0.1.0
  */
@@ -33,9 +34,6 @@ public final class SseEvents {
 
   /** The longest {@code Last-Event-ID} accepted as a sequence number (18 digits fit a long). */
   private static final int MAX_ID_DIGITS = 18;
-
-  /** Bound on distinct channel names with a cached init encoding; the cache is cleared beyond it. */
-  private static final int MAX_INIT_ENCODINGS = 4096;
 
   private static final LongAdder ENCODER_RUNS = new LongAdder();
 
@@ -53,8 +51,12 @@ public final class SseEvents {
   public static final FrameEncoding<byte[]> BASE64_EVENT =
       FrameEncoding.of("sse-data-event-base64", f -> dataEvent(f.sequence(), f.base64()));
 
-  private static final ConcurrentHashMap<String, FrameEncoding<byte[]>> INIT_ENCODINGS =
-      new ConcurrentHashMap<>();
+  /**
+   * Where an {@link FrameKind#INIT} frame keeps its {@code init} event: one holder per frame, filled by
+   * the first viewer that needs it (rule E1). The event names the channel, which the frame does not know,
+   * so the holder is keyed by the frame alone and remembers the channel it was built for.
+   */
+  private static final FrameEncoding<InitEvent> INIT_EVENT = FrameEncoding.of("sse-init-event", f -> new InitEvent());
 
   private SseEvents() {}
 
@@ -69,28 +71,90 @@ public final class SseEvents {
   }
 
   /**
-   * Returns the encoding that turns an {@link FrameKind#INIT} frame of the named channel into an {@code
-   * init} event embedding the init segment ({@code id: <seq>\nevent: init\ndata: <json>\n\n}). One
-   * encoding per channel name, because the JSON names the channel; a frame belongs to one channel, so
-   * each INIT frame still encodes once.
+   * Returns the {@code init} event of an {@link FrameKind#INIT} frame, embedding the init segment ({@code
+   * id: <seq>\nevent: init\ndata: <json>\n\n}). Built once per frame and kept on it, whatever the number of
+   * viewers (rule E1). A published frame belongs to one channel; should the same frame object be asked
+   * for under another channel name, that event is built for the call and not kept.
    *
-   * @param channelName the channel the frames were published in
-   * @return the encoding, the same instance for the same name while it is cached
+   * @param frame the INIT frame
+   * @param channelName the channel it was published in
+   * @return the shared, never-modified event bytes
+   * @throws NullPointerException if an argument is {@code null}
    */
-  public static FrameEncoding<byte[]> initEncoding(String channelName) {
+  public static byte[] initEventOf(Frame frame, String channelName) {
     Objects.requireNonNull(channelName, "channelName");
-    FrameEncoding<byte[]> e = INIT_ENCODINGS.get(channelName);
-    if (e != null) {
-      return e;
+    return frame.encoded(INIT_EVENT).bytes(frame, channelName);
+  }
+
+  /** A frame's init event, built on first use; see {@link #INIT_EVENT}. */
+  private static final class InitEvent {
+    private String channelName; // guarded by this
+    private byte[] bytes; // guarded by this
+
+    synchronized byte[] bytes(Frame frame, String channel) {
+      if (bytes == null) {
+        bytes = build(frame, channel);
+        channelName = channel;
+      }
+      return channelName.equals(channel) ? bytes : build(frame, channel);
     }
-    if (INIT_ENCODINGS.size() >= MAX_INIT_ENCODINGS) {
-      INIT_ENCODINGS.clear(); // bounded: a cleared name only costs one more encoding of its next INIT
+
+    private static byte[] build(Frame frame, String channel) {
+      ENCODER_RUNS.increment();
+      return initEvent(frame, InitMessage.of(channel, frame).withInitSegment(frame));
     }
-    return INIT_ENCODINGS.computeIfAbsent(channelName, name -> FrameEncoding.of("sse-init-event-" + name,
-        f -> {
-          ENCODER_RUNS.increment();
-          return initEvent(f, InitMessage.of(name, f).withInitSegment(f));
-        }));
+  }
+
+  /**
+   * The notices every viewer of one channel gets when the channel goes online or offline: the {@code
+   * status} event, and when online a fresh description ({@code init} event without id). Built once per
+   * change and shared by the channel's viewers (rule E1); a handler keeps one per channel.
+   *
+   * <h2>Thread safety</h2>
+   *
+   * Thread-safe.
+   */
+  public static final class Notices {
+    private final byte[] online;
+    private final byte[] offline;
+    private Frame describedAt; // guarded by this: the channel's newest frame when description was built
+    private byte[] description; // guarded by this
+
+    /**
+     * Creates the notices of a channel.
+     *
+     * @param channelName the channel's name
+     */
+    public Notices(String channelName) {
+      this.online = statusEvent(channelName, ChannelState.ONLINE);
+      this.offline = statusEvent(channelName, ChannelState.OFFLINE);
+    }
+
+    /**
+     * Returns the shared {@code status} event.
+     *
+     * @param state the channel's new state
+     * @return the never-modified event bytes
+     */
+    public byte[] status(ChannelState state) {
+      return state == ChannelState.ONLINE ? online : offline;
+    }
+
+    /**
+     * Returns the shared {@code init} event that describes the channel as it is now ({@link
+     * InitMessage#of(Channel)}), built again only when a frame was published since it was last built.
+     *
+     * @param channel the channel these notices belong to
+     * @return the never-modified event bytes
+     */
+    public synchronized byte[] description(Channel channel) {
+      Frame newest = channel.latestFrame().orElse(null);
+      if (description == null || newest != describedAt) {
+        description = initEvent(InitMessage.of(channel));
+        describedAt = newest;
+      }
+      return description;
+    }
   }
 
   /**
@@ -104,7 +168,7 @@ public final class SseEvents {
    */
   public static byte[] eventOf(Frame frame, String channelName, SseFormat format) {
     if (frame.kind() == FrameKind.INIT) {
-      return frame.encoded(initEncoding(channelName));
+      return initEventOf(frame, channelName);
     }
     return frame.encoded(dataEncoding(format));
   }

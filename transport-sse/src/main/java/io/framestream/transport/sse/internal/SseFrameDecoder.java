@@ -8,10 +8,14 @@ import io.framestream.core.DataUris;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameCodecException;
 import io.framestream.core.LimitExceededException;
-import io.framestream.core.internal.Fmp4Kinds;
 import io.framestream.core.FrameKind;
+import io.framestream.core.internal.Fmp4Kinds;
+import io.framestream.core.internal.StreamDescription;
 import java.util.Base64;
+import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Turns the events of a framestream SSE stream back into frames (client side).
@@ -21,12 +25,16 @@ import java.util.Optional;
  *       JSON carries an {@code initSegment}, returns it as a {@link FrameKind#INIT} frame.
  *   <li>{@code data}: a data URI ({@code data:<type>;base64,<payload>}) gives type and bytes; anything else
  *       is bare base64 whose type is the last {@code init}'s (or {@code application/octet-stream}).
- *       Returned as {@link FrameKind#KEY} frames: the SSE wire format does not carry a frame's kind.
+ *       The SSE wire format does not carry a frame's kind: fragmented-MP4 fragments are {@link
+ *       FrameKind#KEY} or {@link FrameKind#DELTA} from their sample flags (read against the newest init
+ *       segment), everything else {@link FrameKind#KEY}.
  *   <li>Other event types are ignored.
  * </ul>
  *
- * <p>Malformed JSON, data URIs or base64 raise {@link FrameCodecException}. Width, height or codec values
- * out of range are ignored rather than fatal.
+ * <p>Malformed JSON, data URIs or base64 raise {@link FrameCodecException}. The description in an {@code
+ * init} event is checked as a server checks a publisher's ({@link StreamDescription}): a content type,
+ * width, height or codec value that does not pass is dropped and reported to the {@code onRejected}
+ * callback, never fatal (rule L1).
  *
  * <h2>Thread safety</h2>
  *
@@ -38,14 +46,25 @@ public final class SseFrameDecoder {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private String contentType = ContentTypes.OCTET_STREAM;
   private final Fmp4Kinds mp4Kinds = new Fmp4Kinds(); // the newest init segment tells keys from deltas
-  private int width;
-  private int height;
-  private String codec = "";
+  private final Consumer<List<String>> onRejected;
+  private StreamDescription description = StreamDescription.NONE;
 
-  /** Creates a decoder with no stream description yet. */
-  public SseFrameDecoder() {}
+  /** Creates a decoder with no stream description yet that ignores rejected description values. */
+  public SseFrameDecoder() {
+    this(rejected -> { });
+  }
+
+  /**
+   * Creates a decoder with no stream description yet.
+   *
+   * @param onRejected told the values of an {@code init} event that were dropped (see {@link
+   *     StreamDescription#rejected()}); must not throw
+   * @throws NullPointerException if {@code onRejected} is {@code null}
+   */
+  public SseFrameDecoder(Consumer<List<String>> onRejected) {
+    this.onRejected = Objects.requireNonNull(onRejected, "onRejected");
+  }
 
   /**
    * Decodes one event.
@@ -76,23 +95,17 @@ public final class SseFrameDecoder {
     if (json == null || !json.isObject()) {
       throw new FrameCodecException("the init event's data is not a JSON object");
     }
-    JsonNode type = json.get("contentType");
-    if (type != null && type.isTextual()) {
-      contentType = validType(type.asText());
-    } else {
-      contentType = ContentTypes.OCTET_STREAM;
+    description = StreamDescription.fromInit(json);
+    if (!description.rejected().isEmpty()) {
+      onRejected.accept(description.rejected());
     }
-    width = dimension(json.get("width"));
-    height = dimension(json.get("height"));
-    JsonNode c = json.get("codec");
-    codec = c != null && c.isTextual() ? c.asText() : "";
     JsonNode segment = json.get("initSegment");
     if (segment == null || !segment.isTextual()) {
       return Optional.empty();
     }
     byte[] bytes = base64(segment.asText(), "initSegment");
     mp4Kinds.initSegment(bytes);
-    return Optional.of(build(Frame.builder(bytes).kind(FrameKind.INIT).contentType(contentType)));
+    return Optional.of(build(Frame.builder(bytes).kind(FrameKind.INIT).contentType(description.contentType())));
   }
 
   private Frame data(String data) {
@@ -103,7 +116,7 @@ public final class SseFrameDecoder {
         throw new FrameCodecException(e.getMessage(), e);
       }
     }
-    return build(Frame.builder(base64(data, "data event")).contentType(contentType));
+    return build(Frame.builder(base64(data, "data event")).contentType(description.contentType()));
   }
 
   private Frame build(Frame.Builder b) {
@@ -112,33 +125,7 @@ public final class SseFrameDecoder {
       // The wire does not say key or delta: read it from the fragment's sample flags.
       mp4Kinds.kindOf(probe.payload(), null).ifPresent(b::kind);
     }
-    if (width > 0 && height > 0) {
-      b.dimensions(width, height);
-    }
-    if (!codec.isEmpty()) {
-      try {
-        b.codec(codec);
-      } catch (IllegalArgumentException e) {
-        codec = ""; // ignore a malformed codec string
-      }
-    }
-    return b.build();
-  }
-
-  private static String validType(String type) {
-    try {
-      return ContentTypes.requireValid(type);
-    } catch (IllegalArgumentException e) {
-      throw new FrameCodecException("invalid content type in the stream: " + e.getMessage(), e);
-    }
-  }
-
-  private static int dimension(JsonNode n) {
-    if (n == null || !n.canConvertToInt()) {
-      return 0;
-    }
-    int v = n.asInt();
-    return v >= 1 && v <= Frame.MAX_DIMENSION ? v : 0;
+    return description.describe(b).build();
   }
 
   private static byte[] base64(String text, String what) {

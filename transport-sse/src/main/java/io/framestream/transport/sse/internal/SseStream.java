@@ -4,10 +4,9 @@ import io.framestream.core.Frame;
 import io.framestream.core.FrameCodecException;
 import io.framestream.core.FrameKind;
 import io.framestream.core.TransportException;
+import io.framestream.core.internal.ClientFrameBuffer;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -16,16 +15,17 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.LongConsumer;
 
 /**
  * One HTTP response body of an SSE stream, client side: a {@link HttpResponse.BodySubscriber} that parses
  * the bytes as they arrive (on the {@code HttpClient}'s threads), decodes frames and hands them to the
  * reading thread through a small bounded queue.
  *
- * <p>The queue holds at most {@code capacity} frames. When it is full, the oldest waiting frame that is
- * not an {@link FrameKind#INIT} is dropped (newest wins; order is kept), so a slow reader never makes the
- * stream buffer without bound and never stalls the connection. The body is requested one chunk at a time.
+ * <p>The queue is a {@link ClientFrameBuffer} of {@code capacity} frames with a channel mailbox's rules
+ * (rule L2): when it is full, the newest frame still gets in (the oldest image, or the oldest key frame
+ * with its deltas, makes room); a video stream whose delta did not fit resumes at the next key frame; the
+ * newest {@link FrameKind#INIT} is never dropped. So a slow reader never makes the stream buffer without
+ * bound and never stalls the connection. The body is requested one chunk at a time.
  *
  * <h2>Thread safety</h2>
  *
@@ -36,22 +36,51 @@ import java.util.function.LongConsumer;
  */
 public final class SseStream implements HttpResponse.BodySubscriber<Void> {
 
+  /**
+   * What a stream tells its owner, on the {@code HttpClient}'s threads. Implementations must be quick and
+   * must not throw.
+   *
+   * <h2>Thread safety</h2>
+   *
+   * Called from the {@code HttpClient}'s threads, one stream's calls one at a time.
+   */
+  public interface Observer {
+    /**
+     * The server sent a {@code retry} field.
+     *
+     * @param millis the reconnection delay it asks for
+     */
+    void retry(long millis);
+
+    /**
+     * Values of an {@code init} event were dropped as invalid (rule L1).
+     *
+     * @param values each as field name and escaped value
+     */
+    void rejected(List<String> values);
+
+    /**
+     * Frames were dropped because the reader was behind (rule L2).
+     *
+     * @param frames how many, at least 1
+     */
+    void dropped(int frames);
+  }
+
   private final EventStreamParser parser;
-  private final SseFrameDecoder decoder = new SseFrameDecoder();
-  private final int capacity;
+  private final SseFrameDecoder decoder;
+  private final Observer observer;
   private final CompletableFuture<Void> body = CompletableFuture.completedFuture(null);
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   // Guarded by lock.
-  private final ArrayDeque<Frame> frames = new ArrayDeque<>();
-  private final ArrayDeque<String> ids = new ArrayDeque<>(); // the event id after each waiting frame
+  private final ClientFrameBuffer<String> frames; // tagged with the event id after each waiting frame
   private String polledId;
   private boolean ended;
   private Throwable failure;
   private Flow.Subscription subscription;
   private boolean cancelled;
-  private long dropped;
   private long events;
 
   private volatile long lastActivityNanos = System.nanoTime();
@@ -64,11 +93,12 @@ public final class SseStream implements HttpResponse.BodySubscriber<Void> {
    * @param maxLineBytes the parser's line limit
    * @param maxEventChars the parser's event limit
    * @param capacity the most frames waiting for the reader, at least 1
-   * @param onRetry told about {@code retry} fields
+   * @param observer told about {@code retry} fields, rejected description values and dropped frames
    */
-  public SseStream(String lastEventId, int maxLineBytes, int maxEventChars, int capacity, LongConsumer onRetry) {
-    Objects.requireNonNull(onRetry, "onRetry");
-    this.capacity = capacity;
+  public SseStream(String lastEventId, int maxLineBytes, int maxEventChars, int capacity, Observer observer) {
+    this.observer = Objects.requireNonNull(observer, "observer");
+    this.frames = new ClientFrameBuffer<>(capacity);
+    this.decoder = new SseFrameDecoder(observer::rejected);
     this.parser = new EventStreamParser(new EventStreamParser.Handler() {
       @Override
       public void onEvent(String type, String data, String lastId) {
@@ -78,7 +108,7 @@ public final class SseStream implements HttpResponse.BodySubscriber<Void> {
 
       @Override
       public void onRetry(long millis) {
-        onRetry.accept(millis);
+        observer.retry(millis);
       }
     }, maxLineBytes, maxEventChars);
     parser.lastEventId(lastEventId);
@@ -101,21 +131,10 @@ public final class SseStream implements HttpResponse.BodySubscriber<Void> {
       if (ended) {
         return;
       }
-      if (frames.size() >= capacity) {
-        Iterator<String> idIt = ids.iterator();
-        for (Iterator<Frame> it = frames.iterator(); it.hasNext(); ) {
-          Frame waiting = it.next();
-          idIt.next();
-          if (waiting.kind() != FrameKind.INIT) {
-            it.remove();
-            idIt.remove();
-            dropped++;
-            break;
-          }
-        }
+      int drops = frames.offer(frame, id);
+      if (drops > 0) {
+        observer.dropped(drops);
       }
-      frames.add(frame);
-      ids.add(id);
       changed.signalAll();
     } finally {
       lock.unlock();
@@ -234,11 +253,12 @@ public final class SseStream implements HttpResponse.BodySubscriber<Void> {
       while (frames.isEmpty() && !ended && nanos > 0) {
         nanos = changed.awaitNanos(nanos);
       }
-      Frame f = frames.poll();
-      if (f != null) {
-        polledId = ids.poll();
+      ClientFrameBuffer.Entry<String> e = frames.poll();
+      if (e == null) {
+        return null;
       }
-      return f;
+      polledId = e.tag();
+      return e.frame();
     } finally {
       lock.unlock();
     }
@@ -288,14 +308,14 @@ public final class SseStream implements HttpResponse.BodySubscriber<Void> {
   }
 
   /**
-   * Returns how many frames were dropped because the reader was behind.
+   * Returns how many frames were dropped because the reader was behind (rule L2).
    *
    * @return the count
    */
   public long dropped() {
     lock.lock();
     try {
-      return dropped;
+      return frames.dropped();
     } finally {
       lock.unlock();
     }

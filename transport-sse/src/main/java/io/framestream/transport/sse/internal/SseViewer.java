@@ -1,7 +1,8 @@
 package io.framestream.transport.sse.internal;
 
-import io.framestream.core.CloseReason;
+import io.framestream.core.Channel;
 import io.framestream.core.ChannelState;
+import io.framestream.core.CloseReason;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameKind;
 import io.framestream.core.FrameSink;
@@ -15,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * One SSE viewer: the {@link FrameSink} a channel delivers to, turning frames into event bytes and writing
@@ -76,7 +76,8 @@ public final class SseViewer implements FrameSink {
   private long eventsWritten;
   private long bytesWritten;
 
-  private volatile Supplier<InitMessage> describer;
+  private volatile SseEvents.Notices notices; // set before subscribing, with described
+  private volatile Channel described;
 
   private record Pending(byte[] bytes, SendCallback callback) {}
 
@@ -97,13 +98,17 @@ public final class SseViewer implements FrameSink {
   }
 
   /**
-   * Sets how to describe the channel afresh when it comes back online (an {@code init} event follows the
-   * {@code status} event).
+   * Sets where the {@code status} events and the fresh description sent when the channel comes back online
+   * come from: notices shared by every viewer of the channel (rule E1). Without them, the viewer builds its
+   * own {@code status} events and sends no description.
    *
-   * @param describe builds the channel's current init message
+   * @param shared the channel's notices
+   * @param channel the channel they describe
+   * @throws NullPointerException if an argument is {@code null}
    */
-  public void describeWith(Supplier<InitMessage> describe) {
-    this.describer = Objects.requireNonNull(describe, "describe");
+  public void describeWith(SseEvents.Notices shared, Channel channel) {
+    this.described = Objects.requireNonNull(channel, "channel");
+    this.notices = Objects.requireNonNull(shared, "shared");
   }
 
   /**
@@ -117,10 +122,10 @@ public final class SseViewer implements FrameSink {
       if (ended) {
         return;
       }
-      pending.add(new Pending(SseEvents.statusEvent(channelName, state), NO_CALLBACK));
-      Supplier<InitMessage> d = describer;
-      if (state == ChannelState.ONLINE && d != null) {
-        pending.add(new Pending(SseEvents.initEvent(d.get()), NO_CALLBACK));
+      SseEvents.Notices n = notices;
+      pending.add(new Pending(n != null ? n.status(state) : SseEvents.statusEvent(channelName, state), NO_CALLBACK));
+      if (state == ChannelState.ONLINE && n != null) {
+        pending.add(new Pending(n.description(described), NO_CALLBACK));
       }
       if (started) {
         ending = drainLocked();

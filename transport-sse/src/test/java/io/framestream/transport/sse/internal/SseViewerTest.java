@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.framestream.core.Channel;
+import io.framestream.core.ChannelState;
 import io.framestream.core.CloseReason;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameKind;
@@ -266,6 +267,81 @@ class SseViewerTest {
     Frame init2 = channel.publish(Frame.builder(new byte[] {3}).contentType("video/mp4").kind(FrameKind.INIT)
         .build());
     v.send(init2, new Outcome());
-    assertSame(init2.encoded(SseEvents.initEncoding("test")), out.written.get(2), "later INITs are shared");
+    assertSame(SseEvents.initEventOf(init2, "test"), out.written.get(2), "later INITs are shared");
+  }
+
+  /** Starts {@code n} viewers of both formats, sends them the frame and returns what each wrote for it. */
+  private List<byte[]> sendToViewers(Frame frame, int n) {
+    List<byte[]> got = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      FakeOutput out = new FakeOutput();
+      SseViewer v = viewer(i % 2 == 0 ? SseFormat.DATA_URI : SseFormat.BASE64);
+      v.start(out, new byte[0]);
+      v.send(frame, new Outcome());
+      got.add(out.written.get(1));
+    }
+    return got;
+  }
+
+  @Test
+  void e1_initEventEncodedOncePerInitFrame() {
+    Frame init = channel.publish(Frame.builder(new byte[] {0, 0, 0, 8, 'f', 't', 'y', 'p'})
+        .contentType("video/mp4").kind(FrameKind.INIT).codec("avc1.42E01E").dimensions(64, 48).build());
+    long before = SseEvents.encoderRuns();
+    List<byte[]> first = sendToViewers(init, 20);
+    assertEquals(1, SseEvents.encoderRuns() - before, "one init event for 20 viewers");
+    first.forEach(b -> assertSame(first.get(0), b, "every viewer writes the frame's shared bytes"));
+    assertTrue(new String(first.get(0), StandardCharsets.UTF_8).startsWith("id: " + init.sequence() + "\nevent: init\n"));
+
+    // Other channels' INIT frames come and go (thousands of channel names, as a busy server sees): whatever
+    // the server caches per channel name, this frame's event must stay the one already built.
+    Channel other = Channel.create("elsewhere");
+    try {
+      for (int i = 0; i < 5000; i++) {
+        Frame elsewhere = other.publish(Frame.builder(new byte[] {0, 0, 0, 8, 'f', 't', 'y', 'p'})
+            .contentType("video/mp4").kind(FrameKind.INIT).build());
+        SseEvents.eventOf(elsewhere, "cam-" + i, SseFormat.DATA_URI);
+      }
+    } finally {
+      other.close();
+    }
+
+    before = SseEvents.encoderRuns();
+    List<byte[]> later = sendToViewers(init, 20);
+    assertEquals(0, SseEvents.encoderRuns() - before, "the init event is not encoded again");
+    later.forEach(b -> assertSame(first.get(0), b, "the same bytes as for the first viewers, not a new copy"));
+  }
+
+  @Test
+  void e1_onlineNoticesEncodedOncePerChange_sharedByEveryViewer() {
+    channel.publish(Frame.builder(new byte[3]).contentType("image/png").dimensions(4, 3).build());
+    SseEvents.Notices shared = new SseEvents.Notices(channel.name());
+    List<FakeOutput> outs = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      FakeOutput out = new FakeOutput();
+      SseViewer v = viewer(SseFormat.DATA_URI);
+      v.describeWith(shared, channel);
+      v.start(out, new byte[0]);
+      v.status(ChannelState.ONLINE);
+      v.status(ChannelState.OFFLINE);
+      outs.add(out);
+    }
+    FakeOutput first = outs.get(0);
+    assertTrue(first.text(1).startsWith("event: status\n"), first.text(1));
+    assertTrue(first.text(2).startsWith("event: init\n") && first.text(2).contains("\"width\":4"), first.text(2));
+    assertTrue(first.text(3).contains("\"status\":\"offline\""), first.text(3));
+    for (FakeOutput out : outs) {
+      for (int i = 1; i <= 3; i++) {
+        assertSame(first.written.get(i), out.written.get(i), "event " + i + " is shared, not built per viewer");
+      }
+    }
+    // A new frame since: the next online description is built once more, and describes it.
+    channel.publish(Frame.builder(new byte[3]).contentType("image/png").dimensions(8, 6).build());
+    FakeOutput out = new FakeOutput();
+    SseViewer v = viewer(SseFormat.DATA_URI);
+    v.describeWith(shared, channel);
+    v.start(out, new byte[0]);
+    v.status(ChannelState.ONLINE);
+    assertTrue(out.text(2).contains("\"width\":8"), out.text(2));
   }
 }

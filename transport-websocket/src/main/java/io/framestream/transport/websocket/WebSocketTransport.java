@@ -174,7 +174,8 @@ public final class WebSocketTransport implements AutoCloseable {
   }
 
   /**
-   * Returns how viewers' binary frames are written: pre-framed and shared, or through the portable path.
+   * Returns how viewers' frames (binary messages and data-URI texts) are written: pre-framed and shared, or
+   * through the portable path.
    *
    * @return the sender set on the builder, {@link RawFrameSender#PORTABLE} by default
    */
@@ -431,10 +432,11 @@ public final class WebSocketTransport implements AutoCloseable {
     }
 
     /**
-     * Sets how viewers' binary frames are written. A host that can write pre-framed bytes to its
-     * container's connections sets its sender here (the embedded server does, for Tyrus); the default sends
-     * through the portable {@code getAsyncRemote().sendBinary}, which frames and copies the payload for each
-     * viewer.
+     * Sets how viewers' frames are written. A host that can write pre-framed bytes to its container's
+     * connections sets its sender here (the embedded server does, for Tyrus): each frame's binary message, or
+     * its data-URI text message, is then framed once and the same bytes go to every viewer. The default sends
+     * through the portable {@code getAsyncRemote().sendBinary} / {@code sendText}, which encode, frame and copy
+     * the message for each viewer.
      *
      * @param sender the sender; {@link RawFrameSender#PORTABLE} for the portable path
      * @return this builder

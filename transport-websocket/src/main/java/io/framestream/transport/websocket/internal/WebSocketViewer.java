@@ -5,6 +5,7 @@ import io.framestream.core.ChannelClosedException;
 import io.framestream.core.ChannelState;
 import io.framestream.core.CloseReason;
 import io.framestream.core.Frame;
+import io.framestream.core.FrameEncoding;
 import io.framestream.core.FrameKind;
 import io.framestream.core.FrameSink;
 import io.framestream.core.InitMessage;
@@ -22,9 +23,19 @@ import java.nio.ByteBuffer;
 
 /**
  * One viewer connection as a {@link FrameSink}: each frame becomes one binary message (or one data-URI text)
- * sent asynchronously (binary frames pre-framed once per frame when the host provides a {@link
- * RawFrameSender}); the send's completion is the frame's completion, so the channel's mailbox keeps at
- * most one frame in flight on this connection and evicts it when the peer stops reading.
+ * sent asynchronously, pre-framed once per frame and shared by every viewer when the host provides a {@link
+ * RawFrameSender}; the send's completion is the frame's completion, so the channel's mailbox keeps at most
+ * {@code maxInFlight} frames in flight on this connection and evicts it when the peer stops reading.
+ *
+ * <p>Order: every message (init and status texts, frames) is queued on the connection inside the serial sink
+ * call that produces it, never later from a completion, so messages leave in the order the channel hands them
+ * over whatever the number of frames in flight. This relies on the container keeping the order of
+ * asynchronous sends issued one after the other (Tyrus queues each connection's writes in call order).
+ *
+ * <h2>Thread safety</h2>
+ *
+ * Sink calls come serially (rule K3), so {@code announced} needs no lock; completions arrive on container
+ * threads and touch only the channel's callback.
  */
 final class WebSocketViewer implements FrameSink {
 
@@ -99,25 +110,20 @@ final class WebSocketViewer implements FrameSink {
       return;
     }
     if (dataUri) {
-      session.getAsyncRemote().sendText(frame.dataUri(), completion(callback));
+      sendMessage(frame, WebSocketFrames.DATA_URI_TEXT, callback);
       return;
     }
     String description = describe(frame);
     boolean announce = (frame.kind() == FrameKind.INIT && sentAny) || !description.equals(announced);
     sentAny = true;
     if (announce) {
-      // A new stream, or new parameters: describe them before the frame.
+      // A new stream, or new parameters: describe them before the frame. The init text and the frame are
+      // queued back to back in this one (serial) call, so no later frame can come between them, however many
+      // frames are in flight (W10); the frame completes when its binary does.
       announced = description;
-      session.getAsyncRemote().sendText(InitMessage.of(channel.name(), frame).toJson(), result -> {
-        if (result.isOK()) {
-          sendBinary(frame, callback);
-        } else {
-          callback.failed(failure(result));
-        }
-      });
-    } else {
-      sendBinary(frame, callback);
+      sendNotice(InitMessage.of(channel.name(), frame).toJson());
     }
+    sendMessage(frame, WebSocketFrames.BINARY, callback);
   }
 
   @Override
@@ -125,16 +131,29 @@ final class WebSocketViewer implements FrameSink {
     if (dataUri || !session.isOpen()) {
       return; // the data-URI format carries frames and nothing else
     }
+    sendNotice(InitMessage.statusJson(channel.name(), state));
+    if (state == ChannelState.ONLINE) {
+      // A (new) publisher: describe the channel afresh; frames that differ get their own init anyway.
+      announced = channel.latestKeyFrame().or(channel::initFrame).or(channel::latestFrame)
+          .map(WebSocketViewer::describe).orElse("");
+      sendNotice(InitMessage.of(channel).toJson());
+    }
+  }
+
+  /**
+   * Queues a small text (init or status) on the connection, in order with everything sent before and after
+   * it from the serial sink calls. Its outcome is not awaited: a failed write means the connection is gone,
+   * and the frame sent next (or the close) reports that.
+   */
+  private void sendNotice(String json) {
     try {
-      session.getAsyncRemote().sendText(InitMessage.statusJson(channel.name(), state));
-      if (state == ChannelState.ONLINE) {
-        // A (new) publisher: describe the channel afresh; frames that differ get their own init anyway.
-        announced = channel.latestKeyFrame().or(channel::initFrame).or(channel::latestFrame)
-            .map(WebSocketViewer::describe).orElse("");
-        session.getAsyncRemote().sendText(InitMessage.of(channel).toJson());
-      }
+      session.getAsyncRemote().sendText(json, result -> {
+        if (!result.isOK()) {
+          LOG.log(System.Logger.Level.DEBUG, "notice to viewer {0} failed: {1}", session.getId(), result.getException());
+        }
+      });
     } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.DEBUG, "status to viewer {0} failed: {1}", session.getId(), e);
+      LOG.log(System.Logger.Level.DEBUG, "notice to viewer {0} failed: {1}", session.getId(), e);
     }
   }
 
@@ -142,16 +161,24 @@ final class WebSocketViewer implements FrameSink {
     return f.contentType() + "|" + f.width().orElse(0) + "|" + f.height().orElse(0) + "|" + f.codec().orElse("");
   }
 
-  private void sendBinary(Frame frame, SendCallback callback) {
+  /**
+   * Sends a frame as one message: pre-framed once per frame and shared by every viewer when the host
+   * provides a {@link RawFrameSender} (W11), else through the portable {@code sendBinary} / {@code sendText}.
+   */
+  private void sendMessage(Frame frame, FrameEncoding<ByteBuffer> framed, SendCallback callback) {
     try {
       if (rawFrameSender != RawFrameSender.PORTABLE) {
-        // Fast path: the frame's bytes, framed once for all viewers, written without a per-viewer copy.
-        ByteBuffer framed = frame.encoded(WebSocketFrames.BINARY).duplicate();
-        if (rawFrameSender.send(session, framed, completion(callback))) {
+        // Fast path: the frame's message, framed once for all viewers, written without a per-viewer copy.
+        ByteBuffer shared = frame.encoded(framed).duplicate();
+        if (rawFrameSender.send(session, shared, completion(callback))) {
           return;
         }
       }
-      session.getAsyncRemote().sendBinary(frame.payload(), completion(callback));
+      if (framed == WebSocketFrames.DATA_URI_TEXT) {
+        session.getAsyncRemote().sendText(frame.dataUri(), completion(callback));
+      } else {
+        session.getAsyncRemote().sendBinary(frame.payload(), completion(callback));
+      }
     } catch (RuntimeException e) {
       callback.failed(e);
     }

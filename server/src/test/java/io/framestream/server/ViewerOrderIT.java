@@ -10,6 +10,7 @@ import io.framestream.core.ChannelConfig;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameKind;
+import io.framestream.core.Publisher;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * W10: messages leave a viewer's connection in the order the channel hands them over, even with several
- * frames in flight: an {@code init} text is never overtaken by a later frame.
+ * frames in flight: an {@code init} or status text is never overtaken by a later frame, nor overtakes an
+ * earlier one.
  */
 class ViewerOrderIT {
 
@@ -35,8 +37,11 @@ class ViewerOrderIT {
     }
   }
 
-  /** One published frame: its index (written into the payload), description, kind and channel sequence. */
-  record Sent(int index, Desc desc, FrameKind kind, long sequence) {}
+  /**
+   * One published frame: its index (written into the payload), description, kind, channel sequence, and
+   * how many times the channel went offline before it (its publisher epoch).
+   */
+  record Sent(int index, Desc desc, FrameKind kind, long sequence, int epoch) {}
 
   private ChannelRegistry registry;
   private FrameStreamServer server;
@@ -70,25 +75,36 @@ class ViewerOrderIT {
     String[] codecs = {"avc1.42E01E", "avc1.4D401F", "avc1.640028"};
     Desc videoDesc = null;
     Desc imageDesc = null;
+    // The image channel's publisher leaves and comes back every 25 frames: status texts between the frames.
+    Publisher handle = images.openPublisher("test");
+    int epoch = 0;
     for (int i = 0; i < ROUNDS; i++) {
       // Video: a new stream (INIT with other dimensions or codec) every 6 frames, then a KEY and deltas.
       int inGroup = i % 6;
       if (inGroup == 0) {
         int g = i / 6;
         videoDesc = new Desc("video/mp4", 320 + 16 * (g % 4), 240 + 8 * (g % 3), codecs[g % codecs.length]);
-        videoSent.add(publish(video, videoDesc, FrameKind.INIT, videoSent.size(), 600, random));
+        videoSent.add(publish(video, videoDesc, FrameKind.INIT, videoSent.size(), 600, random, 0));
       }
       FrameKind kind = inGroup == 0 || i == ROUNDS - 1 ? FrameKind.KEY : FrameKind.DELTA;
-      videoSent.add(publish(video, videoDesc, kind, videoSent.size(), kind == FrameKind.KEY ? 120_000 : 30_000, random));
+      videoSent.add(publish(video, videoDesc, kind, videoSent.size(), kind == FrameKind.KEY ? 120_000 : 30_000, random,
+          0));
       // Images: the content type or the size changes every 3 frames.
       if (i % 3 == 0) {
         int c = i / 3;
         imageDesc = new Desc(c % 2 == 0 ? "image/jpeg" : "image/png", 640 + 32 * (c % 5), 480, null);
       }
-      imageSent.add(publish(images, imageDesc, FrameKind.KEY, imageSent.size(), 60_000 + random.nextInt(60_000), random));
+      if (i % 25 == 24) {
+        handle.close();
+        handle = images.openPublisher("test");
+        epoch++;
+      }
+      imageSent.add(publish(images, imageDesc, FrameKind.KEY, imageSent.size(), 60_000 + random.nextInt(60_000), random,
+          epoch));
       Await.pace(1_000_000); // about 1,000 frames a second per channel: faster than the viewers read
     }
 
+    handle.close();
     int lastVideo = videoSent.get(videoSent.size() - 1).index();
     int lastImage = imageSent.get(imageSent.size() - 1).index();
     Await.until("the last video frame arrives", () -> lastIndex(videoViewer) == lastVideo);
@@ -105,7 +121,8 @@ class ViewerOrderIT {
     return r;
   }
 
-  private static Sent publish(Channel channel, Desc desc, FrameKind kind, int index, int size, Random random) {
+  private static Sent publish(Channel channel, Desc desc, FrameKind kind, int index, int size, Random random,
+      int epoch) {
     byte[] payload = new byte[size];
     random.nextBytes(payload);
     ByteBuffer.wrap(payload).putInt(MAGIC).putInt(index);
@@ -115,7 +132,7 @@ class ViewerOrderIT {
       b.codec(desc.codec());
     }
     Frame published = channel.publish(b.build());
-    return new Sent(index, desc, kind, published.sequence());
+    return new Sent(index, desc, kind, published.sequence(), epoch);
   }
 
   private static int lastIndex(WsOrderRecorder viewer) {
@@ -137,7 +154,7 @@ class ViewerOrderIT {
   /**
    * Checks what one viewer saw: frames in publishing order; each described by the init text in force when
    * it arrived; a frame-triggered init followed by the very frame it describes; every video INIT frame
-   * preceded by its own init text.
+   * preceded by its own init text; a status text exactly between frames of different publisher epochs.
    *
    * @return the number of frames received
    */
@@ -145,6 +162,9 @@ class ViewerOrderIT {
     Desc announced = null;
     long expectNextSequence = -1; // the frame an init text announced
     boolean initSinceLastFrame = false;
+    boolean statusSinceLastFrame = false;
+    boolean afterStatus = false; // the init that follows an "online" status describes the channel, not a frame
+    int lastEpoch = -1;
     int lastIndex = -1;
     int frames = 0;
     for (int i = 0; i < events.size(); i++) {
@@ -152,13 +172,16 @@ class ViewerOrderIT {
       String where = name + " message " + i;
       if (e.isText()) {
         JsonNode json = e.json();
-        if (!"init".equals(json.path("type").asText())) {
-          continue; // status notices: not expected here, harmless
+        if ("status".equals(json.path("type").asText())) {
+          statusSinceLastFrame = true;
+          afterStatus = true;
+          continue;
         }
         announced = Desc.of(json);
-        if (i > 0) {
+        if (i > 0 && !afterStatus) {
           expectNextSequence = json.path("lastSequence").asLong();
         }
+        afterStatus = false;
         initSinceLastFrame = true;
         continue;
       }
@@ -174,11 +197,18 @@ class ViewerOrderIT {
       if (!s.desc().equals(announced)) {
         fail(where + ": frame " + index + " is " + s.desc() + " but the last init announced " + announced);
       }
+      if (lastEpoch >= 0 && statusSinceLastFrame != (s.epoch() != lastEpoch)) {
+        fail(where + ": frame " + index + " of publisher epoch " + s.epoch() + " after a frame of epoch " + lastEpoch
+            + (statusSinceLastFrame ? " with a status text between them (overtaken)" : " without a status text"));
+      }
       if (s.kind() == FrameKind.INIT && frames > 0) {
         assertTrue(initSinceLastFrame, where + ": video INIT frame " + index + " without its init text before it");
       }
       expectNextSequence = -1;
       initSinceLastFrame = false;
+      statusSinceLastFrame = false;
+      afterStatus = false;
+      lastEpoch = s.epoch();
       lastIndex = index;
       frames++;
     }

@@ -50,9 +50,8 @@ import java.util.concurrent.TimeUnit;
  * query is refused in the handshake with HTTP 400 (404 for an unknown channel when channels must be
  * declared, 409 for a publisher beyond the channel's {@code maxPublishers}: the slot is claimed during the
  * handshake, so the first to connect keeps it) on Tyrus, and closed with 1008 right after the handshake
- * elsewhere; an oversized message gets
- * close code 1009, a malformed data URI or control message 1007, an unrecognisable binary frame or an
- * unexpected text 1003. Every close carries a reason text.
+ * elsewhere; an oversized message gets close code 1009, a malformed data URI or control message 1007, an
+ * unrecognisable binary frame or an unexpected text 1003. Every close carries a reason text.
  *
  * <h2>Thread safety</h2>
  *
@@ -320,7 +319,6 @@ public final class WebSocketTransport implements AutoCloseable {
       }
     }
   }
-
 
   /** Pings every open session; drops those whose last pong is older than the timeout. */
   private void pingAll() {

@@ -13,9 +13,11 @@ import org.glassfish.tyrus.core.TyrusWebSocket;
 import org.glassfish.tyrus.core.frame.Frame;
 
 /**
- * Writes pre-framed viewer frames through Tyrus's {@link TyrusWebSocket#sendRawFrame(ByteBuffer)}, the call
- * Tyrus's own broadcast uses: the shared bytes go to the connection's writer as they are, in order with
- * everything else the session sends (one queue per connection), with no per-session framing or copy.
+ * Writes pre-framed viewer messages (binary frames and data-URI texts) through Tyrus's {@link
+ * TyrusWebSocket#sendRawFrame(ByteBuffer)}, the call Tyrus's own broadcast uses: the shared bytes go to the
+ * connection's writer as they are, with no per-session framing or copy, in order with everything else the
+ * session sends (Tyrus frames and queues every send of a connection under one lock, in call order, into one
+ * FIFO writer).
  *
  * <p>{@code sendRawFrame} is public, but Tyrus offers no public way from a {@link Session} to its {@link
  * TyrusWebSocket}: the reference sits in the package-private field {@code TyrusRemoteEndpoint.webSocket}

@@ -7,17 +7,19 @@ import java.nio.ByteBuffer;
 /**
  * Writes a complete, already framed WebSocket message to a session's connection: the fast path for viewers.
  *
- * <p>Server-to-client frames are not masked, so the bytes of one binary frame (header and payload) are the
- * same for every viewer. The transport builds them once per frame and caches them on the {@link
- * io.framestream.core.Frame}; a sender writes those shared bytes to each connection without copying the
- * payload. The Jakarta API has no such call ({@code sendBinary} frames, and copies, once per session), so
- * this is an extension point for hosts that can reach their container's connection; the embedded server
- * implements it for Tyrus. The default, {@link #PORTABLE}, declines every send and the transport uses {@code
- * getAsyncRemote().sendBinary}.
+ * <p>Server-to-client frames are not masked, so the bytes of one message (header and payload) are the same
+ * for every viewer. The transport builds them once per frame and caches them on the {@link
+ * io.framestream.core.Frame}: a binary message for binary viewers, a text message holding the data URI for
+ * {@code ?format=datauri} viewers. A sender writes those shared bytes to each connection without copying
+ * them. The Jakarta API has no such call ({@code sendBinary} and {@code sendText} encode, frame and copy once
+ * per session), so this is an extension point for hosts that can reach their container's connection; the
+ * embedded server implements it for Tyrus. The default, {@link #PORTABLE}, declines every send and the
+ * transport uses {@code getAsyncRemote().sendBinary} or {@code sendText}.
  *
- * <p>A sender must keep the connection's order of messages (a frame written here must not overtake a message
- * sent earlier through the session) and must report completion exactly like {@code sendBinary}: once, when
- * the bytes were handed to the socket or the write failed. The transport's in-flight accounting relies on it.
+ * <p>A sender must keep the connection's order of messages (a message written here must neither overtake
+ * one sent earlier through the session or this sender, nor be overtaken by one sent later) and must report
+ * completion exactly like {@code sendBinary}: once, when the bytes were handed to the socket or the write
+ * failed. The transport's in-flight accounting and its ordering rule (W10) rely on it.
  *
  * <h2>Thread safety</h2>
  *
@@ -29,15 +31,15 @@ import java.nio.ByteBuffer;
 @FunctionalInterface
 public interface RawFrameSender {
 
-  /** Declines every send: viewers get the portable {@code sendBinary} path. */
+  /** Declines every send: viewers get the portable {@code sendBinary} / {@code sendText} path. */
   RawFrameSender PORTABLE = (session, frame, handler) -> false;
 
   /**
    * Writes one framed message, or declines.
    *
    * @param session the viewer's session
-   * @param frame the complete WebSocket frame (header and payload), positioned at its first byte; shared
-   *     with other sessions, so it must not be modified (it is read-only)
+   * @param frame the complete WebSocket frame (header and payload; binary or text), positioned at its first
+   *     byte; a view of bytes shared with other sessions, so they must not be modified (it is read-only)
    * @param handler called once with the outcome if, and only if, this method returns {@code true}
    * @return {@code true} if the send was started (the handler will be called); {@code false} if this session
    *     cannot take raw frames, in which case nothing was written and the handler will not be called

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -47,9 +48,10 @@ import java.util.concurrent.TimeUnit;
  * <p>Deploy {@link #endpointConfigs()} in any Jakarta WebSocket 2.2 container; the embedded {@code
  * framestream-server} does it for you on Tyrus. Bad input is answered precisely: an invalid channel name or
  * query is refused in the handshake with HTTP 400 (404 for an unknown channel when channels must be
- * declared) on Tyrus, and closed with 1008 right after the handshake elsewhere; an oversized message gets
- * close code 1009, a malformed data URI or control message 1007, an unrecognisable binary frame or an
- * unexpected text 1003. Every close carries a reason text.
+ * declared, 409 for a publisher beyond the channel's {@code maxPublishers}: the slot is claimed during the
+ * handshake, so the first to connect keeps it) on Tyrus, and closed with 1008 right after the handshake
+ * elsewhere; an oversized message gets close code 1009, a malformed data URI or control message 1007, an
+ * unrecognisable binary frame or an unexpected text 1003. Every close carries a reason text.
  *
  * <h2>Thread safety</h2>
  *
@@ -68,6 +70,12 @@ public final class WebSocketTransport implements AutoCloseable {
   public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(15);
   /** Default for {@link Builder#pongTimeout(Duration)}: 45 s. */
   public static final Duration DEFAULT_PONG_TIMEOUT = Duration.ofSeconds(45);
+  /**
+   * How long a publisher slot claimed during a handshake stays reserved for the session that should open
+   * next: 5 s. If no session takes it by then (the client vanished after the handshake, or the container
+   * refused the upgrade after the configurator ran), the slot is released.
+   */
+  public static final Duration CLAIM_TIMEOUT = Duration.ofSeconds(5);
   /** Default for {@link Builder#maxFrameBytes(int)}: 8 MiB. */
   public static final int DEFAULT_MAX_FRAME_BYTES = 8 << 20;
   /**
@@ -95,8 +103,11 @@ public final class WebSocketTransport implements AutoCloseable {
   private final ConcurrentHashMap<Session, Long> sessions = new ConcurrentHashMap<>();
   private final long pingIntervalNanos;
   private final long pongTimeoutNanos;
+  /** Releases of publisher slots claimed in handshakes, until they run (each at most once). */
+  private final Set<Runnable> pendingReleases = ConcurrentHashMap.newKeySet();
   private final Object pingerLock = new Object();
-  private ScheduledExecutorService pinger; // guarded by pingerLock, started with the first session
+  /** Pings sessions and releases unclaimed slots; guarded by pingerLock, started with the first use. */
+  private ScheduledExecutorService pinger;
   private volatile boolean closed;
 
   private WebSocketTransport(Builder b) {
@@ -174,7 +185,8 @@ public final class WebSocketTransport implements AutoCloseable {
   }
 
   /**
-   * Returns how viewers' binary frames are written: pre-framed and shared, or through the portable path.
+   * Returns how viewers' frames (binary messages and data-URI texts) are written: pre-framed and shared, or
+   * through the portable path.
    *
    * @return the sender set on the builder, {@link RawFrameSender#PORTABLE} by default
    */
@@ -245,7 +257,7 @@ public final class WebSocketTransport implements AutoCloseable {
       sessions.remove(session);
       return false;
     }
-    startPinger();
+    timer();
     return true;
   }
 
@@ -258,10 +270,11 @@ public final class WebSocketTransport implements AutoCloseable {
     sessions.replace(session, System.nanoTime());
   }
 
-  private void startPinger() {
+  /** Returns the timer, starting it (and the pings) on first use; {@code null} once closed. */
+  private ScheduledExecutorService timer() {
     synchronized (pingerLock) {
       if (pinger != null || closed) {
-        return;
+        return pinger;
       }
       ScheduledThreadPoolExecutor p = new ScheduledThreadPoolExecutor(1, r -> {
         Thread t = new Thread(r, "framestream-ws-ping");
@@ -271,6 +284,39 @@ public final class WebSocketTransport implements AutoCloseable {
       p.setRemoveOnCancelPolicy(true);
       p.scheduleAtFixedRate(this::pingAll, pingIntervalNanos, pingIntervalNanos, TimeUnit.NANOSECONDS);
       pinger = p;
+      return p;
+    }
+  }
+
+  /**
+   * Runs a release after {@link #CLAIM_TIMEOUT}, or at {@link #close()} if that comes first; at once if the
+   * transport is closed. For the endpoints of this transport: a publisher slot claimed in a handshake is
+   * released this way unless the session that opens takes it first (the release must then do nothing).
+   *
+   * @param release idempotent, quick, non-blocking
+   */
+  public void releaseUnlessTaken(Runnable release) {
+    Objects.requireNonNull(release, "release");
+    pendingReleases.add(release);
+    ScheduledExecutorService t = timer();
+    try {
+      if (t != null) {
+        t.schedule(() -> runRelease(release), CLAIM_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
+        return;
+      }
+    } catch (RejectedExecutionException e) {
+      // closed meanwhile: release now
+    }
+    runRelease(release);
+  }
+
+  private void runRelease(Runnable release) {
+    if (pendingReleases.remove(release)) {
+      try {
+        release.run();
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "releasing a claimed publisher slot failed", e);
+      }
     }
   }
 
@@ -309,8 +355,9 @@ public final class WebSocketTransport implements AutoCloseable {
   }
 
   /**
-   * Closes every open session with 1001 (going away); later connections are closed the same way. Does not
-   * close the registry. Idempotent.
+   * Closes every open session with 1001 (going away); later connections are closed the same way. Releases
+   * the publisher slots claimed by handshakes whose sessions have not opened. Does not close the registry.
+   * Idempotent.
    */
   @Override
   public void close() {
@@ -320,6 +367,9 @@ public final class WebSocketTransport implements AutoCloseable {
         pinger.shutdownNow();
         pinger = null;
       }
+    }
+    for (Runnable release : pendingReleases.toArray(new Runnable[0])) {
+      runRelease(release);
     }
     CloseReason goingAway = CloseCodes.reason(CloseReason.CloseCodes.GOING_AWAY, "server shutting down");
     for (Session s : sessions.keySet().toArray(new Session[0])) {
@@ -431,10 +481,11 @@ public final class WebSocketTransport implements AutoCloseable {
     }
 
     /**
-     * Sets how viewers' binary frames are written. A host that can write pre-framed bytes to its
-     * container's connections sets its sender here (the embedded server does, for Tyrus); the default sends
-     * through the portable {@code getAsyncRemote().sendBinary}, which frames and copies the payload for each
-     * viewer.
+     * Sets how viewers' frames are written. A host that can write pre-framed bytes to its container's
+     * connections sets its sender here (the embedded server does, for Tyrus): each frame's binary message, or
+     * its data-URI text message, is then framed once and the same bytes go to every viewer. The default sends
+     * through the portable {@code getAsyncRemote().sendBinary} / {@code sendText}, which encode, frame and copy
+     * the message for each viewer.
      *
      * @param sender the sender; {@link RawFrameSender#PORTABLE} for the portable path
      * @return this builder

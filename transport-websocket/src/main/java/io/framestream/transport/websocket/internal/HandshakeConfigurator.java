@@ -8,6 +8,7 @@ import io.framestream.core.ChannelNames;
 import io.framestream.core.ContentTypes;
 import io.framestream.core.LimitExceededException;
 import io.framestream.core.NoSuchChannelException;
+import io.framestream.core.Publisher;
 import io.framestream.transport.websocket.WebSocketTransport;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.HandshakeResponse;
@@ -17,11 +18,18 @@ import jakarta.websocket.server.ServerEndpointConfig;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Validates a handshake (channel name, query) before the upgrade, resolves the channel, and hands the result
- * to the endpoint through the session's user properties. On Tyrus a bad request is refused with an HTTP
- * status; on other containers the endpoint closes the session with 1008 right after opening.
+ * Validates a handshake (channel name, query) before the upgrade, resolves the channel, claims the
+ * publisher slot of a publishing connection, and hands the result to the endpoint through the session's user
+ * properties. On Tyrus a bad request is refused with an HTTP status (a taken publisher slot with 409); on
+ * other containers the endpoint closes the session with 1008 right after opening.
+ *
+ * <p>A publisher slot is claimed here, before the upgrade, so that of two publishers connecting back to back
+ * the first keeps the slot (W7). The claimed handle travels to {@link PublishEndpoint#onOpen} in the user
+ * properties; if no session opens to take it (the client vanished, the container refused the upgrade after
+ * this step), the transport releases it after {@link WebSocketTransport#CLAIM_TIMEOUT}.
  *
  * <h2>Thread safety</h2>
  *
@@ -47,6 +55,7 @@ public final class HandshakeConfigurator extends ServerEndpointConfig.Configurat
   static final String CONTENT_TYPE = "framestream.contentType";
   static final String DATA_URI = "framestream.dataUri";
   static final String REJECTION = "framestream.rejection";
+  static final String PUBLISHER_CLAIM = "framestream.publisherClaim";
 
   private static final boolean TYRUS = classPresent("org.glassfish.tyrus.spi.UpgradeResponse");
 
@@ -119,8 +128,9 @@ public final class HandshakeConfigurator extends ServerEndpointConfig.Configurat
         }
       }
     }
+    Channel channel;
     try {
-      Channel channel = transport.registry().channel(name);
+      channel = transport.registry().channel(name);
       props.put(CHANNEL, channel);
     } catch (NoSuchChannelException e) {
       return new Rejection(404, e.getMessage());
@@ -129,7 +139,35 @@ public final class HandshakeConfigurator extends ServerEndpointConfig.Configurat
     } catch (ChannelClosedException e) {
       return new Rejection(410, "server shutting down");
     }
+    return role == Role.PUBLISH ? claimPublisher(channel, request, props) : null;
+  }
+
+  /** The last step of a publisher's handshake (nothing may refuse it afterwards): takes the slot. */
+  private Rejection claimPublisher(Channel channel, HandshakeRequest request, Map<String, Object> props) {
+    String remote = accessRequest(role, channel.name(), request).remoteAddress();
+    Publisher publisher;
+    try {
+      publisher = channel.openPublisher("WebSocket" + (remote.isEmpty() ? "" : " " + printable(remote)));
+    } catch (LimitExceededException e) {
+      return new Rejection(409, e.getMessage());
+    } catch (ChannelClosedException e) {
+      return new Rejection(410, "channel closed");
+    }
+    PublisherClaim claim = new PublisherClaim(publisher);
+    props.put(PUBLISHER_CLAIM, claim);
+    transport.releaseUnlessTaken(claim::release);
     return null;
+  }
+
+  /**
+   * Takes the publisher slot claimed in a session's handshake.
+   *
+   * @param session the session
+   * @return the handle, or {@code null} if none was claimed or the claim was released meanwhile
+   */
+  static Publisher takePublisher(Session session) {
+    Object claim = session.getUserProperties().get(PUBLISHER_CLAIM);
+    return claim instanceof PublisherClaim ? ((PublisherClaim) claim).take() : null;
   }
 
   /**
@@ -192,6 +230,31 @@ public final class HandshakeConfigurator extends ServerEndpointConfig.Configurat
       return true;
     } catch (ClassNotFoundException | LinkageError e) {
       return false;
+    }
+  }
+
+  /**
+   * A publisher handle claimed in a handshake: taken once by the session that opens, or released (closed)
+   * once by the transport's timer or shutdown, whichever comes first.
+   */
+  static final class PublisherClaim {
+    private final AtomicReference<Publisher> handle;
+
+    PublisherClaim(Publisher publisher) {
+      this.handle = new AtomicReference<>(publisher);
+    }
+
+    /** Returns the handle to its new owner, or {@code null} if it was taken or released before. */
+    Publisher take() {
+      return handle.getAndSet(null);
+    }
+
+    /** Closes the handle unless a session took it. */
+    void release() {
+      Publisher p = take();
+      if (p != null) {
+        p.close();
+      }
     }
   }
 

@@ -54,24 +54,32 @@ public final class PublishEndpoint extends Endpoint {
 
   @Override
   public void onOpen(Session s, EndpointConfig config) {
+    Publisher claimed = HandshakeConfigurator.takePublisher(s); // the slot claimed in the handshake, if any
     if (HandshakeConfigurator.closeIfRejected(s)) {
+      release(claimed);
       return;
     }
     if (!transport.track(s)) {
+      release(claimed);
       CloseCodes.closeQuietly(s, CloseCodes.reason(CloseReason.CloseCodes.GOING_AWAY, "server shutting down"));
       return;
     }
     this.session = s;
     this.channel = (Channel) s.getUserProperties().get(HandshakeConfigurator.CHANNEL);
     this.contentType = (String) s.getUserProperties().get(HandshakeConfigurator.CONTENT_TYPE);
-    try {
-      publisher = channel.openPublisher("WebSocket session " + s.getId());
-    } catch (LimitExceededException e) {
-      refuse(CloseReason.CloseCodes.VIOLATED_POLICY, e.getMessage());
-      return;
-    } catch (ChannelClosedException e) {
-      CloseCodes.closeQuietly(s, CloseCodes.reason(CloseReason.CloseCodes.GOING_AWAY, "channel closed"));
-      return;
+    if (claimed != null) {
+      publisher = claimed;
+    } else {
+      // The claim was released before this session opened (it took longer than CLAIM_TIMEOUT): try again.
+      try {
+        publisher = channel.openPublisher("WebSocket session " + s.getId());
+      } catch (LimitExceededException e) {
+        refuse(CloseReason.CloseCodes.VIOLATED_POLICY, e.getMessage());
+        return;
+      } catch (ChannelClosedException e) {
+        CloseCodes.closeQuietly(s, CloseCodes.reason(CloseReason.CloseCodes.GOING_AWAY, "channel closed"));
+        return;
+      }
     }
     s.setMaxIdleTimeout(0);
     s.setMaxBinaryMessageBufferSize(transport.maxFrameBytes());
@@ -152,12 +160,16 @@ public final class PublishEndpoint extends Endpoint {
     CloseCodes.closeQuietly(session, CloseCodes.reason(code, reason));
   }
 
+  private static void release(Publisher claimed) {
+    if (claimed != null) {
+      claimed.close();
+    }
+  }
+
   @Override
   public void onClose(Session s, CloseReason closeReason) {
-    Publisher p = publisher;
-    if (p != null) {
-      p.close(); // the channel goes offline when this was its last publisher
-    }
+    release(publisher); // the channel goes offline when this was its last publisher
+    release(HandshakeConfigurator.takePublisher(s)); // a claim no onOpen took (normally none)
     transport.untrack(s);
   }
 

@@ -3,6 +3,9 @@ package io.framestream.transport.websocket.internal;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameEncoding;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Base64;
 
 /**
  * Server-to-client WebSocket frames built once per {@link Frame} and shared by every viewer (RFC 6455
@@ -20,8 +23,20 @@ public final class WebSocketFrames {
    */
   public static final FrameEncoding<ByteBuffer> BINARY = FrameEncoding.of("websocket-binary", WebSocketFrames::binary);
 
+  /**
+   * One final, unmasked text frame carrying the frame as a data URI ({@code data:<type>;base64,<payload>},
+   * the same text as {@link Frame#dataUri()}), as a read-only buffer over a single array: what a {@code
+   * ?format=datauri} viewer receives. Built at most once per frame, straight from the payload (the data URI
+   * is not kept as a {@code String} as well).
+   */
+  public static final FrameEncoding<ByteBuffer> DATA_URI_TEXT =
+      FrameEncoding.of("websocket-datauri-text", WebSocketFrames::dataUriText);
+
+  private static final int OPCODE_TEXT = 0x1;
   private static final int OPCODE_BINARY = 0x2;
   private static final int FIN = 0x80;
+  /** Payload bytes base64-encoded per step: a multiple of 3, so only the last step pads. */
+  private static final int BASE64_CHUNK = 3 * 1024;
 
   private WebSocketFrames() {}
 
@@ -33,10 +48,47 @@ public final class WebSocketFrames {
    */
   static ByteBuffer binary(Frame frame) {
     ByteBuffer payload = frame.payload();
-    int length = payload.remaining();
+    ByteBuffer out = start(OPCODE_BINARY, payload.remaining());
+    out.put(payload);
+    out.flip();
+    return out.asReadOnlyBuffer();
+  }
+
+  /**
+   * Frames a frame's data URI as one text message, base64-encoding the payload in small steps directly into
+   * the message.
+   *
+   * @param frame the frame
+   * @return header and data URI in one read-only buffer
+   */
+  static ByteBuffer dataUriText(Frame frame) {
+    ByteBuffer payload = frame.payload();
+    // Content types are ASCII (ContentTypes validates them); UTF-8 is right for a text frame either way.
+    byte[] prefix = ("data:" + frame.contentType() + ";base64,").getBytes(StandardCharsets.UTF_8);
+    long length = prefix.length + 4L * ((payload.remaining() + 2L) / 3);
+    if (length > Integer.MAX_VALUE - 16) {
+      throw new IllegalArgumentException("data URI of " + length + " bytes does not fit one buffer");
+    }
+    ByteBuffer out = start(OPCODE_TEXT, (int) length);
+    out.put(prefix);
+    Base64.Encoder base64 = Base64.getEncoder();
+    byte[] in = new byte[BASE64_CHUNK];
+    byte[] encoded = new byte[BASE64_CHUNK / 3 * 4];
+    while (payload.hasRemaining()) {
+      int n = Math.min(in.length, payload.remaining());
+      payload.get(in, 0, n);
+      int m = base64.encode(n == in.length ? in : Arrays.copyOf(in, n), encoded);
+      out.put(encoded, 0, m);
+    }
+    out.flip();
+    return out.asReadOnlyBuffer();
+  }
+
+  /** Allocates a message of {@code length} payload bytes and writes its header. */
+  private static ByteBuffer start(int opcode, int length) {
     int headerLength = length <= 125 ? 2 : length <= 0xFFFF ? 4 : 10;
     ByteBuffer out = ByteBuffer.allocate(headerLength + length);
-    out.put((byte) (FIN | OPCODE_BINARY));
+    out.put((byte) (FIN | opcode));
     if (length <= 125) {
       out.put((byte) length);
     } else if (length <= 0xFFFF) {
@@ -44,8 +96,6 @@ public final class WebSocketFrames {
     } else {
       out.put((byte) 127).putLong(length);
     }
-    out.put(payload);
-    out.flip();
-    return out.asReadOnlyBuffer();
+    return out;
   }
 }

@@ -5,6 +5,7 @@ import io.framestream.core.ChannelClosedException;
 import io.framestream.core.ChannelState;
 import io.framestream.core.CloseReason;
 import io.framestream.core.Frame;
+import io.framestream.core.FrameEncoding;
 import io.framestream.core.FrameKind;
 import io.framestream.core.FrameSink;
 import io.framestream.core.InitMessage;
@@ -19,16 +20,30 @@ import jakarta.websocket.SendHandler;
 import jakarta.websocket.SendResult;
 import jakarta.websocket.Session;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One viewer connection as a {@link FrameSink}: each frame becomes one binary message (or one data-URI text)
- * sent asynchronously (binary frames pre-framed once per frame when the host provides a {@link
- * RawFrameSender}); the send's completion is the frame's completion, so the channel's mailbox keeps at
- * most one frame in flight on this connection and evicts it when the peer stops reading.
+ * sent asynchronously, pre-framed once per frame and shared by every viewer when the host provides a {@link
+ * RawFrameSender}; the send's completion is the frame's completion, so the channel's mailbox keeps at most
+ * {@code maxInFlight} frames in flight on this connection and evicts it when the peer stops reading.
+ *
+ * <p>Order: every message (init and status texts, frames) is queued on the connection inside the serial sink
+ * call that produces it, never later from a completion, so messages leave in the order the channel hands them
+ * over whatever the number of frames in flight. Tyrus queues each connection's asynchronous sends in call
+ * order; on other containers the viewer hands over one message at a time (see {@code enqueue}).
+ *
+ * <h2>Thread safety</h2>
+ *
+ * Sink calls come serially (rule K3), so {@code announced} needs no lock; completions arrive on container
+ * threads and touch the channel's callback and the outbox (under its own lock).
  */
 final class WebSocketViewer implements FrameSink {
 
   private static final System.Logger LOG = System.getLogger(WebSocketViewer.class.getName());
+  /** The most messages waiting in the outbox (containers that do not queue sends in order). */
+  static final int MAX_OUTBOX = 64;
 
   private final Session session;
   private final Channel channel;
@@ -40,6 +55,12 @@ final class WebSocketViewer implements FrameSink {
   /** What the last init message announced: "type|width|height|codec". Serial sink calls only. */
   private String announced = "";
   private boolean sentAny;
+  /** Whether the container queues this connection's asynchronous sends in call order (Tyrus does). */
+  private final boolean containerKeepsOrder;
+  private final Object outboxLock = new Object();
+  /** Messages waiting for the one in progress, when the container does not queue in order; bounded (below). */
+  private final ArrayDeque<Pending> outbox = new ArrayDeque<>(); // guarded by outboxLock
+  private boolean sending; // guarded by outboxLock
 
   WebSocketViewer(Session session, Channel channel, boolean dataUri, SessionAborter aborter,
       RawFrameSender rawFrameSender) {
@@ -48,6 +69,7 @@ final class WebSocketViewer implements FrameSink {
     this.dataUri = dataUri;
     this.aborter = aborter;
     this.rawFrameSender = rawFrameSender;
+    this.containerKeepsOrder = session.getClass().getName().startsWith("org.glassfish.tyrus.");
   }
 
   /** Sends the init message (binary mode), then subscribes. */
@@ -59,7 +81,8 @@ final class WebSocketViewer implements FrameSink {
     InitMessage init = InitMessage.of(channel);
     announced = channel.latestKeyFrame().or(channel::initFrame).or(channel::latestFrame)
         .map(WebSocketViewer::describe).orElse("");
-    session.getAsyncRemote().sendText(init.toJson(), result -> {
+    String json = init.toJson();
+    enqueue(done -> session.getAsyncRemote().sendText(json, done), result -> {
       if (result.isOK()) {
         subscribe();
       } else {
@@ -99,25 +122,20 @@ final class WebSocketViewer implements FrameSink {
       return;
     }
     if (dataUri) {
-      session.getAsyncRemote().sendText(frame.dataUri(), completion(callback));
+      sendMessage(frame, WebSocketFrames.DATA_URI_TEXT, callback);
       return;
     }
     String description = describe(frame);
     boolean announce = (frame.kind() == FrameKind.INIT && sentAny) || !description.equals(announced);
     sentAny = true;
     if (announce) {
-      // A new stream, or new parameters: describe them before the frame.
+      // A new stream, or new parameters: describe them before the frame. The init text and the frame are
+      // queued back to back in this one (serial) call, so no later frame can come between them, however many
+      // frames are in flight (W10); the frame completes when its binary does.
       announced = description;
-      session.getAsyncRemote().sendText(InitMessage.of(channel.name(), frame).toJson(), result -> {
-        if (result.isOK()) {
-          sendBinary(frame, callback);
-        } else {
-          callback.failed(failure(result));
-        }
-      });
-    } else {
-      sendBinary(frame, callback);
+      sendNotice(InitMessage.of(channel.name(), frame).toJson());
     }
+    sendMessage(frame, WebSocketFrames.BINARY, callback);
   }
 
   @Override
@@ -125,35 +143,121 @@ final class WebSocketViewer implements FrameSink {
     if (dataUri || !session.isOpen()) {
       return; // the data-URI format carries frames and nothing else
     }
-    try {
-      session.getAsyncRemote().sendText(InitMessage.statusJson(channel.name(), state));
-      if (state == ChannelState.ONLINE) {
-        // A (new) publisher: describe the channel afresh; frames that differ get their own init anyway.
-        announced = channel.latestKeyFrame().or(channel::initFrame).or(channel::latestFrame)
-            .map(WebSocketViewer::describe).orElse("");
-        session.getAsyncRemote().sendText(InitMessage.of(channel).toJson());
-      }
-    } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.DEBUG, "status to viewer {0} failed: {1}", session.getId(), e);
+    sendNotice(InitMessage.statusJson(channel.name(), state));
+    if (state == ChannelState.ONLINE) {
+      // A (new) publisher: describe the channel afresh; frames that differ get their own init anyway.
+      announced = channel.latestKeyFrame().or(channel::initFrame).or(channel::latestFrame)
+          .map(WebSocketViewer::describe).orElse("");
+      sendNotice(InitMessage.of(channel).toJson());
     }
+  }
+
+  /**
+   * Queues a small text (init or status) on the connection, in order with everything sent before and after
+   * it from the serial sink calls. Its outcome is not awaited: a failed write means the connection is gone,
+   * and the frame sent next (or the close) reports that.
+   */
+  private void sendNotice(String json) {
+    enqueue(done -> session.getAsyncRemote().sendText(json, done), result -> {
+      if (!result.isOK()) {
+        LOG.log(System.Logger.Level.DEBUG, "notice to viewer {0} failed: {1}", session.getId(), result.getException());
+      }
+    });
   }
 
   private static String describe(Frame f) {
     return f.contentType() + "|" + f.width().orElse(0) + "|" + f.height().orElse(0) + "|" + f.codec().orElse("");
   }
 
-  private void sendBinary(Frame frame, SendCallback callback) {
-    try {
+  /**
+   * Sends a frame as one message: pre-framed once per frame and shared by every viewer when the host
+   * provides a {@link RawFrameSender} (W11), else through the portable {@code sendBinary} / {@code sendText}.
+   */
+  private void sendMessage(Frame frame, FrameEncoding<ByteBuffer> framed, SendCallback callback) {
+    enqueue(done -> {
       if (rawFrameSender != RawFrameSender.PORTABLE) {
-        // Fast path: the frame's bytes, framed once for all viewers, written without a per-viewer copy.
-        ByteBuffer framed = frame.encoded(WebSocketFrames.BINARY).duplicate();
-        if (rawFrameSender.send(session, framed, completion(callback))) {
+        // Fast path: the frame's message, framed once for all viewers, written without a per-viewer copy.
+        ByteBuffer shared = frame.encoded(framed).duplicate();
+        if (rawFrameSender.send(session, shared, done)) {
           return;
         }
       }
-      session.getAsyncRemote().sendBinary(frame.payload(), completion(callback));
+      if (framed == WebSocketFrames.DATA_URI_TEXT) {
+        session.getAsyncRemote().sendText(frame.dataUri(), done);
+      } else {
+        session.getAsyncRemote().sendBinary(frame.payload(), done);
+      }
+    }, completion(callback));
+  }
+
+  /**
+   * Queues one message on the connection, in call order. Tyrus queues every asynchronous send of a
+   * connection in call order, so there the message starts at once. Other containers may not (Tomcat refuses
+   * a send while another is in progress), so there one message is handed over at a time and the next one
+   * starts from the previous one's completion. That outbox holds what the channel hands this sink while
+   * frames are in flight: {@code maxInFlight} frames, an init text before each, and the status and init
+   * texts of the state changes between them; beyond {@link #MAX_OUTBOX} messages the viewer is closed.
+   *
+   * @param message starts the send and calls the handler it is given exactly once
+   * @param done told the outcome, once
+   */
+  private void enqueue(Outgoing message, SendHandler done) {
+    if (containerKeepsOrder) {
+      start(message, done);
+      return;
+    }
+    boolean overflow;
+    synchronized (outboxLock) {
+      overflow = outbox.size() >= MAX_OUTBOX;
+      if (!overflow) {
+        outbox.add(new Pending(message, done));
+        if (sending) {
+          return;
+        }
+        sending = true;
+      }
+    }
+    if (overflow) {
+      // Only status notices can pile up beyond the frames in flight (a publisher coming and going while this
+      // peer reads nothing): the peer is not reading, so it goes.
+      done.onResult(new SendResult(session, new TransportException(MAX_OUTBOX + " messages waiting")));
+      close(CloseCodes.VIOLATED_POLICY, "too slow: " + MAX_OUTBOX + " messages waiting");
+      return;
+    }
+    sendNext();
+  }
+
+  /** Starts the next waiting message, if any (recursion from completions is bounded by the outbox's size). */
+  private void sendNext() {
+    Pending next;
+    synchronized (outboxLock) {
+      next = outbox.poll();
+      if (next == null) {
+        sending = false;
+        return;
+      }
+    }
+    start(next.message(), result -> {
+      try {
+        next.done().onResult(result);
+      } finally {
+        sendNext();
+      }
+    });
+  }
+
+  /** Starts a send; an exception counts as its failed outcome, reported once. */
+  private void start(Outgoing message, SendHandler done) {
+    AtomicBoolean reported = new AtomicBoolean();
+    SendHandler once = result -> {
+      if (reported.compareAndSet(false, true)) {
+        done.onResult(result);
+      }
+    };
+    try {
+      message.start(once);
     } catch (RuntimeException e) {
-      callback.failed(e);
+      once.onResult(new SendResult(session, e));
     }
   }
 
@@ -170,6 +274,15 @@ final class WebSocketViewer implements FrameSink {
   private static Throwable failure(SendResult result) {
     return result.getException() != null ? result.getException() : new TransportException("send failed");
   }
+
+  /** One message to send: starts the container's send, which reports to the given handler. */
+  @FunctionalInterface
+  private interface Outgoing {
+    void start(SendHandler done);
+  }
+
+  /** A message waiting in the outbox, and who is told its outcome. */
+  private record Pending(Outgoing message, SendHandler done) {}
 
   @Override
   public void closed(CloseReason reason) {

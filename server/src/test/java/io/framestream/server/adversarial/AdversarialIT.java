@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,6 +48,10 @@ import org.junit.jupiter.api.Test;
  * <p>Every client comes from 127.0.0.1 (the JDK 17 {@code HttpClient} cannot bind another local address),
  * so the server allows {@value AdversarialServerMain#MAX_CONNECTIONS_PER_ADDRESS} connections per address;
  * the attack holds about 110 at its peak, and the 1,000 dropped connections come one at a time.
+ *
+ * <p>To tell the effects of the attacks apart, leave some out: {@code -Dadversarial.skip=slowBodies,oversize}
+ * (keys: stalled, slowHeaders, slowBodies, slowFrames, oversize, garbage, dropped, race, tickets). The server's
+ * standard error goes to {@code target/adversarial-server.log}.
  */
 class AdversarialIT {
 
@@ -83,14 +88,16 @@ class AdversarialIT {
       Publisher publisher = Publisher.start(client, URI.create("ws://" + base + "/ws/publish/" + ch), TOKEN, FPS);
       List<Viewer> viewers = new ArrayList<>();
       for (int i = 1; i <= 3; i++) {
-        viewers.add(WsViewer.connect(client, URI.create("ws://" + base + "/ws/live/" + ch + "?ticket=" + ticket), "WebSocket viewer " + i));
+        URI uri = URI.create("ws://" + base + "/ws/live/" + ch + "?ticket=" + ticket);
+        viewers.add(WsViewer.connect(client, uri, "WebSocket viewer " + i));
       }
       for (int i = 1; i <= 2; i++) {
-        viewers.add(SseViewer.connect(client, URI.create("http://" + base + "/sse/" + ch + "?ticket=" + ticket), "SSE viewer " + i));
+        URI uri = URI.create("http://" + base + "/sse/" + ch + "?ticket=" + ticket);
+        viewers.add(SseViewer.connect(client, uri, "SSE viewer " + i));
       }
       Prober prober = new Prober(URI.create("http://" + base + "/api/channels"));
       prober.start();
-      java.util.function.Predicate<Figures> healthyOnly = f -> f != null
+      Predicate<Figures> healthyOnly = f -> f != null
           && f.webSocketSessions() == (publisher.closedHow() == null ? 1 : 0) + open(viewers, WsViewer.class)
           && f.sseViewers() == open(viewers, SseViewer.class);
       awaitTrue("the healthy publisher and viewers are connected", Duration.ofSeconds(20),
@@ -124,15 +131,18 @@ class AdversarialIT {
             published > 0 && kept * 100L >= (long) KEEP_PERCENT * published));
       }
       int scheduled = (int) Math.round(attackSeconds * FPS);
-      criteria.add(new Criterion("publisher: frames taken by the server", published + " of " + scheduled + " scheduled ("
-          + pct(published, scheduled) + "), " + skipped + " ticks skipped" + (publisher.closedHow() == null ? ""
-          : "; connection ended: " + publisher.closedHow()), "≥ " + PUBLISHER_PERCENT + " %",
+      criteria.add(new Criterion("publisher: frames taken by the server", published + " of " + scheduled
+          + " scheduled (" + pct(published, scheduled) + "), " + skipped + " skipped (more than "
+          + Publisher.MAX_WAITING + " waiting)"
+          + (publisher.closedHow() == null ? "" : "; connection ended: " + publisher.closedHow()),
+          "≥ " + PUBLISHER_PERCENT + " %",
           published * 100L >= (long) PUBLISHER_PERCENT * scheduled && publisher.closedHow() == null));
       criteria.add(new Criterion("GET /api/channels: slowest answer during the attack", prober.summary(),
           "< " + API_LIMIT_MILLIS + " ms", prober.allFast()));
       boolean oom = server.outOfMemory();
-      criteria.add(new Criterion("server: OutOfMemoryError", (oom ? "thrown" : "none") + ", process "
-          + (server.isAlive() ? "alive" : "exited with " + server.exitCode()), "none, alive", !oom && server.isAlive()));
+      String process = server.isAlive() ? "alive" : "exited with " + server.exitCode();
+      criteria.add(new Criterion("server: OutOfMemoryError", (oom ? "thrown" : "none") + ", process " + process,
+          "none, alive", !oom && server.isAlive()));
       if (after != null) {
         long heapGrowth = after.heapBytes() - before.heapBytes();
         criteria.add(new Criterion("server: heap after GC", before.heapMiB() + " → " + after.heapMiB(),
@@ -191,13 +201,14 @@ class AdversarialIT {
    * Waits (at most {@link #SETTLE}) until only the healthy clients are connected and, given a baseline,
    * until threads, descriptors and heap are back within their margins; returns the last figures.
    */
-  private static Figures settle(ServerProcess server, Figures baseline, java.util.function.Predicate<Figures> healthyOnly)
+  private static Figures settle(ServerProcess server, Figures baseline, Predicate<Figures> healthyOnly)
       throws Exception {
     long deadline = System.nanoTime() + SETTLE.toNanos();
     Figures f = server.figures();
     while (System.nanoTime() < deadline && server.isAlive()) {
       boolean back = baseline == null || (f.threads() - baseline.threads() <= THREAD_MARGIN
-          && f.fds() - baseline.fds() <= FD_MARGIN && f.heapBytes() - baseline.heapBytes() <= (long) HEAP_MARGIN_MIB << 20);
+          && f.fds() - baseline.fds() <= FD_MARGIN
+          && f.heapBytes() - baseline.heapBytes() <= (long) HEAP_MARGIN_MIB << 20);
       if (healthyOnly.test(f) && back) {
         break;
       }
@@ -222,10 +233,12 @@ class AdversarialIT {
     return whole <= 0 ? "n/a" : String.format(Locale.ROOT, "%.1f %%", 100.0 * part / whole);
   }
 
-  private static String summary(List<Criterion> criteria, Attacks attack, Figures before, Figures after, double seconds) {
+  private static String summary(List<Criterion> criteria, Attacks attack, Figures before, Figures after,
+      double seconds) {
     StringBuilder b = new StringBuilder();
     b.append("\n## AdversarialIT: ").append(ATTACK.toSeconds()).append(" s of attacks on a server with ")
-        .append(ServerProcess.HEAP).append(", ").append(FPS).append(" fps of 100 KB frames to 3 WebSocket + 2 SSE viewers\n\n")
+        .append(ServerProcess.HEAP).append(", ").append(FPS)
+        .append(" fps of 100 KB frames to 3 WebSocket + 2 SSE viewers\n\n")
         .append("| criterion | figure | limit | result |\n|---|---|---|---|\n");
     for (Criterion c : criteria) {
       b.append("| ").append(c.name()).append(" | ").append(c.figure()).append(" | ").append(c.limit()).append(" | ")
@@ -233,7 +246,8 @@ class AdversarialIT {
     }
     b.append("\n| attack | sent | answered |\n|---|---|---|\n");
     for (Attacks.Tally t : attack.tallies()) {
-      b.append("| ").append(t.name).append(" | ").append(t.sentText()).append(" | ").append(t.answersText()).append(" |\n");
+      b.append("| ").append(t.name).append(" | ").append(t.sentText()).append(" | ").append(t.answersText())
+          .append(" |\n");
     }
     b.append("\nserver before the attack (after the warm-up wave): ").append(before).append('\n');
     b.append("server after the attack: ").append(after == null ? "gone" : after.toString()
@@ -302,8 +316,8 @@ class AdversarialIT {
     }
 
     synchronized String summary() {
-      return TimeUnit.NANOSECONDS.toMillis(maxNanos) + " ms (" + probes + " probes, " + slow + " ≥ " + API_LIMIT_MILLIS
-          + " ms, " + failures + " failed or timed out after 5 s)";
+      return TimeUnit.NANOSECONDS.toMillis(maxNanos) + " ms (" + probes + " probes, " + slow + " ≥ "
+          + API_LIMIT_MILLIS + " ms, " + failures + " failed or timed out after 5 s)";
     }
 
     void stop() throws InterruptedException {

@@ -107,6 +107,8 @@ final class Attacks {
 
   private final int port;
   private final String token;
+  private final String auth; // the publish token's header line
+  private final String liveView; // path and query of a valid WebSocket view of the streamed channel
   private final ViewerTickets tickets;
   private final long lengthNanos;
   private final boolean small;
@@ -151,6 +153,9 @@ final class Attacks {
     this.port = port;
     this.token = token;
     this.tickets = tickets;
+    this.auth = "Authorization: Bearer " + token;
+    this.liveView = "/ws/live/" + AdversarialServerMain.CHANNEL + "?ticket="
+        + tickets.issue(AdversarialServerMain.CHANNEL, Duration.ofHours(1));
     this.lengthNanos = length.toNanos();
     this.small = small;
   }
@@ -213,20 +218,11 @@ final class Attacks {
       slowFrames.answer(p.answer(), p.closedAfterMillis());
     }
     for (RawPeer p : snapshot(oversizePeers)) {
-      oversize.answer(p.answer(), p.closedAfterMillis());
-      long after = p.closedAfterMillis();
-      if (after < 0 || after > REFUSE_WITHIN.toMillis()) {
-        oversize.violation("an oversize frame was not refused within " + REFUSE_WITHIN.toSeconds() + " s of its header ("
-            + p.answer() + (after < 0 ? ", still open at the end" : ", closed after " + after + " ms") + ")");
-      }
+      refusedInTime(oversize, p, "an oversize frame was not refused within " + REFUSE_WITHIN.toSeconds()
+          + " s of its header");
     }
     for (RawPeer p : snapshot(garbagePeers)) {
-      garbage.answer(p.answer(), p.closedAfterMillis());
-      long after = p.closedAfterMillis();
-      if (after < 0 || after > REFUSE_WITHIN.toMillis()) {
-        garbage.violation("garbage was not refused within " + REFUSE_WITHIN.toSeconds() + " s (" + p.answer()
-            + (after < 0 ? ", still open at the end" : ", closed after " + after + " ms") + ")");
-      }
+      refusedInTime(garbage, p, "garbage was not refused within " + REFUSE_WITHIN.toSeconds() + " s");
     }
     List<Future<String>> drains = new ArrayList<>();
     for (RawPeer p : snapshot(stalledPeers)) {
@@ -236,7 +232,7 @@ final class Attacks {
       String how = d.get(30, TimeUnit.SECONDS);
       stalled.answer(how, -1);
       if (!how.endsWith("closed by server")) {
-        stalled.violation("a stalled reader was still connected at the end of the attack");
+        stalled.violation("stalled reader not evicted: " + how + " at the end of the attack");
       }
     }
     for (RawPeer p : snapshot(open)) {
@@ -244,6 +240,16 @@ final class Attacks {
     }
     pool.shutdownNow();
     pool.awaitTermination(10, TimeUnit.SECONDS);
+  }
+
+  /** Records the peer's answer, and a violation unless the server closed it within {@link #REFUSE_WITHIN}. */
+  private static void refusedInTime(Tally tally, RawPeer p, String violation) {
+    long after = p.closedAfterMillis();
+    tally.answer(p.answer(), after);
+    if (after < 0 || after > REFUSE_WITHIN.toMillis()) {
+      tally.violation(violation + " (" + p.answer()
+          + (after < 0 ? ", still open at the end" : ", closed after " + after + " ms") + ")");
+    }
   }
 
   // ---- the attacks -------------------------------------------------------------------------------------
@@ -254,9 +260,10 @@ final class Attacks {
     String ticket = tickets.issue(AdversarialServerMain.CHANNEL, Duration.ofHours(1));
     for (int i = 0; i < n; i++) {
       RawPeer ws = held(stalledPeers, RawPeer.connect(port, 4096)).label("WebSocket");
-      ws.send(RawPeer.upgrade("/ws/live/" + AdversarialServerMain.CHANNEL + "?ticket=" + ticket));
+      ws.send(RawPeer.upgrade(liveView));
       RawPeer sse = held(stalledPeers, RawPeer.connect(port, 4096)).label("SSE");
-      sse.send("GET /sse/" + AdversarialServerMain.CHANNEL + "?ticket=" + ticket + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+      sse.send("GET /sse/" + AdversarialServerMain.CHANNEL + "?ticket=" + ticket
+          + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     }
     stalled.sent(n + " WebSocket + " + n + " SSE viewers with a 4 KiB receive buffer that never read");
   }
@@ -268,7 +275,7 @@ final class Attacks {
       RawPeer p = held(slowHeaderPeers, RawPeer.connect(port, 0)).watch();
       p.send("GET /api/channels HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
       p.mark();
-      trickle(p, "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz".getBytes(StandardCharsets.US_ASCII), 1000);
+      trickle(p, "abcdefghijklmnopqrstuvwxyz0123456789".repeat(2).getBytes(StandardCharsets.US_ASCII), 1000);
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10)); // paces the load generator
     }
     slowHeaders.sent(n + " connections, request headers at 1 byte/s, never finished");
@@ -291,14 +298,13 @@ final class Attacks {
   /** Publisher and viewer connections that send one frame a byte at a time. */
   private void slowFrames() throws Exception {
     int n = small ? 1 : 2;
-    String ticket = tickets.issue(AdversarialServerMain.CHANNEL, Duration.ofHours(1));
     for (int i = 0; i < n; i++) {
-      RawPeer pub = upgraded(slowFramePeers, "publisher", "/ws/publish/slowpub-" + i, "Authorization: Bearer " + token);
+      RawPeer pub = upgraded(slowFramePeers, "publisher", "/ws/publish/slowpub-" + i, auth);
       if (pub != null) {
         pub.mark();
         trickle(pub, RawPeer.clientFrame(0x82, HealthyClients.FRAME_BYTES, HealthyClients.frame(i)), 200);
       }
-      RawPeer viewer = upgraded(slowFramePeers, "viewer", "/ws/live/" + AdversarialServerMain.CHANNEL + "?ticket=" + ticket);
+      RawPeer viewer = upgraded(slowFramePeers, "viewer", liveView);
       if (viewer != null) {
         viewer.mark();
         trickle(viewer, RawPeer.clientFrame(0x81, 200, "x".repeat(200).getBytes(StandardCharsets.US_ASCII)), 200);
@@ -311,14 +317,13 @@ final class Attacks {
   private void oversize() throws Exception {
     parkUntil(start + TimeUnit.SECONDS.toNanos(1));
     int n = small ? 1 : 2;
-    String ticket = tickets.issue(AdversarialServerMain.CHANNEL, Duration.ofHours(1));
     for (int i = 0; i < n; i++) {
-      RawPeer pub = upgraded(oversizePeers, "publisher, 200 MiB", "/ws/publish/big-" + i, "Authorization: Bearer " + token);
+      RawPeer pub = upgraded(oversizePeers, "publisher, 200 MiB", "/ws/publish/big-" + i, auth);
       if (pub != null) {
         pub.send(RawPeer.clientFrame(0x82, 200L << 20, HealthyClients.frame(i + 1_000_000)));
         pub.mark();
       }
-      RawPeer viewer = upgraded(oversizePeers, "viewer, 1 MiB", "/ws/live/" + AdversarialServerMain.CHANNEL + "?ticket=" + ticket);
+      RawPeer viewer = upgraded(oversizePeers, "viewer, 1 MiB", liveView);
       if (viewer != null) {
         viewer.send(RawPeer.clientFrame(0x81, 1L << 20, "y".repeat(64).getBytes(StandardCharsets.US_ASCII)));
         viewer.mark();
@@ -331,7 +336,6 @@ final class Attacks {
   private void garbage() throws Exception {
     parkUntil(start + TimeUnit.SECONDS.toNanos(3));
     int rounds = small ? 1 : 2;
-    String ticket = tickets.issue(AdversarialServerMain.CHANNEL, Duration.ofHours(1));
     for (int r = 0; r < rounds; r++) {
       if (r > 0) {
         parkUntil(start + lengthNanos / 2);
@@ -347,17 +351,17 @@ final class Attacks {
           + "\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
       chunks.send(junk);
       chunks.mark();
-      RawPeer rsv = upgraded(garbagePeers, "RSV1-3 set", "/ws/live/" + AdversarialServerMain.CHANNEL + "?ticket=" + ticket);
+      RawPeer rsv = upgraded(garbagePeers, "RSV1-3 set", liveView);
       if (rsv != null) {
         rsv.send(RawPeer.clientFrame(0xF1, 5, "hello".getBytes(StandardCharsets.US_ASCII))); // RSV1-3 set
         rsv.mark();
       }
-      RawPeer opcode = upgraded(garbagePeers, "reserved opcode", "/ws/publish/garbage-" + r, "Authorization: Bearer " + token);
+      RawPeer opcode = upgraded(garbagePeers, "reserved opcode", "/ws/publish/garbage-" + r, auth);
       if (opcode != null) {
         opcode.send(RawPeer.clientFrame(0x83, 10, new byte[10])); // reserved opcode 3
         opcode.mark();
       }
-      RawPeer raw = upgraded(garbagePeers, "random bytes after upgrade", "/ws/live/" + AdversarialServerMain.CHANNEL + "?ticket=" + ticket);
+      RawPeer raw = upgraded(garbagePeers, "random bytes after upgrade", liveView);
       if (raw != null) {
         raw.send(junk);
         raw.mark();
@@ -412,7 +416,7 @@ final class Attacks {
   private void race() throws Exception {
     parkUntil(start + TimeUnit.SECONDS.toNanos(2));
     int rounds = small ? 2 : 20;
-    String request = RawPeer.upgrade("/ws/publish/" + RACE_CHANNEL, "Authorization: Bearer " + token);
+    String request = RawPeer.upgrade("/ws/publish/" + RACE_CHANNEL, auth);
     int done = 0;
     int firstWon = 0;
     for (int r = 0; r < rounds && System.nanoTime() < end - TimeUnit.SECONDS.toNanos(3); r++) {
@@ -504,7 +508,11 @@ final class Attacks {
       synchronized (group) {
         group.remove(p);
       }
-      tallyOf(group).answer("upgrade not accepted: " + p.answer(), -1);
+      Tally t = tallyOf(group);
+      t.answer("upgrade not accepted: " + p.answer(), -1);
+      if (t.checked) {
+        t.violation("the upgrade before the attack was not accepted (" + p.answer() + ")");
+      }
       return null;
     }
     return p;
@@ -513,7 +521,8 @@ final class Attacks {
   /** The given seconds, but no later than 2 s after the end of the wave (and at least 100 ms). */
   private Duration bounded(int seconds) {
     long left = end + TimeUnit.SECONDS.toNanos(2) - System.nanoTime();
-    return Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(100), Math.min(TimeUnit.SECONDS.toNanos(seconds), left)));
+    long nanos = Math.min(TimeUnit.SECONDS.toNanos(seconds), left);
+    return Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(100), nanos));
   }
 
   private Tally tallyOf(List<RawPeer> group) {

@@ -251,7 +251,9 @@ class AdversarialIT {
     }
     b.append("\nserver before the attack (after the warm-up wave): ").append(before).append('\n');
     b.append("server after the attack: ").append(after == null ? "gone" : after.toString()
-        + ", stalled viewers evicted in all: " + after.evictions() + ", channels: " + after.channels()).append('\n');
+        + "; on channel '" + AdversarialServerMain.CHANNEL + "' since the start: " + after.evictions()
+        + " stalled viewers evicted, " + after.drops() + " frames dropped for slow viewers; channels: "
+        + after.channels()).append('\n');
     b.append(String.format(Locale.ROOT, "whole test: %.1f s%n", seconds));
     return b.toString();
   }

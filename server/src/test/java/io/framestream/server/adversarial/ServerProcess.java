@@ -100,7 +100,7 @@ final class ServerProcess implements AutoCloseable {
     JsonNode d = JSON.readTree(next("DIAG ", Duration.ofSeconds(30)).substring(5));
     return new Figures(d.path("heapBytes").asLong(), d.path("threads").asInt(), d.path("fds").asInt(),
         d.path("webSocketSessions").asInt(), d.path("sseViewers").asInt(), d.path("evictions").asLong(),
-        d.path("channels").asInt());
+        d.path("drops").asLong(), d.path("channels").asInt());
   }
 
   /** True while the server process runs. */
@@ -140,7 +140,7 @@ final class ServerProcess implements AutoCloseable {
 
   /** The server's figures at one moment. */
   record Figures(long heapBytes, int threads, int fds, int webSocketSessions, int sseViewers, long evictions,
-      int channels) {
+      long drops, int channels) {
 
     String heapMiB() {
       return String.format(java.util.Locale.ROOT, "%.1f MiB", heapBytes / 1048576.0);

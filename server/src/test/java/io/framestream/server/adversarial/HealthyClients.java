@@ -229,8 +229,9 @@ final class HealthyClients {
 
   /**
    * Publishes numbered frames over WebSocket at a fixed rate. The JDK client takes one message at a time;
-   * frames that fall due while the previous one is still being written wait, up to {@value #MAX_WAITING}
-   * (half a second), and beyond that the oldest due frame is skipped: a live camera does not queue for long.
+   * frames that fall due while the previous one is still being written (or while this thread did not run)
+   * wait, up to {@value #MAX_WAITING} (half a second), and beyond that the oldest due frame is skipped: a live
+   * camera does not queue for long. Waiting frames catch up at twice the rate at most, not in one burst.
    */
   static final class Publisher implements WebSocket.Listener {
     /** Frames that may wait for the connection before the oldest is skipped. */
@@ -261,6 +262,7 @@ final class HealthyClients {
     private void run() {
       CompletableFuture<WebSocket> pending = null;
       long nextTick = System.nanoTime();
+      long notBefore = nextTick;
       int due = 0;
       while (running && closed == null) {
         long now = System.nanoTime();
@@ -272,7 +274,7 @@ final class HealthyClients {
           skipped.addAndGet(due - MAX_WAITING);
           due = MAX_WAITING;
         }
-        if (due > 0 && (pending == null || pending.isDone())) {
+        if (due > 0 && now - notBefore >= 0 && (pending == null || pending.isDone())) {
           if (pending != null && pending.isCompletedExceptionally()) {
             closed("send failed");
             return;
@@ -280,8 +282,12 @@ final class HealthyClients {
           pending = socket.sendBinary(ByteBuffer.wrap(frame(sent.get())), true);
           sent.incrementAndGet();
           due--;
+          notBefore = now + periodNanos / 2;
         } else {
-          LockSupport.parkNanos(Math.min(TimeUnit.MILLISECONDS.toNanos(2), Math.max(0, nextTick - now)));
+          // Waiting on the connection: poll each millisecond; else sleep until the next tick or catch-up slot.
+          long until = due > 0 ? notBefore : nextTick;
+          long wait = until - now > 0 ? until - now : TimeUnit.MILLISECONDS.toNanos(1);
+          LockSupport.parkNanos(Math.min(wait, TimeUnit.MILLISECONDS.toNanos(2)));
         }
       }
     }

@@ -126,8 +126,11 @@ class AdversarialIT {
       int published = endFrame - firstFrame;
       for (Viewer v : viewers) {
         int kept = v.countBetween(firstFrame, endFrame);
+        String missing = kept == published || kept == 0 ? ""
+            : "; missing (second of the attack:frames) " + v.missingBySecond(firstFrame, endFrame, FPS);
         criteria.add(new Criterion(v.name() + ": frames kept", kept + " of " + published + " (" + pct(kept, published)
-            + ")" + (v.closedHow() == null ? "" : "; connection ended: " + v.closedHow()), "≥ " + KEEP_PERCENT + " %",
+            + ")" + missing + (v.closedHow() == null ? "" : "; connection ended: " + v.closedHow()),
+            "≥ " + KEEP_PERCENT + " %",
             published > 0 && kept * 100L >= (long) KEEP_PERCENT * published));
       }
       int scheduled = (int) Math.round(attackSeconds * FPS);

@@ -77,6 +77,21 @@ final class HealthyClients {
       return to <= from ? 0 : seen.get(from, to).cardinality();
     }
 
+    /**
+     * Where the missing frames between {@code from} and {@code to} fall, as {@code second:count} pairs
+     * (seconds after frame {@code from}, at {@code fps}), at most 12 of them.
+     */
+    final synchronized String missingBySecond(int from, int to, int fps) {
+      java.util.Map<Integer, Integer> bySecond = new java.util.TreeMap<>();
+      for (int n = seen.nextClearBit(from); n < to; n = seen.nextClearBit(n + 1)) {
+        bySecond.merge((n - from) / fps, 1, Integer::sum);
+      }
+      StringBuilder b = new StringBuilder();
+      bySecond.entrySet().stream().limit(12).forEach(e -> b.append(b.length() == 0 ? "" : " ")
+          .append(e.getKey()).append("s:").append(e.getValue()));
+      return bySecond.size() > 12 ? b + " ..." : b.toString();
+    }
+
     /** The highest frame number received, or -1. */
     final int newest() {
       return newest;

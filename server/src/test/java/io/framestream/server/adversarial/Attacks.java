@@ -276,7 +276,7 @@ final class Attacks {
       p.send("GET /api/channels HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
       p.mark();
       trickle(p, "abcdefghijklmnopqrstuvwxyz0123456789".repeat(2).getBytes(StandardCharsets.US_ASCII), 1000);
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10)); // paces the load generator
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(30)); // paces the load generator: ~2 s for all
     }
     slowHeaders.sent(n + " connections, request headers at 1 byte/s, never finished");
   }
@@ -290,6 +290,7 @@ final class Attacks {
           + "\r\nContent-Type: image/jpeg\r\nContent-Length: " + HealthyClients.FRAME_BYTES + "\r\n\r\n");
       p.mark();
       trickle(p, HealthyClients.frame(i), 500);
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100)); // paces the load generator
     }
     slowBodies.sent(n + " authorized POST /api/channels/upload/frames, Content-Length "
         + HealthyClients.FRAME_BYTES + ", body at 2 bytes/s");

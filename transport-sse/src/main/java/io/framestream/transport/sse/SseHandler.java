@@ -296,6 +296,12 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
 
   private static void reject(Response response, SseRequest.Rejection r) throws IOException {
     LOG.log(System.Logger.Level.DEBUG, "SSE request rejected with {0}: {1}", r.status(), r.getMessage());
+    if (!response.getOutputBuffer().canWrite()) {
+      // Its write queue is full: a peer that pipelines requests and reads no answers. Writing would park this
+      // worker until the peer reads (rule H1), so drop the connection instead.
+      response.getRequest().getContext().getConnection().terminateSilently();
+      return;
+    }
     byte[] body = r.body();
     response.setStatus(r.status());
     r.allow().ifPresent(allow -> response.setHeader("Allow", allow));

@@ -9,7 +9,8 @@ import org.glassfish.grizzly.Buffer;
  * whose announced length, or running total over its fragments, passes the connection's limit (close code
  * 1009), or a frame that breaks the framing rules the limits rely on (1002): a control frame over 125 bytes
  * or fragmented, a continuation with no message to continue, a new message inside a fragmented one, a
- * reserved opcode, a 64-bit length with its top bit set.
+ * reserved opcode, a 64-bit length with its top bit set. A client that sends more than {@value
+ * #MAX_PINGS_PER_SECOND} pings a second is refused with 1008: each ping costs the server a pong.
  *
  * <p>A header may be split across reads in any way; the guard keeps at most its 14 bytes between reads.
  * Payload bytes are only counted.
@@ -32,6 +33,14 @@ final class FrameGuard {
   static final int TOO_BIG = 1009;
   /** Close code: protocol error. */
   static final int PROTOCOL_ERROR = 1002;
+  /** Close code: policy violation. */
+  static final int POLICY = 1008;
+  /**
+   * Pings a client may send per second: each one makes the server queue a pong, so a client that pings
+   * without reading would otherwise grow the server's write queue at will.
+   */
+  static final int MAX_PINGS_PER_SECOND = 16;
+  private static final long SECOND_NANOS = 1_000_000_000L;
 
   private static final int TEXT = 1;
   private static final int BINARY = 2;
@@ -50,6 +59,9 @@ final class FrameGuard {
   private long messageTotal;
   private Refusal refusal;
   private boolean closeReceived;
+  private final java.util.function.LongSupplier clock;
+  private long pingWindowStart;
+  private int pingsInWindow;
 
   /**
    * Creates a guard for one connection.
@@ -60,6 +72,21 @@ final class FrameGuard {
    * @param binaryLimitName what a refusal calls that limit, such as {@code "maxFrameBytes"}
    */
   FrameGuard(long textLimit, String textLimitName, long binaryLimit, String binaryLimitName) {
+    this(textLimit, textLimitName, binaryLimit, binaryLimitName, System::nanoTime);
+  }
+
+  /**
+   * Creates a guard for one connection with a clock for the ping rate.
+   *
+   * @param textLimit the largest text message, in bytes
+   * @param textLimitName what a refusal calls that limit
+   * @param binaryLimit the largest binary message, in bytes
+   * @param binaryLimitName what a refusal calls that limit
+   * @param nanoClock monotonic nanoseconds, such as {@code System::nanoTime}
+   */
+  FrameGuard(long textLimit, String textLimitName, long binaryLimit, String binaryLimitName,
+      java.util.function.LongSupplier nanoClock) {
+    this.clock = nanoClock;
     this.textLimit = textLimit;
     this.textLimitName = textLimitName;
     this.binaryLimit = binaryLimit;
@@ -173,12 +200,16 @@ final class FrameGuard {
       if (!fin || length > MAX_CONTROL_PAYLOAD) {
         return new Refusal(PROTOCOL_ERROR, "control frame over 125 bytes or fragmented");
       }
+      if (opcode == 9 && tooManyPings()) {
+        return new Refusal(POLICY, "more than " + MAX_PINGS_PER_SECOND + " pings a second");
+      }
     } else if (opcode == 0) {
       if (messageOpcode == 0) {
         return new Refusal(PROTOCOL_ERROR, "continuation frame without a message");
       }
-      messageTotal += length;
-      Refusal tooBig = checkSize(messageOpcode, messageTotal);
+      // Compared before adding: a 63-bit length would overflow the running total.
+      Refusal tooBig = checkSize(messageOpcode, messageTotal, length);
+      messageTotal += tooBig == null ? length : 0;
       if (tooBig != null) {
         payloadLeft = length; // skipped while waiting for the client's close frame
         return tooBig;
@@ -190,7 +221,7 @@ final class FrameGuard {
       if (messageOpcode != 0) {
         return new Refusal(PROTOCOL_ERROR, "new message inside a fragmented one");
       }
-      Refusal tooBig = checkSize(opcode, length);
+      Refusal tooBig = checkSize(opcode, 0, length);
       if (tooBig != null) {
         payloadLeft = length; // skipped while waiting for the client's close frame
         return tooBig;
@@ -204,13 +235,25 @@ final class FrameGuard {
     return null;
   }
 
-  private Refusal checkSize(int opcode, long total) {
+  /** A refusal when {@code soFar + length} passes the limit (both non-negative; computed without overflow). */
+  private Refusal checkSize(int opcode, long soFar, long length) {
     boolean text = opcode == TEXT;
     long limit = text ? textLimit : binaryLimit;
-    if (total > limit) {
+    if (length > limit - soFar) {
+      String total = length > Long.MAX_VALUE - soFar ? "more than " + Long.MAX_VALUE : Long.toString(soFar + length);
       return new Refusal(TOO_BIG, (text ? "text" : "binary") + " message of " + total + " bytes or more exceeds "
           + (text ? textLimitName : binaryLimitName) + " (" + limit + ")");
     }
     return null;
+  }
+
+  /** Counts a ping; true when this one is over {@link #MAX_PINGS_PER_SECOND} in the current second. */
+  private boolean tooManyPings() {
+    long now = clock.getAsLong();
+    if (pingsInWindow == 0 || now - pingWindowStart >= SECOND_NANOS) {
+      pingWindowStart = now;
+      pingsInWindow = 0;
+    }
+    return ++pingsInWindow > MAX_PINGS_PER_SECOND;
   }
 }

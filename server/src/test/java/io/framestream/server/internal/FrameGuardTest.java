@@ -2,6 +2,7 @@ package io.framestream.server.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.util.Random;
@@ -105,6 +106,41 @@ class FrameGuardTest {
     }
     assertNull(feed(new FrameGuard(100, "text", 1000, "binary"), concat(frame(false, 1, 60), frame(true, 0, 40), frame(true, 1, 100)), 0),
         "a new message starts a new total");
+  }
+
+  @Test
+  void h2_aHugeContinuationLengthCannotOverflowTheRunningTotal() {
+    // 1 byte, then a continuation announcing 2^63 - 1 bytes: the sum would wrap negative and pass the limit.
+    byte[] stream = concat(frame(false, 2, 1), header(false, 0, Long.MAX_VALUE, true), new byte[64]);
+    for (long seed = 0; seed < 50; seed++) {
+      FrameGuard guard = new FrameGuard(4096, "text", 4096, "binary");
+      FrameGuard.Refusal r = feed(guard, stream, seed);
+      assertEquals(FrameGuard.TOO_BIG, r == null ? -1 : r.code(), "seed " + seed);
+      assertTrue(guard.refused());
+    }
+    byte[] textStream = concat(frame(false, 1, 100), header(true, 0, Long.MAX_VALUE - 50, true));
+    assertEquals(FrameGuard.TOO_BIG, feed(new FrameGuard(1 << 20, "text", 1 << 20, "binary"), textStream, 0).code());
+  }
+
+  @Test
+  void h2_aClientThatFloodsPingsIsRefused() {
+    long[] now = {0};
+    FrameGuard guard = new FrameGuard(4096, "text", 4096, "binary", () -> now[0]);
+    byte[] ping = frame(true, 9, 4);
+    for (int second = 0; second < 5; second++) {
+      for (int i = 0; i < FrameGuard.MAX_PINGS_PER_SECOND; i++) {
+        assertNull(guard.scan(wrap(ping, 0, ping.length)), "ping " + i + " of second " + second);
+      }
+      now[0] += 1_000_000_000L;
+    }
+    for (int i = 0; i < FrameGuard.MAX_PINGS_PER_SECOND; i++) {
+      assertNull(guard.scan(wrap(ping, 0, ping.length)));
+    }
+    FrameGuard.Refusal r = guard.scan(wrap(ping, 0, ping.length));
+    assertEquals(FrameGuard.POLICY, r == null ? -1 : r.code(), "one ping over the rate within a second");
+    assertNull(new FrameGuard(4096, "text", 4096, "binary", () -> now[0])
+        .scan(wrap(concat(frame(true, 10, 4), frame(true, 10, 4), frame(true, 10, 4)), 0, 3 * ping.length)),
+        "pongs are not limited");
   }
 
   @Test

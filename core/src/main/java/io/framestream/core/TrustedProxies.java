@@ -20,11 +20,17 @@ import java.util.Optional;
  * someone nobody vouches for.
  *
  * <ul>
- *   <li>{@code Forwarded} wins over {@code X-Forwarded-For} when both are present; several header lines form
- *       one list, in order.
+ *   <li>Exactly one header is read, the one the proxies write: {@code X-Forwarded-For} by default (nginx's
+ *       {@code $proxy_add_x_forwarded_for}, HAProxy's {@code option forwardfor}), or {@code Forwarded} with
+ *       {@link #readingHeader(Header)}. The other one is ignored, because a proxy passes a header it does not
+ *       write through untouched, and a client could write anything into it. Several lines of the header
+ *       form one list, in order.
+ *   <li>Entries are read from the right, and only as far as the deciding one: whatever a client wrote to
+ *       the left of it (garbage included) changes nothing.
  *   <li>When every address of the chain is a trusted proxy, the leftmost one is the client.
- *   <li>A malformed header, or a chain whose deciding entry is not an address ({@code unknown}, an obfuscated
- *       identifier such as {@code _hidden}), gives the peer's own address: the proxy is charged.
+ *   <li>A deciding entry that is not an address ({@code unknown}, an obfuscated identifier such as {@code
+ *       _hidden}, garbage), or a {@code Forwarded} header that cannot be parsed, gives the peer's own
+ *       address: the proxy is charged.
  *   <li>Addresses and ranges are IP literals only (IPv4, IPv6, and CIDR ranges of either); nothing is ever
  *       looked up in DNS. Ports ({@code 192.0.2.1:4711}, {@code "[2001:db8::1]:4711"}) are dropped.
  * </ul>
@@ -34,7 +40,8 @@ import java.util.Optional;
  *
  * <pre>{@code
  * TrustedProxies proxies = TrustedProxies.of("127.0.0.1", "10.0.0.0/8", "fd00::/8");
- * String client = proxies.clientAddress(peer, forwardedValues, xForwardedForValues);
+ * String client = proxies.clientAddress(peer, forwardedValues, xForwardedForValues); // reads X-Forwarded-For
+ * TrustedProxies rfc7239 = proxies.readingHeader(TrustedProxies.Header.FORWARDED);
  * }</pre>
  *
  * <h2>Thread safety</h2>
@@ -51,14 +58,32 @@ public final class TrustedProxies {
    */
   public static final String CLIENT_ADDRESS_ATTRIBUTE = "io.framestream.clientAddress";
 
-  private static final TrustedProxies NONE = new TrustedProxies(List.of(), List.of());
+  /**
+   * The forwarding header a server reads.
+   *
+   * <h2>Thread safety</h2>
+   *
+   * An enum: immutable.
+   *
+   * @since 0.2.0
+   */
+  public enum Header {
+    /** {@code X-Forwarded-For: client, proxy1, proxy2} (the default). */
+    X_FORWARDED_FOR,
+    /** {@code Forwarded: for=client, for=proxy1} (RFC 7239). */
+    FORWARDED
+  }
+
+  private static final TrustedProxies NONE = new TrustedProxies(List.of(), List.of(), Header.X_FORWARDED_FOR);
 
   private final List<Range> ranges;
   private final List<String> specs;
+  private final Header header;
 
-  private TrustedProxies(List<Range> ranges, List<String> specs) {
+  private TrustedProxies(List<Range> ranges, List<String> specs, Header header) {
     this.ranges = ranges;
     this.specs = specs;
+    this.header = header;
   }
 
   /**
@@ -99,7 +124,29 @@ public final class TrustedProxies {
       ranges.add(Range.parse(s));
       specs.add(s);
     }
-    return ranges.isEmpty() ? NONE : new TrustedProxies(List.copyOf(ranges), List.copyOf(specs));
+    return ranges.isEmpty() ? NONE : new TrustedProxies(List.copyOf(ranges), List.copyOf(specs), Header.X_FORWARDED_FOR);
+  }
+
+  /**
+   * Returns the same proxies reading another forwarding header (default {@link Header#X_FORWARDED_FOR}).
+   * Choose the header your proxies overwrite or append to; the other one is ignored.
+   *
+   * @param forwardingHeader the header to read
+   * @return a set reading that header
+   * @throws NullPointerException if {@code forwardingHeader} is {@code null}
+   */
+  public TrustedProxies readingHeader(Header forwardingHeader) {
+    Objects.requireNonNull(forwardingHeader, "header");
+    return forwardingHeader == header || ranges.isEmpty() ? this : new TrustedProxies(ranges, specs, forwardingHeader);
+  }
+
+  /**
+   * Returns the forwarding header read.
+   *
+   * @return the header
+   */
+  public Header header() {
+    return header;
   }
 
   /**
@@ -135,10 +182,12 @@ public final class TrustedProxies {
    * Finds the client's address of a request.
    *
    * @param peer the TCP peer's address
-   * @param forwarded the values of the {@code Forwarded} header lines, in order (empty when absent)
-   * @param xForwardedFor the values of the {@code X-Forwarded-For} header lines, in order (empty when absent)
-   * @return the client's address; {@code peer} itself when the peer is not a trusted proxy, when the headers
-   *     are absent or malformed, or when the deciding entry is not an address
+   * @param forwarded the values of the {@code Forwarded} header lines, in order (empty when absent); read
+   *     only when this set reads {@link Header#FORWARDED}
+   * @param xForwardedFor the values of the {@code X-Forwarded-For} header lines, in order (empty when absent);
+   *     read only when this set reads {@link Header#X_FORWARDED_FOR}
+   * @return the client's address; {@code peer} itself when the peer is not a trusted proxy, when the header
+   *     read is absent or (for {@code Forwarded}) malformed, or when the deciding entry is not an address
    * @throws NullPointerException if an argument is {@code null}
    */
   public String clientAddress(String peer, List<String> forwarded, List<String> xForwardedFor) {
@@ -148,8 +197,7 @@ public final class TrustedProxies {
     if (ranges.isEmpty() || !contains(peer)) {
       return peer;
     }
-    Optional<List<String>> chain = !forwarded.isEmpty() ? forwardedFor(forwarded)
-        : !xForwardedFor.isEmpty() ? xForwardedFor(xForwardedFor) : Optional.empty();
+    Optional<List<String>> chain = header == Header.FORWARDED ? forwardedFor(forwarded) : xForwardedFor(xForwardedFor);
     if (chain.isEmpty() || chain.get().isEmpty()) {
       return peer;
     }
@@ -157,7 +205,7 @@ public final class TrustedProxies {
     for (int i = nodes.size() - 1; i >= 0; i--) {
       byte[] address = parseAddress(stripPort(nodes.get(i)));
       if (address == null) {
-        return peer; // unknown or obfuscated: nobody can say who the client is
+        return peer; // unknown, obfuscated or garbage: nobody can say who the client is
       }
       if (i == 0 || !contains(address)) {
         return format(address);
@@ -183,20 +231,18 @@ public final class TrustedProxies {
   }
 
   /**
-   * Parses {@code X-Forwarded-For} header values into their entries, leftmost first.
+   * Splits {@code X-Forwarded-For} header values into their entries, leftmost first. Entries are not
+   * checked here: only the ones read from the right up to the deciding one matter, and an entry that is not
+   * an address there (an empty one included) gives the peer.
    *
    * @param values the header lines
-   * @return the entries; empty when one is empty
+   * @return the entries, trimmed
    */
   static Optional<List<String>> xForwardedFor(List<String> values) {
     List<String> nodes = new ArrayList<>();
     for (String value : values) {
       for (String part : value.split(",", -1)) {
-        String p = part.trim();
-        if (p.isEmpty()) {
-          return Optional.empty();
-        }
-        nodes.add(p);
+        nodes.add(part.trim());
       }
     }
     return Optional.of(nodes);
@@ -277,7 +323,7 @@ public final class TrustedProxies {
   /** Lists the configured entries. */
   @Override
   public String toString() {
-    return "TrustedProxies" + specs;
+    return "TrustedProxies" + specs + (header == Header.FORWARDED ? " reading Forwarded" : "");
   }
 
   /** One address or CIDR range. */

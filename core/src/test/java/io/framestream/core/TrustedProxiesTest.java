@@ -19,7 +19,7 @@ class TrustedProxiesTest {
   }
 
   private String fwd(String peer, String... values) {
-    return proxies.clientAddress(peer, List.of(values), NONE);
+    return proxies.readingHeader(TrustedProxies.Header.FORWARDED).clientAddress(peer, List.of(values), NONE);
   }
 
   @Test
@@ -74,9 +74,12 @@ class TrustedProxiesTest {
   }
 
   @Test
-  void malformedXForwardedForFallsBackToThePeer() {
+  void malformedXForwardedForFallsBackToThePeerOnlyWhenTheDecidingEntryIsMalformed() {
     assertEquals("127.0.0.1", xff("127.0.0.1", "not-an-address"));
     assertEquals("127.0.0.1", xff("127.0.0.1", "198.51.100.1,,10.1.2.3"));
+    // What nginx's $proxy_add_x_forwarded_for makes of a client's own garbage: the proxy's entry decides.
+    assertEquals("198.51.100.1", xff("127.0.0.1", ",,garbage, unknown, 198.51.100.1"));
+    assertEquals("198.51.100.1", xff("127.0.0.1", "for=6.6.6.6;;", "198.51.100.1"));
     assertEquals("127.0.0.1", xff("127.0.0.1", ""));
     assertEquals("127.0.0.1", xff("127.0.0.1", "unknown, 10.1.2.3"));
     assertEquals("127.0.0.1", xff("127.0.0.1", "[2001:db8::1"));
@@ -93,8 +96,20 @@ class TrustedProxiesTest {
     assertEquals("198.51.100.17", fwd("127.0.0.1", "for=192.0.2.43", "for=198.51.100.17, for=10.0.0.2"));
     assertEquals("192.0.2.43", fwd("127.0.0.1", "proto=https;host=example.com, for=192.0.2.43"),
         "elements without for are skipped");
-    assertEquals("198.51.100.17", proxies.clientAddress("127.0.0.1", List.of("for=198.51.100.17"),
-        List.of("6.6.6.6")), "Forwarded wins over X-Forwarded-For");
+  }
+
+  @Test
+  void h3_onlyTheConfiguredHeaderIsRead() {
+    // A proxy that writes X-Forwarded-For passes a client's own Forwarded header through untouched.
+    assertEquals("198.51.100.9", proxies.clientAddress("10.0.0.1", List.of("for=203.0.113.77"),
+        List.of("198.51.100.9")), "X-Forwarded-For by default: a client's Forwarded header is ignored");
+    assertEquals("10.0.0.1", proxies.clientAddress("10.0.0.1", List.of("for=203.0.113.77"), NONE),
+        "no X-Forwarded-For: the proxy itself");
+    TrustedProxies rfc7239 = proxies.readingHeader(TrustedProxies.Header.FORWARDED);
+    assertEquals("203.0.113.77", rfc7239.clientAddress("10.0.0.1", List.of("for=203.0.113.77"),
+        List.of("6.6.6.6")), "reading Forwarded: X-Forwarded-For is ignored");
+    assertEquals(TrustedProxies.Header.FORWARDED, rfc7239.header());
+    assertEquals(TrustedProxies.Header.X_FORWARDED_FOR, proxies.header());
   }
 
   @Test

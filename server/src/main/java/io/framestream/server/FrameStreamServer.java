@@ -102,7 +102,7 @@ public final class FrameStreamServer implements AutoCloseable {
     this.requestedPort = b.port;
     this.ownsRegistry = b.registry == null;
     this.registry = b.registry != null ? b.registry : ChannelRegistry.builder().build();
-    this.tracker = new ConnectionTracker(b.maxConnectionsPerAddress, TrustedProxies.of(b.trustedProxies));
+    this.tracker = new ConnectionTracker(b.maxConnectionsPerAddress, TrustedProxies.of(b.trustedProxies).readingHeader(b.forwardingHeader));
     this.authorizer = b.authorizer;
     Authorizer auth = b.authorizer != null ? b.authorizer : Authorizer.allowAll();
     this.webSocket = b.webSocket.apply(WebSocketTransport.builder(registry).maxFrameBytes(b.maxFrameBytes)
@@ -332,6 +332,7 @@ public final class FrameStreamServer implements AutoCloseable {
     private Authorizer authorizer;
     private final List<String> allowedOrigins = new ArrayList<>();
     private final List<String> trustedProxies = new ArrayList<>();
+    private TrustedProxies.Header forwardingHeader = TrustedProxies.Header.X_FORWARDED_FOR;
     private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
 
@@ -437,12 +438,28 @@ public final class FrameStreamServer implements AutoCloseable {
     }
 
     /**
+     * Chooses the forwarding header the {@linkplain #trustedProxies(String...) trusted proxies} write:
+     * {@code X-Forwarded-For} (the default; nginx's {@code $proxy_add_x_forwarded_for}, HAProxy's {@code
+     * option forwardfor}) or {@code Forwarded} (RFC 7239). Only that header is read: a proxy passes the other
+     * one through untouched, so a client could write anything into it.
+     *
+     * @param header the header the proxies overwrite or append to
+     * @return this builder
+     * @throws NullPointerException if {@code header} is {@code null}
+     */
+    public Builder forwardingHeader(TrustedProxies.Header header) {
+      this.forwardingHeader = Objects.requireNonNull(header, "header");
+      return this;
+    }
+
+    /**
      * Names the reverse proxies in front of the server (default: none). A request whose TCP peer is one of
-     * them is treated as coming from the client its {@code Forwarded} (RFC 7239 {@code for=}) or {@code
-     * X-Forwarded-For} header names: the rightmost address of the chain that is not itself a trusted proxy.
+     * them is treated as coming from the client its forwarding header ({@code X-Forwarded-For}, or {@code
+     * Forwarded}: see {@link #forwardingHeader(TrustedProxies.Header)}) names: the rightmost address of the
+     * chain that is not itself a trusted proxy.
      * That address is what {@link #maxConnectionsPerAddress(int)} counts and what the authorizer sees. From
-     * any other peer those headers are ignored; a malformed header, or an {@code unknown} or obfuscated
-     * client, counts as the proxy itself. See {@link TrustedProxies}. A connection is charged once, to the
+     * any other peer those headers are ignored; a deciding entry that is not an address ({@code unknown},
+     * obfuscated, garbage) counts as the proxy itself. See {@link TrustedProxies}. A connection is charged once, to the
      * client of its first request: a proxy that reuses one keep-alive connection for several clients has it
      * counted against the first.
      *

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.framestream.core.AccessDecision;
 import io.framestream.core.AccessRequest;
+import io.framestream.core.TrustedProxies;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,8 +31,12 @@ class TrustedProxiesIT {
   private FrameStreamServer server;
 
   private FrameStreamServer start(String... trusted) {
+    return start(TrustedProxies.Header.X_FORWARDED_FOR, trusted);
+  }
+
+  private FrameStreamServer start(TrustedProxies.Header header, String... trusted) {
     server = FrameStreamServer.builder().port(0).maxConnectionsPerAddress(3).trustedProxies(trusted)
-        .authorizer(this::record).build().start();
+        .forwardingHeader(header).authorizer(this::record).build().start();
     return server;
   }
 
@@ -64,7 +69,7 @@ class TrustedProxiesIT {
     for (int i = 1; i <= 5; i++) {
       viewer("cam", "X-Forwarded-For", "6.6.6.6, 198.51.100." + i);
     }
-    viewer("cam", "Forwarded", "for=\"[2001:db8::7]:4711\";proto=https");
+    viewer("cam", "X-Forwarded-For", "[2001:db8::7]:4711");
     Await.until("six viewers from six clients behind one proxy",
         () -> server.registry().channel("cam").subscriberCount() == 6);
     assertTrue(seen.contains("VIEW 198.51.100.5"), seen.toString());
@@ -105,5 +110,28 @@ class TrustedProxiesIT {
         "spoofed forwarding headers do not bypass the per-address limit");
     assertEquals(429, JdkWsClient.refusedStatus(live("cam"), "Forwarded", "for=198.51.100.5"));
     assertTrue(!seen.isEmpty() && seen.stream().allMatch(s -> s.equals("VIEW 127.0.0.1")), seen.toString());
+  }
+
+  @Test
+  void h3_onlyTheConfiguredForwardingHeaderIsBelieved() throws Exception {
+    // Behind a proxy that writes X-Forwarded-For, a client's own Forwarded header passes through untouched.
+    start("127.0.0.1");
+    for (int i = 1; i <= 3; i++) {
+      viewer("cam", "Forwarded", "for=203.0.113." + i);
+    }
+    Await.until("three viewers", () -> server.registry().channel("cam").subscriberCount() == 3);
+    assertEquals(429, JdkWsClient.refusedStatus(live("cam"), "Forwarded", "for=203.0.113.4"),
+        "a Forwarded header the proxies do not write is ignored: all three were charged to the proxy");
+    assertTrue(seen.stream().allMatch(s -> s.equals("VIEW 127.0.0.1")), seen.toString());
+    stop();
+    clients.clear();
+    seen.clear();
+
+    start(TrustedProxies.Header.FORWARDED, "127.0.0.1");
+    viewer("cam", "Forwarded", "for=\"[2001:db8::7]:4711\";proto=https");
+    viewer("cam", "X-Forwarded-For", "198.51.100.1");
+    Await.until("two viewers", () -> server.registry().channel("cam").subscriberCount() == 2);
+    assertTrue(seen.contains("VIEW 2001:db8:0:0:0:0:0:7"), seen.toString());
+    assertTrue(seen.contains("VIEW 127.0.0.1"), "reading Forwarded, X-Forwarded-For is ignored: " + seen);
   }
 }

@@ -219,9 +219,20 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
     if (counted.containsKey(connection)) {
       return true;
     }
-    AtomicInteger n = perAddress.computeIfAbsent(remote, k -> new AtomicInteger());
-    if (n.incrementAndGet() > maxConnectionsPerAddress) {
-      n.decrementAndGet();
+    // Checked and counted in one step under the map's lock for this address, which the close listener's
+    // decrement takes too: a counter is never incremented after a close removed it from the map.
+    boolean[] admitted = {false};
+    perAddress.compute(remote, (k, c) -> {
+      int open = c == null ? 0 : c.get();
+      if (open >= maxConnectionsPerAddress) {
+        return c;
+      }
+      admitted[0] = true;
+      AtomicInteger counter = c == null ? new AtomicInteger() : c;
+      counter.incrementAndGet();
+      return counter;
+    });
+    if (!admitted[0]) {
       return false;
     }
     counted.put(connection, remote);

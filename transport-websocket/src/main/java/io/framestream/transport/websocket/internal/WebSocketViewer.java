@@ -42,7 +42,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class WebSocketViewer implements FrameSink {
 
   private static final System.Logger LOG = System.getLogger(WebSocketViewer.class.getName());
-  /** The most messages waiting in the outbox (containers that do not queue sends in order). */
+  /**
+   * Room in the outbox beyond two messages per frame in flight (an init text and the frame), for the status
+   * and init texts of state changes (containers that do not queue sends in order).
+   */
   static final int MAX_OUTBOX = 64;
 
   private final Session session;
@@ -61,6 +64,8 @@ final class WebSocketViewer implements FrameSink {
   /** Messages waiting for the one in progress, when the container does not queue in order; bounded (below). */
   private final ArrayDeque<Pending> outbox = new ArrayDeque<>(); // guarded by outboxLock
   private boolean sending; // guarded by outboxLock
+  /** The most messages the outbox holds: two per frame in flight plus {@link #MAX_OUTBOX}. */
+  private final int outboxLimit;
 
   WebSocketViewer(Session session, Channel channel, boolean dataUri, SessionAborter aborter,
       RawFrameSender rawFrameSender) {
@@ -70,6 +75,7 @@ final class WebSocketViewer implements FrameSink {
     this.aborter = aborter;
     this.rawFrameSender = rawFrameSender;
     this.containerKeepsOrder = session.getClass().getName().startsWith("org.glassfish.tyrus.");
+    this.outboxLimit = 2 * channel.config().maxInFlight() + MAX_OUTBOX;
   }
 
   /** Sends the init message (binary mode), then subscribes. */
@@ -196,7 +202,8 @@ final class WebSocketViewer implements FrameSink {
    * a send while another is in progress), so there one message is handed over at a time and the next one
    * starts from the previous one's completion. That outbox holds what the channel hands this sink while
    * frames are in flight: {@code maxInFlight} frames, an init text before each, and the status and init
-   * texts of the state changes between them; beyond {@link #MAX_OUTBOX} messages the viewer is closed.
+   * texts of the state changes between them; beyond two messages per frame in flight plus {@link #MAX_OUTBOX}
+   * the viewer is closed.
    *
    * @param message starts the send and calls the handler it is given exactly once
    * @param done told the outcome, once
@@ -208,7 +215,7 @@ final class WebSocketViewer implements FrameSink {
     }
     boolean overflow;
     synchronized (outboxLock) {
-      overflow = outbox.size() >= MAX_OUTBOX;
+      overflow = outbox.size() >= outboxLimit;
       if (!overflow) {
         outbox.add(new Pending(message, done));
         if (sending) {
@@ -220,8 +227,8 @@ final class WebSocketViewer implements FrameSink {
     if (overflow) {
       // Only status notices can pile up beyond the frames in flight (a publisher coming and going while this
       // peer reads nothing): the peer is not reading, so it goes.
-      done.onResult(new SendResult(session, new TransportException(MAX_OUTBOX + " messages waiting")));
-      close(CloseCodes.VIOLATED_POLICY, "too slow: " + MAX_OUTBOX + " messages waiting");
+      done.onResult(new SendResult(session, new TransportException(outboxLimit + " messages waiting")));
+      close(CloseCodes.VIOLATED_POLICY, "too slow: " + outboxLimit + " messages waiting");
       return;
     }
     sendNext();

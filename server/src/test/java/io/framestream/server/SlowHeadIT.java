@@ -8,12 +8,17 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.core.Frame;
 import io.framestream.core.Publisher;
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +27,7 @@ import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -73,24 +79,7 @@ class SlowHeadIT {
     out.write("GET /api/chan".getBytes(StandardCharsets.US_ASCII));
     out.flush();
     long started = System.nanoTime();
-    // Then one byte every 200 ms, of a head that never ends, for at most 30 s.
-    ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor();
-    closeLater.add(trickle::shutdownNow);
-    byte[] rest = "nels HTTP/1.1\r\nHost: x\r\nX-Pad: ".getBytes(StandardCharsets.US_ASCII);
-    AtomicInteger sent = new AtomicInteger();
-    trickle.scheduleAtFixedRate(() -> {
-      int i = sent.getAndIncrement();
-      if (i >= 150) {
-        throw new IllegalStateException("done"); // ends the task
-      }
-      try {
-        out.write(i < rest.length ? rest[i] : 'a');
-        out.flush();
-      } catch (IOException closed) {
-        throw new IllegalStateException(closed); // the server closed the connection: stop
-      }
-    }, 200, 200, TimeUnit.MILLISECONDS);
-
+    AtomicInteger sent = trickle(out);
     Answer answer = readAnswer(socket, true);
     long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
     assertEquals(408, answer.status, "status line: " + answer.statusLine);
@@ -98,6 +87,7 @@ class SlowHeadIT {
     assertTrue(answer.body.contains("headTimeout"), answer.body);
     assertTrue(answer.eof, "the connection is closed after the 408");
     assertTrue(ms >= HEAD_TIMEOUT.toMillis() - 100, "answered after " + ms + " ms, before the head timeout");
+    assertTrue(ms < HEAD_TIMEOUT.plus(SLACK).toMillis(), "answered only after " + ms + " ms");
     assertTrue(sent.get() >= 3, "the client was still trickling: " + sent.get() + " bytes after the first");
   }
 
@@ -112,6 +102,7 @@ class SlowHeadIT {
     assertEquals(408, answer.status, "status line: " + answer.statusLine);
     assertTrue(answer.eof, "the connection is closed after the 408");
     assertTrue(ms >= HEAD_TIMEOUT.toMillis() - 100, "closed after " + ms + " ms, before the head timeout");
+    assertTrue(ms < HEAD_TIMEOUT.plus(SLACK).toMillis(), "closed only after " + ms + " ms");
   }
 
   @Test
@@ -138,6 +129,14 @@ class SlowHeadIT {
         Thread.sleep(HEAD_TIMEOUT.toMillis() + 600);
       }
     }
+
+    // The clock runs for a third request on the same connection as for the first: trickled, it gets 408.
+    out.write("GET /api/chan".getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+    trickle(out);
+    Answer third = readAnswer(socket, true);
+    assertEquals(408, third.status, "request 3: " + third.statusLine);
+    assertTrue(third.eof, "request 3: the connection is closed after the 408");
   }
 
   @Test
@@ -145,12 +144,7 @@ class SlowHeadIT {
     // Pings every 300 ms: the viewer's pongs are reads on the upgraded connection, which must not be timed.
     start(FrameStreamServer.builder().headTimeout(HEAD_TIMEOUT)
         .webSocket(b -> b.pingInterval(Duration.ofMillis(300))));
-    Publisher publisher = registry.channel("live").openPublisher("test");
-    ScheduledExecutorService frames = Executors.newSingleThreadScheduledExecutor();
-    closeLater.add(frames::shutdownNow);
-    AtomicInteger n = new AtomicInteger();
-    frames.scheduleAtFixedRate(() -> publisher.publish(Frame.of("image/jpeg",
-        WebSocketServerIT.jpeg(n.incrementAndGet(), 500))), 0, 100, TimeUnit.MILLISECONDS);
+    publishToLive();
     JdkWsClient viewer = JdkWsClient.connectCounting(server.webSocketUri().resolve("/ws/live/live"));
     closeLater.add(viewer::abort);
     Await.until("the viewer receives frames", () -> viewer.binaryCount() > 2);
@@ -163,6 +157,87 @@ class SlowHeadIT {
     int before = viewer.binaryCount();
     Await.until("the viewer still receives frames past the head timeout", () -> viewer.binaryCount() > before + 3);
     assertFalse(viewer.isClosed(), "the viewer was closed: " + viewer.closeReason());
+  }
+
+  @Test
+  void h1_aSlowBodyAndAnSseStreamAreNotTimedAfterTheirHeads() throws Exception {
+    start(FrameStreamServer.builder().headTimeout(HEAD_TIMEOUT).uploadTimeout(Duration.ofSeconds(30)));
+    publishToLive();
+
+    // An SSE viewer: it sends nothing after its head and keeps receiving events past the head timeout.
+    HttpResponse<InputStream> sse = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+        .send(HttpRequest.newBuilder(server.httpUri().resolve("/sse/live")).build(),
+            HttpResponse.BodyHandlers.ofInputStream());
+    assertEquals(200, sse.statusCode());
+    closeLater.add(sse.body());
+    AtomicInteger events = new AtomicInteger();
+    AtomicBoolean ended = new AtomicBoolean();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader lines = new BufferedReader(new InputStreamReader(sse.body(), StandardCharsets.UTF_8))) {
+        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+          if (line.startsWith("data:")) {
+            events.incrementAndGet();
+          }
+        }
+      } catch (IOException e) {
+        // closed by the test, or by the server (counted below)
+      }
+      ended.set(true);
+    }, "sse-reader");
+    reader.setDaemon(true);
+    reader.start();
+
+    // A body that takes three times the head timeout to arrive: 60 bytes, 2 every 100 ms.
+    byte[] body = WebSocketServerIT.jpeg(1, 60);
+    SlowUploader upload = SlowUploader.start(server.httpUri(), "/api/channels/slowbody/frames", body);
+    closeLater.add(upload);
+    for (int i = 0; i < body.length / 2 + 1; i++) {
+      assertTrue(upload.send(2), "the server closed the connection after " + (2 * i) + " body bytes");
+      Await.pace(TimeUnit.MILLISECONDS.toNanos(100));
+    }
+    String answer = upload.answer(SLACK);
+    assertTrue(answer.startsWith("HTTP/1.1 204"), "the slow body is published: " + answer);
+
+    assertFalse(ended.get(), "the SSE stream ended");
+    int before = events.get();
+    Await.until("the SSE viewer still receives frames past the head timeout", () -> events.get() > before + 3);
+    assertFalse(ended.get(), "the SSE stream ended");
+  }
+
+  /** Publishes a small frame to channel {@code live} every 100 ms until the test ends. */
+  private void publishToLive() {
+    Publisher publisher = registry.channel("live").openPublisher("test");
+    ScheduledExecutorService frames = Executors.newSingleThreadScheduledExecutor();
+    closeLater.add(frames::shutdownNow);
+    AtomicInteger n = new AtomicInteger();
+    frames.scheduleAtFixedRate(() -> publisher.publish(Frame.of("image/jpeg",
+        WebSocketServerIT.jpeg(n.incrementAndGet(), 300))), 0, 100, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Sends the rest of a request head that never ends, one byte every 200 ms, on its own thread, until the
+   * server closes the connection (at most 150 bytes).
+   *
+   * @return the count of bytes sent so far
+   */
+  private AtomicInteger trickle(OutputStream out) {
+    ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor();
+    closeLater.add(trickle::shutdownNow);
+    byte[] rest = "nels HTTP/1.1\r\nHost: x\r\nX-Pad: ".getBytes(StandardCharsets.US_ASCII);
+    AtomicInteger sent = new AtomicInteger();
+    trickle.scheduleAtFixedRate(() -> {
+      int i = sent.getAndIncrement();
+      if (i >= 150) {
+        throw new IllegalStateException("done"); // ends the task
+      }
+      try {
+        out.write(i < rest.length ? rest[i] : 'a');
+        out.flush();
+      } catch (IOException closed) {
+        throw new IllegalStateException(closed); // the server closed the connection: stop
+      }
+    }, 200, 200, TimeUnit.MILLISECONDS);
+    return sent;
   }
 
   /** A response read from a raw socket: its status, lower-cased headers, body, and whether EOF followed. */

@@ -40,7 +40,8 @@ import org.glassfish.grizzly.memory.Buffers;
  * <h2>Thread safety</h2>
  *
  * Thread-safe. Each connection's clock is guarded by its own monitor, taken by Grizzly's threads (reads,
- * writes, close) and by the scheduler thread for a moment each; nothing waits on a peer while holding it.
+ * writes, close) and by the scheduler thread for a moment each; nothing waits on a peer while holding it. A
+ * clock is created under this object's monitor, once per connection.
  */
 final class HeadDeadlines {
 
@@ -95,12 +96,19 @@ final class HeadDeadlines {
     builder.add(codec, new RawFilter());
   }
 
+  /** The connection's clock, created on its accept or its first read, whichever Grizzly reports first. */
   private Clock clock(Connection<?> connection) {
     Clock clock = CLOCK.get(connection);
-    if (clock == null) {
-      clock = new Clock(connection);
-      CLOCK.set(connection, clock);
-      ConnectionTracker.onClose(connection, clock::closed);
+    if (clock != null) {
+      return clock;
+    }
+    synchronized (this) { // once per connection, for a moment: accept and a read may race to create it
+      clock = CLOCK.get(connection);
+      if (clock == null) {
+        clock = new Clock(connection);
+        CLOCK.set(connection, clock);
+        ConnectionTracker.onClose(connection, clock::closed);
+      }
     }
     return clock;
   }
@@ -159,6 +167,7 @@ final class HeadDeadlines {
 
     final Connection<?> connection;
     private int state = WAITING;
+    private boolean readSeen;
     private int unanswered; // requests whose answer has not been written to its end
     private ScheduledFuture<?> task;
 
@@ -168,6 +177,7 @@ final class HeadDeadlines {
 
     /** A read of {@code bytes} bytes arrived; false when they are to be discarded. */
     synchronized boolean read(int bytes) {
+      readSeen = true;
       if (state == EXPIRED || state == CLOSED) {
         return false;
       }
@@ -177,8 +187,15 @@ final class HeadDeadlines {
       return true;
     }
 
-    /** Starts the clock. Called at accept and at a head's first byte. */
-    synchronized void start() {
+    /** The connection was accepted: the clock starts, unless a read came first and decided already. */
+    synchronized void accepted() {
+      if (state == WAITING && !readSeen) {
+        start();
+      }
+    }
+
+    /** Starts the clock at a head's first byte, or at accept. */
+    private void start() {
       if (state == WAITING) {
         state = TIMING;
         task = timer.schedule(this, timeoutNanos, TimeUnit.NANOSECONDS);
@@ -249,7 +266,7 @@ final class HeadDeadlines {
   private final class RawFilter extends BaseFilter {
     @Override
     public NextAction handleAccept(FilterChainContext ctx) throws IOException {
-      clock(ctx.getConnection()).start();
+      clock(ctx.getConnection()).accepted();
       return ctx.getInvokeAction();
     }
 

@@ -474,8 +474,9 @@ public final class FrameStreamServer implements AutoCloseable {
      * {@link #uploadTimeout(Duration)}) are not timed once their head is complete. This bounds how long a peer
      * that trickles its headers (slowloris) holds a connection.
      *
-     * @param timeout positive
+     * @param timeout positive, under 24 days
      * @return this builder
+     * @throws NullPointerException if {@code timeout} is {@code null}
      * @throws IllegalArgumentException if not positive
      */
     public Builder headTimeout(Duration timeout) {

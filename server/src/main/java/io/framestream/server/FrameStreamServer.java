@@ -102,7 +102,8 @@ public final class FrameStreamServer implements AutoCloseable {
     this.requestedPort = b.port;
     this.ownsRegistry = b.registry == null;
     this.registry = b.registry != null ? b.registry : ChannelRegistry.builder().build();
-    this.tracker = new ConnectionTracker(b.maxConnectionsPerAddress, TrustedProxies.of(b.trustedProxies).readingHeader(b.forwardingHeader));
+    this.tracker = new ConnectionTracker(b.maxConnectionsPerAddress,
+        TrustedProxies.of(b.trustedProxies).readingHeader(b.forwardingHeader), b.headTimeout);
     this.authorizer = b.authorizer;
     Authorizer auth = b.authorizer != null ? b.authorizer : Authorizer.allowAll();
     this.webSocket = b.webSocket.apply(WebSocketTransport.builder(registry).maxFrameBytes(b.maxFrameBytes)
@@ -472,6 +473,31 @@ public final class FrameStreamServer implements AutoCloseable {
     public Builder trustedProxies(String... addressesOrCidrs) {
       TrustedProxies.of(addressesOrCidrs); // fails here, not in build(), on a bad entry
       trustedProxies.addAll(List.of(addressesOrCidrs));
+      return this;
+    }
+
+    /** Default for {@link #headTimeout(Duration)}: 10 s. */
+    public static final Duration DEFAULT_HEAD_TIMEOUT = ConnectionTracker.DEFAULT_HEAD_TIMEOUT;
+
+    private Duration headTimeout = DEFAULT_HEAD_TIMEOUT;
+
+    /**
+     * Sets how long a request head (request line and headers) may take to arrive (default 10 s), counted from
+     * its first byte; a new connection's first head is counted from the connection's accept, so a connection
+     * that sends nothing is closed after it too. A head still incomplete then is answered with 408 and a JSON
+     * body if the connection can take the answer at once, and the connection is closed. On a keep-alive
+     * connection the clock starts again at the first byte of each request; the keep-alive idle timeout still
+     * governs the gaps between requests. Upgraded WebSockets and streaming requests (SSE, bodies, which have
+     * {@link #uploadTimeout(Duration)}) are not timed once their head is complete. This bounds how long a peer
+     * that trickles its headers (slowloris) holds a connection.
+     *
+     * @param timeout positive, under 24 days
+     * @return this builder
+     * @throws NullPointerException if {@code timeout} is {@code null}
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder headTimeout(Duration timeout) {
+      this.headTimeout = Checks.positive(timeout, "headTimeout");
       return this;
     }
 

@@ -12,6 +12,7 @@ import java.io.CharConversionException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -76,6 +77,10 @@ import org.glassfish.grizzly.http.server.NetworkListener;
  * complete response ({@code Content-Length: 0} and marked as the last part where Tyrus leaves it open;
  * {@code Connection: close}) and closes the connection once it is written.
  *
+ * <p>Request heads (rule H1): a request's head must be complete within the head timeout of its first byte
+ * (a new connection's first head, of its accept), else the connection is answered 408 and closed; see {@code
+ * HeadDeadlines}.
+ *
  * <p>Register it on the listener <em>before</em> Tyrus's {@code WebSocketAddOn}.
  *
  * <h2>Thread safety</h2>
@@ -102,6 +107,8 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
    * the client to finish sending and read the close frame: until the client's own close frame, at most this.
    */
   static final long REFUSAL_DRAIN_MILLIS = 2000;
+  /** The head deadline of the constructors that take none: 10 s. */
+  public static final Duration DEFAULT_HEAD_TIMEOUT = Duration.ofSeconds(10);
 
   private static final String URI_CHECKED = "framestream.uriChecked";
   private static final String HANDSHAKE_PATH_PUBLISH = "/ws/publish/";
@@ -117,6 +124,7 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
   private final ConcurrentHashMap<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Connection<?>, String> counted = new ConcurrentHashMap<>();
   private final TrustedProxies trustedProxies;
+  private final HeadDeadlines heads;
   private volatile WebSocketTransport transport;
 
   /**
@@ -135,8 +143,21 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
    * @param trustedProxies the peers whose {@code Forwarded} / {@code X-Forwarded-For} headers are believed
    */
   public ConnectionTracker(int maxConnectionsPerAddress, TrustedProxies trustedProxies) {
+    this(maxConnectionsPerAddress, trustedProxies, DEFAULT_HEAD_TIMEOUT);
+  }
+
+  /**
+   * Creates the tracker.
+   *
+   * @param maxConnectionsPerAddress how many connections one client address may hold open
+   * @param trustedProxies the peers whose {@code Forwarded} / {@code X-Forwarded-For} headers are believed
+   * @param headTimeout how long a request head may take from its first byte (and a new connection from its
+   *     accept); positive
+   */
+  public ConnectionTracker(int maxConnectionsPerAddress, TrustedProxies trustedProxies, Duration headTimeout) {
     this.maxConnectionsPerAddress = maxConnectionsPerAddress;
     this.trustedProxies = trustedProxies;
+    this.heads = new HeadDeadlines(headTimeout);
   }
 
   /**
@@ -166,6 +187,7 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
 
   @Override
   public void setup(NetworkListener networkListener, FilterChainBuilder builder) {
+    heads.setup(builder);
     int httpServerFilter = builder.indexOfType(HttpServerFilter.class);
     if (httpServerFilter >= 0) {
       builder.add(httpServerFilter, new StampFilter());
@@ -285,7 +307,7 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
 
   /** Grizzly 4's close-listener API has only deprecated parameter types; nothing newer exists to use. */
   @SuppressWarnings("deprecation")
-  private static void onClose(Connection<?> connection, Runnable action) {
+  static void onClose(Connection<?> connection, Runnable action) {
     CloseListener<Closeable, ICloseType> listener = (closed, type) -> action.run();
     connection.addCloseListener(listener);
   }

@@ -295,6 +295,7 @@ public final class FrameStreamServer implements AutoCloseable {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
     }
     closeQuietly();
+    tracker.close();
     // Sessions and streams were closed above; a graceful Grizzly shutdown would only wait out its grace
     // period (and log a warning), so stop at once.
     http.shutdownNow();

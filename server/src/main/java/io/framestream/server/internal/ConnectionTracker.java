@@ -194,6 +194,11 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
     }
   }
 
+  /** Stops the request-head deadlines' thread; called when the server closes. */
+  public void close() {
+    heads.close();
+  }
+
   @Override
   public boolean abort(Session session, String reason) {
     Object id = session.getUserProperties().get(WebSocketTransport.CONNECTION_ID_HEADER);

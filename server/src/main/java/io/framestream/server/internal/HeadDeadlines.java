@@ -82,6 +82,11 @@ final class HeadDeadlines {
     timer.allowCoreThreadTimeOut(true); // the last thread stays while any deadline is queued
   }
 
+  /** Stops the scheduler thread at once; pending deadlines are dropped (the server is closing). */
+  void close() {
+    timer.shutdownNow();
+  }
+
   /**
    * Places the filters: one in front of Grizzly's HTTP codec, one right behind it.
    *

@@ -24,7 +24,9 @@ import java.util.function.Consumer;
  * R7): the runner is signalled, and a {@code close()} that must unblock a {@code nextFrame()} in progress runs
  * on a {@code framestream-N-source-stop-K} thread. Those threads exist only while such a close runs (they
  * end after a few idle seconds) and end with the registry. A source started again is opened by its new
- * runner's own thread only after the previous runner has finished closing it (rule S5).
+ * runner's own thread only after the last runner that opened it has finished closing it (rule S5); a runner
+ * stopped while it still waits for that ends at once, and the next one waits for the same opener, so
+ * viewers coming and going while a {@code close()} hangs leave at most one waiting runner per source.
  */
 final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Listener {
 
@@ -54,7 +56,10 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
     FrameSource source;
     double fps;
     SourceRunner runner;
-    /** The runner stopped last; the next one opens the source after it has finished (rule S5). */
+    /**
+     * The last stopped runner that opened the source (a runner stopped before it opened it does not count);
+     * the next one opens the source after it has finished (rule S5). So at most one runner waits per source.
+     */
     SourceRunner previous;
     Publisher publisher;
     long stopGeneration;
@@ -302,7 +307,7 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
   private void stopSource(Entry e) {
     if (e.runner != null) {
       e.runner.requestStop(this::runOnStopper);
-      e.previous = e.runner;
+      e.previous = e.runner.lastOpener(); // final once stopped: it opened, or it never will
       e.runner = null;
     }
     if (e.publisher != null) {
@@ -356,13 +361,14 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
     }
     for (Entry e : all) {
       synchronized (e) {
-        if (e.previous != null) {
-          runners.add(e.previous);
-        }
-        if (e.runner != null) {
-          runners.add(e.runner);
+        SourceRunner current = e.runner;
+        if (current != null) {
+          runners.add(current);
         }
         stopSource(e);
+        if (e.previous != null && e.previous != current) {
+          runners.add(e.previous); // the one still closing the source, whether or not a newer one waited
+        }
       }
     }
     for (Entry e : all) {

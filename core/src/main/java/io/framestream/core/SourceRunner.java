@@ -36,7 +36,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * thread), except that {@code close()} of the source may run on the stopping thread (rule 4 of {@link
  * FrameSource}); for a source attached to a {@link ChannelRegistry}, that is one of the registry's
  * {@code framestream-N-source-stop-K} threads, never its timer thread. A source restarted by a registry is
- * opened only after its previous runner's thread, and every {@code close()} of that run, has finished.
+ * opened only after the last runner that opened it has finished, including every {@code close()} of that
+ * run; a runner stopped before it opened the source has nothing to close and ends at once, so however often
+ * a source is restarted while a {@code close()} hangs, at most one runner waits for it.
  *
  * @since 0.1.0
  */
@@ -114,11 +116,19 @@ public final class SourceRunner implements AutoCloseable {
   private final CountDownLatch finished = new CountDownLatch(1);
   private final AtomicBoolean started = new AtomicBoolean();
   private volatile State state = State.NEW;
+  /** Guards {@link #stopping} and {@link #opened} together, so that a stop and the first open cannot race. */
+  private final Object openLock = new Object();
+  /** Set once, under {@link #openLock}; read without it on hot paths. */
   private volatile boolean stopping;
+  /** Whether this runner went on to open the source; decided once, under {@link #openLock}. */
+  private boolean opened;
   /** The newest open of the source; whoever flips it first closes the source (rule 4). */
   private volatile OpenToken openToken;
   private volatile boolean inNextFrame;
-  /** A runner of the same source whose thread must end before this one opens it (rule S5); or null. */
+  /**
+   * A runner of the same source whose thread must end before this one opens it (rule S5); or null. Kept when
+   * this runner is stopped before it opened the source: then the next run must wait for that one instead.
+   */
   private volatile SourceRunner previous;
 
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -263,9 +273,15 @@ public final class SourceRunner implements AutoCloseable {
    * @param closer where the source's {@code close()} runs if the runner thread is blocked in it
    */
   void requestStop(Executor closer) {
-    started.set(true); // a never-started runner cannot be started any more
-    if (!stopping) {
+    if (!started.getAndSet(true)) { // a never-started runner cannot be started any more
+      finished.countDown(); // and has nothing to finish: whoever waits for it need not
+    }
+    boolean first;
+    synchronized (openLock) {
+      first = !stopping;
       stopping = true;
+    }
+    if (first) {
       stopSignal.countDown();
       if (inNextFrame) {
         closer.execute(this::closeSourceOnce); // unblock a source blocked in I/O (rule 4)
@@ -277,8 +293,25 @@ public final class SourceRunner implements AutoCloseable {
     }
   }
 
+  /**
+   * Returns the runner the next run of the same source must wait for before it opens it (rule S5): this one
+   * if it opened the source, otherwise the one this runner was waiting for (or {@code null}). Call it after
+   * {@link #requestStop}: from then on the answer cannot change.
+   *
+   * @return the last runner that opened the source and may still be closing it, or {@code null}
+   */
+  SourceRunner lastOpener() {
+    synchronized (openLock) {
+      return opened ? this : previous;
+    }
+  }
+
   private void run() {
-    awaitPrevious();
+    if (!awaitPrevious()) {
+      state = State.STOPPED; // stopped before it opened the source: nothing to close, nobody to wait for
+      finished.countDown();
+      return;
+    }
     Backoff.Attempts attempts = backoff.attempts();
     try {
       while (!stopping) {
@@ -356,20 +389,47 @@ public final class SourceRunner implements AutoCloseable {
   }
 
   /**
-   * Waits, on this runner's thread, until the previous runner of the source is done with it (rule S5). A
-   * runner stopped meanwhile still waits, so that whoever waits for it waits for both.
+   * Waits, on this runner's thread, until the previous runner of the source is done with it (rule S5), or
+   * until this runner is stopped; then decides, under {@link #openLock}, whether this runner opens the
+   * source. A runner stopped first never opens it and keeps {@link #previous}, which {@link #lastOpener()}
+   * hands on to the next run: a stop cannot slip in between that decision and the open.
+   *
+   * @return whether to go on and open the source
    */
-  private void awaitPrevious() {
+  private boolean awaitPrevious() {
     SourceRunner before = previous;
-    if (before != null) {
-      awaitEvenIfStopped(before.finished, "the previous run's close()");
-      previous = null;
+    long warnAt = System.nanoTime() + stopTimeout.toNanos();
+    boolean warned = false;
+    while (before != null && !stopping) {
+      try {
+        if (before.finished.await(Math.max(1, stopTimeout.toMillis()), TimeUnit.MILLISECONDS)) {
+          SourceRunner opener = before.lastOpener(); // one stopped before opening: wait for its predecessor
+          before = opener == before ? null : opener;
+          continue;
+        }
+      } catch (InterruptedException e) {
+        continue; // stopping, or a stray interrupt: the loop condition decides
+      }
+      if (!warned && System.nanoTime() - warnAt > 0) {
+        warned = true;
+        LOG.log(System.Logger.Level.WARNING, "source {0} is waiting for the previous run to close it (over {1})",
+            name, stopTimeout);
+      }
+    }
+    synchronized (openLock) {
+      if (stopping) {
+        return false;
+      }
+      opened = true;
+      previous = null; // finished: no need to keep it reachable
+      return true;
     }
   }
 
   /**
    * Waits for {@code done} on the runner thread, through the interrupt that stopping sends (what it waits for
-   * must happen first all the same); logs once when that takes longer than the stop timeout.
+   * must happen first all the same); logs once when that takes longer than the stop timeout. Used only by a
+   * runner that opened the source, for its own {@code close()}, so at most one runner of a source waits here.
    */
   private void awaitEvenIfStopped(CountDownLatch done, String what) {
     long warnAt = System.nanoTime() + stopTimeout.toNanos();

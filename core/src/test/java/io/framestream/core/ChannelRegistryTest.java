@@ -319,6 +319,94 @@ class ChannelRegistryTest {
     }
   }
 
+  /** A source whose first close() blocks until the test releases it; records any open() during a close(). */
+  private static final class HangingCloseSource implements FrameSource {
+    final CountDownLatch release = new CountDownLatch(1);
+    final AtomicInteger opens = new AtomicInteger();
+    final AtomicInteger closesEntered = new AtomicInteger();
+    final List<String> violations = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicInteger closesRunning = new AtomicInteger();
+
+    @Override
+    public void open() {
+      if (closesRunning.get() > 0) {
+        violations.add("open() #" + (opens.get() + 1) + " while close() runs");
+      }
+      opens.incrementAndGet();
+    }
+
+    @Override
+    public Frame nextFrame() {
+      Await.pace(TimeUnit.MILLISECONDS.toNanos(5));
+      return ChannelTest.image(1);
+    }
+
+    @Override
+    public void close() {
+      closesRunning.incrementAndGet();
+      boolean first = closesEntered.incrementAndGet() == 1;
+      boolean interrupted = false;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      try {
+        while (first) { // a process that will not exit until the test says so, deaf to interrupts
+          try {
+            release.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            break;
+          } catch (InterruptedException e) {
+            interrupted = true;
+          }
+        }
+      } finally {
+        closesRunning.decrementAndGet();
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+  }
+
+  private static long liveThreadsNamed(String name) {
+    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().equals(name))
+        .count();
+  }
+
+  @Test
+  void s5_quickRestartsWhileACloseHangsLeaveAtMostOneWaitingRunner() throws Exception {
+    HangingCloseSource source = new HangingCloseSource();
+    String runnerThread = "framestream-source-hanging-close";
+    try (ChannelRegistry registry = ChannelRegistry.builder().sourceGracePeriod(Duration.ofMillis(1))
+        .shutdownTimeout(Duration.ofMillis(500)).build()) {
+      Channel ch = registry.attachSource("hanging-close", source, 0);
+      try {
+        Subscription first = ch.subscribe(RecordingSink.immediate());
+        Await.until("opened", () -> source.opens.get() == 1);
+        first.close();
+        Await.until("the first close() hangs", () -> source.closesEntered.get() == 1);
+        for (int cycle = 0; cycle < 20; cycle++) {
+          Subscription viewer = ch.subscribe(RecordingSink.immediate());
+          Await.until("cycle " + cycle + ": a runner is started", () -> ch.publisherCount() == 1);
+          viewer.close();
+          Await.until("cycle " + cycle + ": the runner is stopped", () -> ch.publisherCount() == 0);
+        }
+        Await.until(() -> liveThreadsNamed(runnerThread) + " runner threads alive after 20 cycles",
+            () -> liveThreadsNamed(runnerThread) <= 2, Duration.ofSeconds(5));
+        assertEquals(1, source.opens.get(), "nothing opened while the first close() hangs");
+        RecordingSink returning = RecordingSink.immediate();
+        ch.subscribe(returning);
+        assertEquals(1, source.opens.get(), "nothing opened while the first close() hangs");
+      } finally {
+        source.release.countDown();
+      }
+      Await.until("reopened once the close returned", () -> source.opens.get() == 2);
+      Await.until(() -> liveThreadsNamed(runnerThread) + " runner threads alive once running again",
+          () -> liveThreadsNamed(runnerThread) == 1, Duration.ofSeconds(10));
+      assertEquals(List.of(), source.violations);
+    }
+    Await.until("no runner thread after the registry closed", () -> liveThreadsNamed(runnerThread) == 0);
+    assertEquals(2, source.opens.get());
+    assertEquals(List.of(), source.violations);
+  }
+
   @Test
   void statsSerialiseToJsonWithJackson() throws Exception {
     try (ChannelRegistry registry = ChannelRegistry.builder().build()) {

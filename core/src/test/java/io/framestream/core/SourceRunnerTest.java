@@ -479,6 +479,72 @@ class SourceRunnerTest {
     assertEquals(source.successfulOpens.get(), source.closes.get());
   }
 
+  /** A source whose first close() ignores interrupts and returns only when released; flags an open() during it. */
+  private static final class StuckClosing implements FrameSource {
+    final CountDownLatch release = new CountDownLatch(1);
+    final AtomicInteger opens = new AtomicInteger();
+    final AtomicInteger closes = new AtomicInteger();
+    final AtomicBoolean closing = new AtomicBoolean();
+    final List<String> violations = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void open() {
+      if (closing.get()) {
+        violations.add("open() #" + (opens.get() + 1) + " while close() runs");
+      }
+      opens.incrementAndGet();
+    }
+
+    @Override
+    public Frame nextFrame() {
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+      return frame(1);
+    }
+
+    @Override
+    public void close() {
+      closing.set(true);
+      boolean first = closes.incrementAndGet() == 1;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (first && release.getCount() > 0 && System.nanoTime() - deadline < 0) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5)); // deaf to interrupts
+      }
+      closing.set(false);
+    }
+  }
+
+  private static boolean waitingForItsPredecessor(String runnerName) {
+    return Thread.getAllStackTraces().entrySet().stream()
+        .filter(e -> e.getKey().getName().equals("framestream-source-" + runnerName))
+        .anyMatch(e -> Arrays.stream(e.getValue()).anyMatch(f -> f.getMethodName().equals("awaitPrevious")));
+  }
+
+  @Test
+  void s5_aRunnerStoppedBeforeItOpenedEndsAtOnceAndTheNextStillWaitsForTheCloser() throws Exception {
+    StuckClosing source = new StuckClosing();
+    java.util.concurrent.Executor closer = close -> new Thread(close, "test-closer").start();
+    SourceRunner a = SourceRunner.builder(source, new CountingSink()).name("s5-a").build().start();
+    SourceRunner c = null;
+    try {
+      await("a opened", () -> source.opens.get() == 1);
+      a.requestStop(closer);
+      await("a's close() hangs", () -> source.closes.get() == 1);
+      SourceRunner b = SourceRunner.builder(source, new CountingSink()).name("s5-b").build().start(a);
+      b.requestStop(closer);
+      assertTrue(b.awaitTermination(Duration.ofSeconds(5)), "b, stopped before it opened, ends at once");
+      assertEquals(State.STOPPED, b.state());
+      c = SourceRunner.builder(source, new CountingSink()).name("s5-c").build().start(b);
+      await("c waits", () -> source.opens.get() > 1 || waitingForItsPredecessor("s5-c"));
+      assertEquals(1, source.opens.get(), "c waits for a, whose close() still runs, though b has ended");
+    } finally {
+      source.release.countDown();
+    }
+    await("c opens once a's close() returned", () -> source.opens.get() == 2);
+    c.close();
+    assertTrue(a.awaitTermination(Duration.ofSeconds(5)));
+    assertEquals(List.of(), source.violations);
+  }
+
   // ---- S6: pacing ---------------------------------------------------------------------------------
 
   @Test

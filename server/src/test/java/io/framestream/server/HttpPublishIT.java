@@ -213,4 +213,58 @@ class HttpPublishIT {
       assertEquals("HTTP/1.1 413", status, "after " + sent + " bytes");
     }
   }
+
+  /**
+   * Sends the head of a POST declaring a 1 GiB body and the first few KB of it, then reads what comes back
+   * until the server closes the connection. Fails if it does not close within a few seconds: a kept-alive
+   * connection would have the server read and discard the whole declared body.
+   */
+  private String refusedBeforeTheBody(String authorization) throws Exception {
+    try (java.net.Socket s = new java.net.Socket(server.httpUri().getHost(), server.httpUri().getPort())) {
+      s.setSoTimeout(1000);
+      byte[] head = ("POST /api/channels/huge/frames HTTP/1.1\r\nHost: x\r\n" + authorization
+          + "Content-Type: image/jpeg\r\nContent-Length: " + (1L << 30) + "\r\n\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      byte[] start = Arrays.copyOf(head, head.length + 4 * 1024); // the head and the first 4 KB, in one write
+      s.getOutputStream().write(start);
+      s.getOutputStream().flush();
+      java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+      byte[] buf = new byte[4096];
+      while (true) {
+        int n;
+        try {
+          n = s.getInputStream().read(buf);
+        } catch (java.net.SocketTimeoutException stillOpen) {
+          String sofar = answer.toString(java.nio.charset.StandardCharsets.US_ASCII);
+          assertTrue(System.nanoTime() - deadline < 0,
+              "the connection is still open 10 s after the answer: " + sofar);
+          continue;
+        } catch (java.net.SocketException reset) {
+          break; // closed while our unread bytes were in its buffer: a reset is a close too
+        }
+        if (n < 0) {
+          break;
+        }
+        answer.write(buf, 0, n);
+      }
+      return answer.toString(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+  }
+
+  @Test
+  void h1_aRefusalBeforeTheBodyClosesTheConnection() throws Exception {
+    String tooBig = refusedBeforeTheBody("Authorization: Bearer " + TOKEN + "\r\n");
+    assertTrue(tooBig.startsWith("HTTP/1.1 413"), tooBig);
+    assertTrue(tooBig.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), tooBig);
+    assertTrue(tooBig.contains("maxFrameBytes"), tooBig);
+
+    String wrongToken = refusedBeforeTheBody("Authorization: Bearer wrong-" + TOKEN + "\r\n");
+    assertTrue(wrongToken.startsWith("HTTP/1.1 401"), wrongToken);
+    assertTrue(wrongToken.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), wrongToken);
+
+    // A refused request without a body keeps its connection: nothing is left unread.
+    HttpResponse<String> noBody = post("/api/channels/x/frames", new byte[0]);
+    assertEquals(401, noBody.statusCode());
+  }
 }

@@ -3,7 +3,8 @@ package io.framestream.server.internal;
 import java.io.EOFException;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -19,8 +20,9 @@ import org.glassfish.grizzly.http.server.Response;
 /**
  * Reads one request body without ever waiting for the peer on a shared thread: the bytes that are ready
  * are copied when they arrive (Grizzly calls {@link #onDataAvailable()} on a worker thread, which returns
- * at once), into a buffer that grows with what arrived and is checked against its limit before the bytes
- * are copied. A body over the limit is refused with 413; a body not complete within its deadline is
+ * at once), into a {@link BodyBuffer} and checked against the limit before they are copied: one array of
+ * the declared length, or chunks of at most 64 KiB for a chunked body, so no byte is copied twice while the
+ * body arrives (see {@link BodyBuffer} for the exact bound). A body over the limit is refused with 413; a body not complete within its deadline is
  * answered with 408 (both close the connection, since the rest of the body would otherwise still have to
  * be read); a complete body goes to the {@link Receiver} on the thread that delivered its last bytes. The
  * deadline is a task on a shared scheduled executor, not a thread per body.
@@ -50,8 +52,6 @@ final class BodyReader implements ReadHandler {
     void received(byte[] body, Response response) throws IOException;
   }
 
-  private static final int FIRST_CAPACITY = 16 * 1024;
-
   private final Request request;
   private final Response response;
   private final Connection<?> connection;
@@ -61,8 +61,7 @@ final class BodyReader implements ReadHandler {
   private final Receiver receiver;
   private final Runnable onEnd;
   private final NIOInputStream in;
-  private byte[] buffer = new byte[0];
-  private int received;
+  private BodyBuffer buffer;
   private boolean suspended;
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile ScheduledFuture<?> deadline;
@@ -87,6 +86,7 @@ final class BodyReader implements ReadHandler {
     this.receiver = receiver;
     this.onEnd = onEnd;
     this.in = request.getNIOInputStream();
+    this.buffer = new BodyBuffer(declared, limit);
   }
 
   /**
@@ -122,7 +122,7 @@ final class BodyReader implements ReadHandler {
     if (ended.get() || !drain()) {
       return;
     }
-    if (declared < 0 || received < declared) {
+    if (declared < 0 || buffer.received() < declared) {
       in.notifyAvailable(this);
     } // else the last bytes are in: onAllDataRead follows on this thread
   }
@@ -150,34 +150,22 @@ final class BodyReader implements ReadHandler {
   /** Copies the bytes that are ready; false (after refusing with 413) when they pass the limit. */
   private boolean drain() throws IOException {
     for (int ready; (ready = in.readyData()) > 0; ) {
-      if ((long) received + ready > limit) {
+      if ((long) buffer.received() + ready > limit) {
         refuse(413, "frame exceeds maxFrameBytes " + limit);
         return false;
       }
-      ensureCapacity(received + ready);
-      int n = in.read(buffer, received, ready); // ready bytes: never blocks
-      if (n <= 0) {
+      if (buffer.readFrom(in::read, ready) <= 0) { // ready bytes: never blocks
         break;
       }
-      received += n;
     }
     return true;
-  }
-
-  private void ensureCapacity(int needed) {
-    if (needed <= buffer.length) {
-      return;
-    }
-    long grown = Math.max(needed, Math.max(FIRST_CAPACITY, 2L * buffer.length));
-    long cap = Math.min(grown, declared >= 0 ? declared : limit);
-    buffer = Arrays.copyOf(buffer, (int) Math.max(cap, needed));
   }
 
   private void complete() throws IOException {
     if (!end()) {
       return; // the peer left meanwhile
     }
-    byte[] body = received == buffer.length ? buffer : Arrays.copyOf(buffer, received);
+    byte[] body = buffer.take();
     buffer = null;
     try {
       receiver.received(body, response);
@@ -227,6 +215,135 @@ final class BodyReader implements ReadHandler {
     }
     onEnd.run();
     return true;
+  }
+
+  /** Where a {@link BodyBuffer} reads from: {@link NIOInputStream#read(byte[], int, int)}, or a test. */
+  @FunctionalInterface
+  interface ByteInput {
+    int read(byte[] into, int offset, int length) throws IOException;
+  }
+
+  /**
+   * The bytes of one body so far, held so that no byte is copied while the body arrives. A body with a
+   * {@code Content-Length} (already checked against the limit) goes into one array of exactly that length,
+   * allocated when its first bytes arrive and handed over as it is. A chunked body goes into chunks of at
+   * most {@link #CHUNK} bytes, never more in all than the limit, joined once at the end (a body that fits
+   * one chunk exactly is handed over as it is). So while a body arrives its buffer holds at most its
+   * declared length, or its bytes plus one chunk (and never more than the limit); at the final join of a
+   * chunked body, at most twice its bytes plus one chunk.
+   *
+   * <p>Package-private so that tests can check how it allocates: {@link #held()} is what its arrays take
+   * now, {@link #peak()} the most they ever took at once, counting the chunks and their join together.
+   *
+   * <h2>Thread safety</h2>
+   *
+   * Not thread-safe; the reader uses it under its lock.
+   */
+  static final class BodyBuffer {
+    /** The largest chunk of a body without a declared length. */
+    static final int CHUNK = 64 * 1024;
+
+    private final long declared;
+    private final int limit;
+    /** The body's array when its length is declared; else the chunk being filled; null before any byte. */
+    private byte[] current;
+    /** The full chunks of a body without a declared length. */
+    private final List<byte[]> full = new ArrayList<>();
+    /** Bytes in {@link #current}. */
+    private int filled;
+    private int received;
+    private long held;
+    private long peak;
+
+    BodyBuffer(long declared, int limit) {
+      this.declared = declared;
+      this.limit = limit;
+    }
+
+    int received() {
+      return received;
+    }
+
+    long held() {
+      return held;
+    }
+
+    long peak() {
+      return peak;
+    }
+
+    /**
+     * Reads up to {@code ready} bytes, which the caller checked against the limit (and which, for a declared
+     * length, Grizzly never lets pass it); returns what was read.
+     */
+    int readFrom(ByteInput input, int ready) throws IOException {
+      int total = 0;
+      while (total < ready) {
+        if (current == null || filled == current.length) {
+          if (!newArray()) {
+            break; // no room left: the caller's limit check refuses what remains
+          }
+        }
+        int n = input.read(current, filled, Math.min(ready - total, current.length - filled));
+        if (n <= 0) {
+          return total > 0 ? total : n;
+        }
+        filled += n;
+        received += n;
+        total += n;
+      }
+      return total;
+    }
+
+    /** Starts the declared array, or a new chunk; false when the body may not grow. */
+    private boolean newArray() {
+      int size;
+      if (declared >= 0) {
+        if (current != null) {
+          return false; // the declared length is all there is
+        }
+        size = (int) declared;
+      } else {
+        size = (int) Math.min(CHUNK, (long) limit - received);
+        if (size <= 0) {
+          return false;
+        }
+        if (current != null) {
+          full.add(current);
+        }
+      }
+      current = new byte[size];
+      filled = 0;
+      hold(size);
+      return true;
+    }
+
+    private void hold(long bytes) {
+      held += bytes;
+      peak = Math.max(peak, held);
+    }
+
+    /** Returns the body; the buffer is not used afterwards. */
+    byte[] take() {
+      if (current == null) {
+        return new byte[0];
+      }
+      if (full.isEmpty() && filled == current.length) {
+        return current; // the declared array, or a body of exactly one chunk: no copy
+      }
+      byte[] body = new byte[received];
+      hold(received);
+      int at = 0;
+      for (byte[] chunk : full) {
+        System.arraycopy(chunk, 0, body, at, chunk.length);
+        at += chunk.length;
+      }
+      System.arraycopy(current, 0, body, at, filled);
+      full.clear();
+      current = null;
+      held = received;
+      return body;
+    }
   }
 
   /** The connection closed while the response was suspended. */

@@ -116,25 +116,47 @@ public final class HttpPublishing implements AutoCloseable {
       if (access.status() == 401) {
         response.setHeader("WWW-Authenticate", "Bearer");
       }
-      ApiHandler.error(response, access.status(), access.reason());
+      refuseUnread(request, response, access.status(), access.reason());
       return;
     }
     long declared = request.getContentLengthLong();
     if (declared > maxFrameBytes) {
-      // Answered before a byte of the body is held; Grizzly discards the rest as it comes, on no thread.
-      ApiHandler.error(response, 413, "frame of " + declared + " bytes exceeds maxFrameBytes " + maxFrameBytes);
+      refuseUnread(request, response, 413, "frame of " + declared + " bytes exceeds maxFrameBytes "
+          + maxFrameBytes);
       return;
     }
     if (!startUpload(remote)) {
-      response.setHeader("Connection", "close");
-      ApiHandler.error(response, 429, "too many uploads in progress from " + remote + " (maxUploadsPerAddress "
-          + maxUploadsPerAddress + ")");
-      request.getContext().getConnection().closeSilently();
+      refuseUnread(request, response, 429, "too many uploads in progress from " + remote
+          + " (maxUploadsPerAddress " + maxUploadsPerAddress + ")");
       return;
     }
     String type = request.getContentType();
     new BodyReader(request, response, maxFrameBytes, uploadTimeout,
         (body, answer) -> publish(name, remote, type, body, answer), () -> endUpload(remote)).start(timer);
+  }
+
+  /**
+   * Answers a request whose body was not read. Unless the request declared an empty body, the answer says
+   * {@code Connection: close} and the connection is closed after it: kept alive, Grizzly would go on reading
+   * and discarding the rest of the body, however long the client declared it to be (a terabyte, say). The
+   * close is graceful (the answer goes out first) and waits for nothing on this thread.
+   *
+   * @param request the request, its body unread
+   * @param response its response
+   * @param status the status
+   * @param message the error message
+   * @throws IOException if answering fails
+   */
+  static void refuseUnread(Request request, Response response, int status, String message)
+      throws IOException {
+    boolean bodyFollows = request.getContentLengthLong() != 0;
+    if (bodyFollows) {
+      response.setHeader("Connection", "close");
+    }
+    ApiHandler.error(response, status, message);
+    if (bodyFollows) {
+      request.getContext().getConnection().closeSilently();
+    }
   }
 
   /**

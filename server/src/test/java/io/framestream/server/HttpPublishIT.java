@@ -220,9 +220,13 @@ class HttpPublishIT {
    * connection would have the server read and discard the whole declared body.
    */
   private String refusedBeforeTheBody(String authorization) throws Exception {
+    return refusedBeforeTheBody("POST /api/channels/huge/frames", authorization);
+  }
+
+  private String refusedBeforeTheBody(String requestLine, String authorization) throws Exception {
     try (java.net.Socket s = new java.net.Socket(server.httpUri().getHost(), server.httpUri().getPort())) {
       s.setSoTimeout(1000);
-      byte[] head = ("POST /api/channels/huge/frames HTTP/1.1\r\nHost: x\r\n" + authorization
+      byte[] head = (requestLine + " HTTP/1.1\r\nHost: x\r\n" + authorization
           + "Content-Type: image/jpeg\r\nContent-Length: " + (1L << 30) + "\r\n\r\n")
           .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
       byte[] start = Arrays.copyOf(head, head.length + 4 * 1024); // the head and the first 4 KB, in one write
@@ -262,6 +266,13 @@ class HttpPublishIT {
     String wrongToken = refusedBeforeTheBody("Authorization: Bearer wrong-" + TOKEN + "\r\n");
     assertTrue(wrongToken.startsWith("HTTP/1.1 401"), wrongToken);
     assertTrue(wrongToken.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), wrongToken);
+
+    for (String line : new String[] {"POST /api/channels/bad!name/frames", "PUT /api/channels/huge/frames",
+        "POST /api/channels", "POST /api/nothing"}) {
+      String api = refusedBeforeTheBody(line, "");
+      assertTrue(api.matches("(?s)HTTP/1.1 40[045].*") && api.toLowerCase(java.util.Locale.ROOT)
+          .contains("connection: close"), line + ": " + api);
+    }
 
     // A refused request without a body keeps its connection: nothing is left unread.
     HttpResponse<String> noBody = post("/api/channels/x/frames", new byte[0]);

@@ -55,9 +55,10 @@ public final class ApiHandler extends HttpHandler {
       String name = path.substring(PREFIX.length() + 1, path.length() - FRAMES.length());
       if (!Method.POST.equals(request.getMethod())) {
         response.setHeader("Allow", "POST");
-        error(response, 405, "method " + request.getMethod().getMethodString() + " not allowed; POST a frame");
+        HttpPublishing.refuseUnread(request, response, 405,
+            "method " + request.getMethod().getMethodString() + " not allowed; POST a frame");
       } else if (!ChannelNames.isValid(name)) {
-        error(response, 400, invalidName(name));
+        HttpPublishing.refuseUnread(request, response, 400, invalidName(name));
       } else {
         publishing.post(name, request, response);
       }
@@ -65,7 +66,8 @@ public final class ApiHandler extends HttpHandler {
     }
     if (!Method.GET.equals(request.getMethod()) && !Method.HEAD.equals(request.getMethod())) {
       response.setHeader("Allow", "GET, HEAD");
-      error(response, 405, "method " + request.getMethod().getMethodString() + " not allowed; use GET");
+      HttpPublishing.refuseUnread(request, response, 405,
+          "method " + request.getMethod().getMethodString() + " not allowed; use GET");
       return;
     }
     if (path.equals(PREFIX) || path.equals(PREFIX + "/")) {
@@ -79,17 +81,17 @@ public final class ApiHandler extends HttpHandler {
       return;
     }
     if (!path.startsWith(PREFIX + "/")) {
-      error(response, 404, "no such resource; see /api/channels");
+      HttpPublishing.refuseUnread(request, response, 404, "no such resource; see /api/channels");
       return;
     }
     String name = path.substring(PREFIX.length() + 1);
     if (!ChannelNames.isValid(name)) {
-      error(response, 400, invalidName(name));
+      HttpPublishing.refuseUnread(request, response, 400, invalidName(name));
       return;
     }
     Optional<Channel> channel = registry.find(name);
     if (channel.isEmpty()) {
-      error(response, 404, "no channel named '" + name + "'");
+      HttpPublishing.refuseUnread(request, response, 404, "no channel named '" + name + "'");
       return;
     }
     write(response, 200, JSON.valueToTree(channel.get().stats()));

@@ -136,7 +136,7 @@ public final class HttpPublishing implements AutoCloseable {
   }
 
   /**
-   * Answers a request whose body was not read. Unless the request declared an empty body, the answer says
+   * Answers a request whose body was not read. When a body follows (a declared length or chunks), the answer says
    * {@code Connection: close} and the connection is closed after it: kept alive, Grizzly would go on reading
    * and discarding the rest of the body, however long the client declared it to be (a terabyte, say). The
    * close is graceful (the answer goes out first) and waits for nothing on this thread.
@@ -149,7 +149,8 @@ public final class HttpPublishing implements AutoCloseable {
    */
   static void refuseUnread(Request request, Response response, int status, String message)
       throws IOException {
-    boolean bodyFollows = request.getContentLengthLong() != 0;
+    // A declared length, or a chunked body; -1 without either (a GET) means no body.
+    boolean bodyFollows = request.getContentLengthLong() > 0 || request.getRequest().isChunked();
     if (bodyFollows) {
       response.setHeader("Connection", "close");
     }

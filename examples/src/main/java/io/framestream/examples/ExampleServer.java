@@ -115,7 +115,7 @@ public final class ExampleServer implements AutoCloseable {
       "                  at most " + MAX_FRAME_BYTES + "); a larger one is refused from its header",
       "  --trusted-proxy ADDRESS|CIDR[,...]",
       "                  a reverse proxy in front of the server, such as 127.0.0.1 or 10.0.0.0/8",
-      "                  (repeatable): its Forwarded / X-Forwarded-For headers name the client, which",
+      "                  (repeatable): its X-Forwarded-For header names the client, which",
       "                  the limits count and the authorizer sees. Headers from other peers are ignored",
       "  --help          show this text",
       "",

@@ -80,9 +80,11 @@ public final class DataUris {
       throw new FrameCodecException("malformed data URI: " + e.getMessage(), e);
     }
     int encodedLength = uri.length() - comma - 1;
-    long decodedUpperBound = (long) encodedLength / 4 * 3 + 3;
-    if (decodedUpperBound - 3 > maxBytes) {
-      throw new LimitExceededException("data URI payload of about " + decodedUpperBound
+    // Refused before decoding only when certainly too big: base64 padding takes up to 2 bytes off the
+    // 3 per 4 characters, so a payload of exactly maxBytes passes whatever its length modulo 3.
+    long decodedAtLeast = (long) encodedLength / 4 * 3 - 2;
+    if (decodedAtLeast > maxBytes) {
+      throw new LimitExceededException("data URI payload of at least " + decodedAtLeast
           + " bytes exceeds the limit of " + maxBytes + " bytes (maxFrameBytes)");
     }
     byte[] payload;

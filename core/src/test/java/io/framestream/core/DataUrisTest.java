@@ -34,6 +34,18 @@ class DataUrisTest {
   }
 
   @Test
+  void w1_aPayloadOfExactlyTheLimitPassesWhateverItsLengthModulo3() {
+    for (int limit = 1000; limit < 1003; limit++) {
+      byte[] payload = new byte[limit];
+      String uri = "data:image/png;base64," + Base64.getEncoder().encodeToString(payload);
+      assertEquals(limit, DataUris.decode(uri, limit).build().payload().remaining(), "limit " + limit);
+      int over = limit;
+      assertThrows(LimitExceededException.class, () -> DataUris.decode(
+          "data:image/png;base64," + Base64.getEncoder().encodeToString(new byte[over + 1]), over));
+    }
+  }
+
+  @Test
   void oversizePayloadIsRejectedBeforeDecoding() {
     String uri = "data:image/png;base64," + "A".repeat(4000);
     LimitExceededException e = assertThrows(LimitExceededException.class, () -> DataUris.decode(uri, 1000));

@@ -585,22 +585,6 @@ public final class SourceRunner implements AutoCloseable {
     }
 
     /**
-     * Sets the restart backoff: the first delay after a failure and the largest, doubling in between, each
-     * delay drawn at random from its upper half (defaults {@link #DEFAULT_MIN_BACKOFF}, {@link
-     * #DEFAULT_MAX_BACKOFF}). Kept from 0.1.0: the same as {@link #retryPolicy(RetryPolicy)
-     * retryPolicy(RetryPolicy.exponential(min, max))}.
-     *
-     * @param min the first delay, positive
-     * @param max the largest delay, at least {@code min}
-     * @return this builder
-     * @throws NullPointerException if an argument is {@code null}
-     * @throws IllegalArgumentException unless {@code 0 < min <= max <=} {@link Backoff#LIMIT}
-     */
-    public Builder backoff(Duration min, Duration max) {
-      return retryPolicy(RetryPolicy.exponential(min, max));
-    }
-
-    /**
      * Sets how long to wait before each restart (rule S3): the runner starts one {@link
      * RetryPolicy.Attempts} when it starts, asks it for a delay before every restart (without a hint) and
      * resets it once the source produced a frame. Default: {@link Backoff} from {@link #DEFAULT_MIN_BACKOFF}
@@ -614,6 +598,21 @@ public final class SourceRunner implements AutoCloseable {
     public Builder retryPolicy(RetryPolicy policy) {
       this.retryPolicy = Objects.requireNonNull(policy, "policy");
       return this;
+    }
+
+    /**
+     * Shorthand kept from 0.1.0 for {@link #retryPolicy(RetryPolicy) retryPolicy(RetryPolicy.exponential(min,
+     * max))}: restarts wait from {@code min} after the first failure up to {@code max}, doubling in between,
+     * each delay drawn at random from its upper half.
+     *
+     * @param min the first delay, positive
+     * @param max the largest delay, at least {@code min}
+     * @return this builder
+     * @throws NullPointerException if an argument is {@code null}
+     * @throws IllegalArgumentException unless {@code 0 < min <= max <=} {@link Backoff#LIMIT}
+     */
+    public Builder backoff(Duration min, Duration max) {
+      return retryPolicy(RetryPolicy.exponential(min, max));
     }
 
     /**

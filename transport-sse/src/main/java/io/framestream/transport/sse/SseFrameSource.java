@@ -609,22 +609,6 @@ public final class SseFrameSource implements FrameSource {
     }
 
     /**
-     * Sets the reconnection backoff: the first delay (used when the server sent no {@code retry:}) and the
-     * longest, doubling in between, each with jitter (defaults {@link #DEFAULT_MIN_RECONNECT_DELAY}, {@link
-     * #DEFAULT_MAX_RECONNECT_DELAY}). Kept from 0.1.0: the same as {@link #retryPolicy(RetryPolicy)
-     * retryPolicy(RetryPolicy.exponential(min, max))}.
-     *
-     * @param min positive
-     * @param max at least {@code min}, at most {@link io.framestream.core.Backoff#LIMIT} (one day)
-     * @return this builder
-     * @throws NullPointerException if an argument is {@code null}
-     * @throws IllegalArgumentException if out of range
-     */
-    public Builder reconnectDelay(Duration min, Duration max) {
-      return retryPolicy(RetryPolicy.exponential(min, max));
-    }
-
-    /**
      * Sets how long to wait before each reconnection: the source starts one {@link RetryPolicy.Attempts},
      * asks it for a delay before every reconnection (after a failed connection attempt, and after a stream
      * that ended, broke or fell silent), passing the server's last {@code retry:} as the hint, and resets it
@@ -639,6 +623,22 @@ public final class SseFrameSource implements FrameSource {
     public Builder retryPolicy(RetryPolicy policy) {
       this.retryPolicy = Objects.requireNonNull(policy, "policy");
       return this;
+    }
+
+    /**
+     * Sets the reconnection backoff: the first delay (used when the server sent no {@code retry:}) and the
+     * longest, doubling in between, each with jitter (defaults {@link #DEFAULT_MIN_RECONNECT_DELAY}, {@link
+     * #DEFAULT_MAX_RECONNECT_DELAY}). Kept from 0.1.0: the same as {@link #retryPolicy(RetryPolicy)
+     * retryPolicy(RetryPolicy.exponential(min, max))}.
+     *
+     * @param min positive
+     * @param max at least {@code min}, at most {@link io.framestream.core.Backoff#LIMIT} (one day)
+     * @return this builder
+     * @throws NullPointerException if an argument is {@code null}
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder reconnectDelay(Duration min, Duration max) {
+      return retryPolicy(RetryPolicy.exponential(min, max));
     }
 
     /**

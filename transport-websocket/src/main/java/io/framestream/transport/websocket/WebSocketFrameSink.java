@@ -367,6 +367,20 @@ public final class WebSocketFrameSink implements FrameSink, AutoCloseable {
     }
 
     /**
+     * Sets exponential reconnect delays with jitter, from {@code min} to {@code max}: kept from 0.1.0, the
+     * same as {@code retryPolicy(RetryPolicy.exponential(min, max))}, which see for the arguments.
+     *
+     * @param min the first delay
+     * @param max the longest delay
+     * @return this builder
+     * @throws NullPointerException if an argument is {@code null}
+     * @throws IllegalArgumentException unless {@code 0 < min <= max <=} {@link Backoff#LIMIT}
+     */
+    public Builder backoff(Duration min, Duration max) {
+      return retryPolicy(RetryPolicy.exponential(min, max));
+    }
+
+    /**
      * Sets the connect and handshake timeout.
      *
      * @param timeout positive
@@ -376,22 +390,6 @@ public final class WebSocketFrameSink implements FrameSink, AutoCloseable {
     public Builder connectTimeout(Duration timeout) {
       this.connectTimeout = Checks.positive(timeout, "connectTimeout");
       return this;
-    }
-
-    /**
-     * Sets the reconnect backoff: the first delay and the largest, doubling in between, each drawn at
-     * random from its upper half (defaults {@link #DEFAULT_MIN_BACKOFF}, {@link #DEFAULT_MAX_BACKOFF}). Kept
-     * from 0.1.0: the same as {@link #retryPolicy(RetryPolicy) retryPolicy(RetryPolicy.exponential(min,
-     * max))}.
-     *
-     * @param min positive
-     * @param max at least {@code min}, at most {@link Backoff#LIMIT}
-     * @return this builder
-     * @throws NullPointerException if an argument is {@code null}
-     * @throws IllegalArgumentException if out of range
-     */
-    public Builder backoff(Duration min, Duration max) {
-      return retryPolicy(RetryPolicy.exponential(min, max));
     }
 
     /**

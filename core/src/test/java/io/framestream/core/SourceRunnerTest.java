@@ -317,7 +317,7 @@ class SourceRunnerTest {
       await("six openings", () -> source.openAttempts.get() >= 6);
     }
     assertEquals(List.of("attempts", "delay", "delay", "delay", "reset", "reset", "delay", "delay"),
-        asked.subList(0, 8), "the runner asks its policy before every restart and resets it on success");
+        asked.subList(0, Math.min(8, asked.size())), "the runner asks its policy before every restart and resets it on success");
     assertThrows(NullPointerException.class, () -> runner(source, new CountingSink()).retryPolicy(null));
   }
 

@@ -197,6 +197,9 @@ public final class WebSocketFrameSink implements FrameSink, AutoCloseable {
       connects.incrementAndGet();
       reconnects.reset();
       LOG.log(System.Logger.Level.DEBUG, "publishing to {0}", uri);
+      if (!s.isOpen()) {
+        disconnected(s); // it closed before it was recorded, so its onClose found nothing to reconnect
+      }
     } catch (DeploymentException | IOException | RuntimeException e) {
       LOG.log(System.Logger.Level.DEBUG, "cannot connect to " + uri + ": " + e.getMessage());
       scheduleReconnect();

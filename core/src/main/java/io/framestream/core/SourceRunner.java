@@ -12,8 +12,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Runs a {@link FrameSource} on its own thread and publishes what it produces into a {@link FrameSink}
- * (usually a {@link Channel}): paced to a target frame rate, restarted with exponential backoff and jitter
- * after a failure, stopped cleanly by {@link #close()}.
+ * (usually a {@link Channel}): paced to a target frame rate, restarted after a failure with the delays of its
+ * {@link RetryPolicy} (by default exponential backoff with jitter, {@link Backoff}), stopped cleanly by {@link
+ * #close()}.
  *
  * <p>Pacing: with {@link Builder#fps(double)} above zero, {@code nextFrame()} is called at most that often,
  * on a fixed schedule; a tick missed because the source was slow is skipped, never made up in a burst. With
@@ -106,7 +107,7 @@ public final class SourceRunner implements AutoCloseable {
   private final FrameSink sink;
   private final String name;
   private final long periodNanos;
-  private final Backoff backoff;
+  private final RetryPolicy retryPolicy;
   private final Duration stopTimeout;
   private final boolean restartOnEnd;
   private final Thread thread;
@@ -145,7 +146,7 @@ public final class SourceRunner implements AutoCloseable {
     this.sink = b.sink;
     this.name = b.name != null ? b.name : "source-" + IDS.incrementAndGet();
     this.periodNanos = b.fps > 0 ? Math.round(1e9 / b.fps) : 0;
-    this.backoff = b.backoff;
+    this.retryPolicy = b.retryPolicy;
     this.stopTimeout = b.stopTimeout;
     this.restartOnEnd = b.restartOnEnd;
     this.thread = new Thread(this::run, "framestream-source-" + name);
@@ -312,7 +313,7 @@ public final class SourceRunner implements AutoCloseable {
       finished.countDown();
       return;
     }
-    Backoff.Attempts attempts = backoff.attempts();
+    RetryPolicy.Attempts attempts = retryPolicy.attempts();
     try {
       while (!stopping) {
         state = State.RUNNING;
@@ -547,7 +548,7 @@ public final class SourceRunner implements AutoCloseable {
     private final FrameSink sink;
     private String name;
     private double fps;
-    private Backoff backoff = new Backoff(DEFAULT_MIN_BACKOFF, DEFAULT_MAX_BACKOFF);
+    private RetryPolicy retryPolicy = new Backoff(DEFAULT_MIN_BACKOFF, DEFAULT_MAX_BACKOFF);
     private Duration stopTimeout = DEFAULT_STOP_TIMEOUT;
     private boolean restartOnEnd;
 
@@ -584,8 +585,25 @@ public final class SourceRunner implements AutoCloseable {
     }
 
     /**
-     * Sets the restart backoff: the first delay after a failure and the largest, doubling in between, each
-     * delay drawn at random from its upper half.
+     * Sets how long to wait before each restart (rule S3): the runner starts one {@link
+     * RetryPolicy.Attempts} when it starts, asks it for a delay before every restart (without a hint) and
+     * resets it once the source produced a frame. Default: {@link Backoff} from {@link #DEFAULT_MIN_BACKOFF}
+     * to {@link #DEFAULT_MAX_BACKOFF}.
+     *
+     * @param policy the policy; its attempts are used on the runner's thread only
+     * @return this builder
+     * @throws NullPointerException if {@code policy} is {@code null}
+     * @since 0.2.0
+     */
+    public Builder retryPolicy(RetryPolicy policy) {
+      this.retryPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
+     * Shorthand kept from 0.1.0 for {@link #retryPolicy(RetryPolicy) retryPolicy(RetryPolicy.exponential(min,
+     * max))}: restarts wait from {@code min} after the first failure up to {@code max}, doubling in between,
+     * each delay drawn at random from its upper half.
      *
      * @param min the first delay, positive
      * @param max the largest delay, at least {@code min}
@@ -594,8 +612,7 @@ public final class SourceRunner implements AutoCloseable {
      * @throws IllegalArgumentException unless {@code 0 < min <= max <=} {@link Backoff#LIMIT}
      */
     public Builder backoff(Duration min, Duration max) {
-      this.backoff = new Backoff(min, max);
-      return this;
+      return retryPolicy(RetryPolicy.exponential(min, max));
     }
 
     /**

@@ -267,13 +267,7 @@ class SourceRunnerTest {
 
   @Test
   void s3_backoffIsResetByTheNextSuccess() {
-    FakeSource source = new FakeSource();
-    source.onNext = call -> {
-      if (call.opening == 7 && call.inOpen == 1) {
-        return frame(call.total); // one success after six failed openings
-      }
-      throw new IOException("broken");
-    };
+    FakeSource source = succeedingOnceAtOpening(7);
     try (SourceRunner runner = runner(source, new CountingSink()).backoff(ms(20), Duration.ofSeconds(5)).build()) {
       runner.start();
       await("eight openings", () -> source.openAttempts.get() >= 8);
@@ -285,6 +279,47 @@ class SourceRunnerTest {
     assertTrue(grownMs >= 319, "backoff before the 7th opening: " + grownMs + " ms");
     assertTrue(resetMs < 400, "backoff after a success should be back to the minimum: " + resetMs + " ms");
     assertTrue(resetMs >= 9, "backoff after a success: " + resetMs + " ms");
+  }
+
+  /** A source whose every frame fails but the first one of the given opening (counted from 1). */
+  private static FakeSource succeedingOnceAtOpening(int opening) {
+    FakeSource source = new FakeSource();
+    source.onNext = call -> {
+      if (call.opening == opening && call.inOpen == 1) {
+        return frame(call.total);
+      }
+      throw new IOException("broken");
+    };
+    return source;
+  }
+
+  @Test
+  void s3_restartsWaitTheDelaysOfACustomRetryPolicy() {
+    FakeSource source = succeedingOnceAtOpening(4);
+    List<String> asked = new CopyOnWriteArrayList<>(); // what the runner asked of its policy, in order
+    RetryPolicy recording = () -> {
+      asked.add("attempts");
+      return new RetryPolicy.Attempts() {
+        @Override
+        public long nextDelayNanos(long hintNanos) {
+          asked.add(hintNanos == RetryPolicy.NO_HINT ? "delay" : "delay with a hint");
+          return TimeUnit.MILLISECONDS.toNanos(1);
+        }
+
+        @Override
+        public void reset() {
+          asked.add("reset");
+        }
+      };
+    };
+    try (SourceRunner runner = runner(source, new CountingSink()).retryPolicy(recording).build()) {
+      runner.start();
+      await("six openings", () -> source.openAttempts.get() >= 6);
+    }
+    List<String> seen = List.copyOf(asked);
+    assertEquals(List.of("attempts", "delay", "delay", "delay", "reset", "reset", "delay", "delay"),
+        seen.subList(0, Math.min(8, seen.size())), "asked before every restart, reset on success");
+    assertThrows(NullPointerException.class, () -> runner(source, new CountingSink()).retryPolicy(null));
   }
 
   // ---- S4: close() once per successful open(); stopping unblocks a blocked nextFrame() -----------

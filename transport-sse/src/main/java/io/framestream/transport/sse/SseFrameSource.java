@@ -4,6 +4,7 @@ import io.framestream.core.Frame;
 import io.framestream.core.FrameCodecException;
 import io.framestream.core.FrameKind;
 import io.framestream.core.FrameSource;
+import io.framestream.core.RetryPolicy;
 import io.framestream.core.TransportException;
 import io.framestream.transport.sse.internal.SseStream;
 import java.io.EOFException;
@@ -19,7 +20,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -54,8 +54,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * The JDK {@link HttpClient} is used with HTTP/1.1 (its HTTP/2 upgrade attempt confuses some servers,
  * Grizzly among them). When the stream ends or breaks, or nothing (not even a heartbeat) arrives for
- * {@link Builder#readTimeout(Duration) readTimeout}, {@code nextFrame()} reconnects by itself with
- * exponential backoff and jitter (the base delay is the server's {@code retry:} if it sent one), sending
+ * {@link Builder#readTimeout(Duration) readTimeout}, {@code nextFrame()} reconnects by itself after the
+ * delays of its {@link Builder#retryPolicy(RetryPolicy) RetryPolicy} (by default exponential backoff with
+ * jitter, whose first step is the server's {@code retry:} if it sent one; reset by the next frame), sending
  * {@code Last-Event-ID} so that the server can resume, and keeps trying until {@link #close()}. It gives up
  * with a {@link TransportException} on an answer that will not change by retrying (a 4xx status other than
  * 408 and 429, or a content type other than {@code text/event-stream}), and with an {@link EOFException}
@@ -106,8 +107,6 @@ public final class SseFrameSource implements FrameSource {
   private long lastFrameNanos; // consumer thread only: last frame returned, or the connect
   private final int maxEventSize;
   private final int maxLineLength;
-  private final long minReconnectNanos;
-  private final long maxReconnectNanos;
   private final int bufferedFrames;
   private final Map<String, String> headers;
   private final HttpClient client;
@@ -119,7 +118,7 @@ public final class SseFrameSource implements FrameSource {
   private SseStream current;
 
   // Used by the reading thread only.
-  private int failedAttempts;
+  private final RetryPolicy.Attempts reconnectDelays;
   private boolean connectedOnce;
 
   private volatile String lastEventId;
@@ -154,8 +153,7 @@ public final class SseFrameSource implements FrameSource {
     this.frameTimeoutNanos = b.frameTimeout.toNanos();
     this.maxEventSize = b.maxEventSize;
     this.maxLineLength = b.maxLineLength;
-    this.minReconnectNanos = b.minReconnectDelay.toNanos();
-    this.maxReconnectNanos = b.maxReconnectDelay.toNanos();
+    this.reconnectDelays = b.retryPolicy.attempts();
     this.bufferedFrames = b.bufferedFrames;
     this.headers = Map.copyOf(b.headers);
     this.lastEventId = b.lastEventId;
@@ -250,7 +248,7 @@ public final class SseFrameSource implements FrameSource {
       Frame f = s.poll(Math.max(1, wait));
       if (f != null) {
         lastEventId = s.polledId();
-        failedAttempts = 0;
+        reconnectDelays.reset();
         lastFrameNanos = System.nanoTime();
         return f;
       }
@@ -304,20 +302,14 @@ public final class SseFrameSource implements FrameSource {
     }
   }
 
-  /** Waits the next backoff delay, or until {@link #close()}. */
+  /** Waits the policy's next delay (given the server's {@code retry:} as a hint), or until {@link #close()}. */
   private void backOff() throws EOFException, InterruptedException {
-    long base = serverRetryMillis >= 0 ? TimeUnit.MILLISECONDS.toNanos(serverRetryMillis) : minReconnectNanos;
-    base = Math.min(Math.max(base, TimeUnit.MILLISECONDS.toNanos(1)), maxReconnectNanos);
-    int shift = Math.min(failedAttempts, 30);
-    long delay = base << shift;
-    if (delay <= 0 || delay > maxReconnectNanos) {
-      delay = maxReconnectNanos;
-    }
-    failedAttempts++;
-    long jittered = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
+    long retryMillis = serverRetryMillis;
+    long hint = retryMillis >= 0 ? TimeUnit.MILLISECONDS.toNanos(retryMillis) : RetryPolicy.NO_HINT;
+    long delay = reconnectDelays.nextDelayNanos(hint);
     lock.lock();
     try {
-      long nanos = jittered;
+      long nanos = delay;
       while (!closed && nanos > 0) {
         nanos = closeSignal.awaitNanos(nanos);
       }
@@ -514,8 +506,8 @@ public final class SseFrameSource implements FrameSource {
     private HttpClient httpClient;
     private int maxEventSize = DEFAULT_MAX_EVENT_SIZE;
     private int maxLineLength = DEFAULT_MAX_LINE_LENGTH;
-    private Duration minReconnectDelay = DEFAULT_MIN_RECONNECT_DELAY;
-    private Duration maxReconnectDelay = DEFAULT_MAX_RECONNECT_DELAY;
+    private RetryPolicy retryPolicy = RetryPolicy.exponential(DEFAULT_MIN_RECONNECT_DELAY,
+        DEFAULT_MAX_RECONNECT_DELAY);
     private int bufferedFrames = DEFAULT_BUFFERED_FRAMES;
     private final Map<String, String> headers = new LinkedHashMap<>();
     private String lastEventId = "";
@@ -617,24 +609,36 @@ public final class SseFrameSource implements FrameSource {
     }
 
     /**
+     * Sets how long to wait before each reconnection: the source starts one {@link RetryPolicy.Attempts},
+     * asks it for a delay before every reconnection (after a failed connection attempt, and after a stream
+     * that ended, broke or fell silent), passing the server's last {@code retry:} as the hint, and resets it
+     * whenever a frame arrives. Default: exponential from {@link #DEFAULT_MIN_RECONNECT_DELAY} to {@link
+     * #DEFAULT_MAX_RECONNECT_DELAY}.
+     *
+     * @param policy the policy; its attempts are used by the thread reading frames only
+     * @return this builder
+     * @throws NullPointerException if {@code policy} is {@code null}
+     * @since 0.2.0
+     */
+    public Builder retryPolicy(RetryPolicy policy) {
+      this.retryPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
      * Sets the reconnection backoff: the first delay (used when the server sent no {@code retry:}) and the
      * longest, doubling in between, each with jitter (defaults {@link #DEFAULT_MIN_RECONNECT_DELAY}, {@link
-     * #DEFAULT_MAX_RECONNECT_DELAY}).
+     * #DEFAULT_MAX_RECONNECT_DELAY}). Kept from 0.1.0: the same as {@link #retryPolicy(RetryPolicy)
+     * retryPolicy(RetryPolicy.exponential(min, max))}.
      *
      * @param min positive
-     * @param max at least {@code min}
+     * @param max at least {@code min}, at most {@link io.framestream.core.Backoff#LIMIT} (one day)
      * @return this builder
+     * @throws NullPointerException if an argument is {@code null}
      * @throws IllegalArgumentException if out of range
      */
     public Builder reconnectDelay(Duration min, Duration max) {
-      positive(min, "min");
-      positive(max, "max");
-      if (max.compareTo(min) < 0) {
-        throw new IllegalArgumentException("reconnectDelay needs min <= max, got " + min + ", " + max);
-      }
-      this.minReconnectDelay = min;
-      this.maxReconnectDelay = max;
-      return this;
+      return retryPolicy(RetryPolicy.exponential(min, max));
     }
 
     /**

@@ -12,6 +12,7 @@ import io.framestream.core.ChannelRegistry;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameCodecException;
 import io.framestream.core.FrameKind;
+import io.framestream.core.RetryPolicy;
 import io.framestream.core.SourceRunner;
 import io.framestream.core.TransportException;
 import io.framestream.core.internal.Fmp4Parser;
@@ -19,6 +20,8 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,6 +35,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.glassfish.grizzly.http.server.HttpHandler;
@@ -223,6 +231,68 @@ class SseFrameSourceIT {
       assertArrayEquals(new byte[] {4}, fourth.copyPayload(), "the cut event was discarded");
       assertEquals(List.of("null", "3"), lastEventIds);
       assertTrue(ms < 4000, "reconnected after " + ms + " ms; retry: 30 should set the delay");
+    }
+  }
+
+  @Test
+  void retryPolicy_isAskedBeforeEveryAttemptToReachAServerThatIsNotThere() throws Exception {
+    int port;
+    try (ServerSocket unused = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = unused.getLocalPort(); // closed again: nothing listens there
+    }
+    AtomicInteger delays = new AtomicInteger();
+    RetryPolicy counting = () -> hintNanos -> {
+      delays.incrementAndGet();
+      return TimeUnit.MILLISECONDS.toNanos(5);
+    };
+    SseFrameSource source = SseFrameSource.builder(URI.create("http://127.0.0.1:" + port + "/sse/cam"))
+        .retryPolicy(counting).build();
+    sources.add(source);
+    ExecutorService reader = Executors.newSingleThreadExecutor();
+    try {
+      Future<Frame> next = reader.submit(source::nextFrame);
+      await("three delays asked of the policy", () -> delays.get() >= 3); // the default waits 1 s, 2 s, ...
+      source.close();
+      ExecutionException e = assertThrows(ExecutionException.class, () -> next.get(10, TimeUnit.SECONDS));
+      assertTrue(e.getCause() instanceof EOFException, String.valueOf(e.getCause()));
+    } finally {
+      reader.shutdownNow();
+    }
+    assertThrows(NullPointerException.class, () -> SseFrameSource.builder(source.uri()).retryPolicy(null));
+  }
+
+  @Test
+  void retryPolicy_getsTheServersRetryAsItsHintAndIsResetByAFrame() throws Exception {
+    AtomicInteger requests = new AtomicInteger();
+    HttpHandler scripted = new HttpHandler() {
+      @Override
+      public void service(Request request, Response response) throws IOException {
+        int n = requests.incrementAndGet();
+        response.setContentType("text/event-stream");
+        String retry = n == 1 ? "retry: 30\n\n" : "";
+        response.getOutputStream().write((retry + "id: " + n + "\nevent: data\ndata: data:image/gif;base64,"
+            + Base64.getEncoder().encodeToString(new byte[] {(byte) n}) + "\n\n").getBytes(StandardCharsets.UTF_8));
+      }
+    };
+    List<String> asked = new CopyOnWriteArrayList<>();
+    RetryPolicy recording = () -> new RetryPolicy.Attempts() {
+      @Override
+      public long nextDelayNanos(long hintNanos) {
+        asked.add("delay, hint " + TimeUnit.NANOSECONDS.toMillis(hintNanos) + " ms");
+        return TimeUnit.MILLISECONDS.toNanos(1);
+      }
+
+      @Override
+      public void reset() {
+        asked.add("reset");
+      }
+    };
+    try (TestServer s = TestServer.start(scripted, "/events")) {
+      SseFrameSource source = SseFrameSource.builder(URI.create(s.url("/events"))).retryPolicy(recording).build();
+      sources.add(source);
+      assertArrayEquals(new byte[] {1}, source.nextFrame().copyPayload());
+      assertArrayEquals(new byte[] {2}, source.nextFrame().copyPayload()); // each stream ends after a frame
+      assertEquals(List.of("reset", "delay, hint 30 ms", "reset"), asked);
     }
   }
 

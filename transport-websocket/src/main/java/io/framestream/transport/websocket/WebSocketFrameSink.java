@@ -6,6 +6,7 @@ import io.framestream.core.Backoff;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameKind;
 import io.framestream.core.FrameSink;
+import io.framestream.core.RetryPolicy;
 import io.framestream.core.SendCallback;
 import io.framestream.core.TransportException;
 import io.framestream.transport.websocket.internal.Checks;
@@ -32,8 +33,10 @@ import org.glassfish.tyrus.client.ClientProperties;
  * of a framestream server, one binary message per frame, announcing content type, dimensions and codec in
  * a JSON {@code meta} control message whenever they change.
  *
- * <p>It connects in the background on {@link #start()} and reconnects after any disconnect with
- * exponential backoff and jitter until {@link #close()}, which stops it for good. While disconnected, frames
+ * <p>It connects in the background on {@link #start()} and reconnects after any disconnect or failed attempt,
+ * after the delays of its {@link Builder#retryPolicy(RetryPolicy) RetryPolicy} (by default exponential
+ * backoff with jitter, reset by the next connection), until {@link #close()}, which stops it for good. While
+ * disconnected, frames
  * are completed at once and counted as dropped ({@link #framesDropped()}); after a reconnect the last init
  * segment (video) is sent again and frames are dropped until the next key frame, so the remote side can
  * always decode what it gets. {@link SendCallback#completed()} is called when Tyrus has handed the frame to
@@ -67,7 +70,7 @@ public final class WebSocketFrameSink implements FrameSink, AutoCloseable {
 
   private final URI uri;
   private final Duration connectTimeout;
-  private final Backoff.Attempts reconnects; // connector thread only
+  private final RetryPolicy.Attempts reconnects; // connector thread only
   private final ScheduledExecutorService connector;
   private final ClientManager client = ClientManager.createClient();
 
@@ -89,7 +92,7 @@ public final class WebSocketFrameSink implements FrameSink, AutoCloseable {
   private WebSocketFrameSink(Builder b) {
     this.uri = b.uri;
     this.connectTimeout = b.connectTimeout;
-    this.reconnects = b.backoff.attempts();
+    this.reconnects = b.retryPolicy.attempts();
     ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "framestream-ws-publisher-" + b.uri.getPath());
       t.setDaemon(true);
@@ -194,6 +197,9 @@ public final class WebSocketFrameSink implements FrameSink, AutoCloseable {
       connects.incrementAndGet();
       reconnects.reset();
       LOG.log(System.Logger.Level.DEBUG, "publishing to {0}", uri);
+      if (!s.isOpen()) {
+        disconnected(s); // it closed before it was recorded, so its onClose found nothing to reconnect
+      }
     } catch (DeploymentException | IOException | RuntimeException e) {
       LOG.log(System.Logger.Level.DEBUG, "cannot connect to " + uri + ": " + e.getMessage());
       scheduleReconnect();
@@ -357,10 +363,24 @@ public final class WebSocketFrameSink implements FrameSink, AutoCloseable {
   public static final class Builder {
     private final URI uri;
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
-    private Backoff backoff = new Backoff(DEFAULT_MIN_BACKOFF, DEFAULT_MAX_BACKOFF);
+    private RetryPolicy retryPolicy = new Backoff(DEFAULT_MIN_BACKOFF, DEFAULT_MAX_BACKOFF);
 
     private Builder(URI uri) {
       this.uri = uri;
+    }
+
+    /**
+     * Sets exponential reconnect delays with jitter, from {@code min} to {@code max}: kept from 0.1.0, the
+     * same as {@code retryPolicy(RetryPolicy.exponential(min, max))}, which see for the arguments.
+     *
+     * @param min the first delay
+     * @param max the longest delay
+     * @return this builder
+     * @throws NullPointerException if an argument is {@code null}
+     * @throws IllegalArgumentException unless {@code 0 < min <= max <=} {@link Backoff#LIMIT}
+     */
+    public Builder backoff(Duration min, Duration max) {
+      return retryPolicy(RetryPolicy.exponential(min, max));
     }
 
     /**
@@ -376,17 +396,18 @@ public final class WebSocketFrameSink implements FrameSink, AutoCloseable {
     }
 
     /**
-     * Sets the reconnect backoff: the first delay and the largest, doubling in between, each drawn at
-     * random from its upper half.
+     * Sets how long to wait before each reconnection attempt: the sink starts one {@link
+     * RetryPolicy.Attempts}, asks it for a delay (without a hint) after every failed attempt and every
+     * disconnect, and resets it whenever a connection is established. Default: {@link Backoff} from {@link
+     * #DEFAULT_MIN_BACKOFF} to {@link #DEFAULT_MAX_BACKOFF}.
      *
-     * @param min positive
-     * @param max at least {@code min}, at most {@link Backoff#LIMIT}
+     * @param policy the policy; its attempts are used on the sink's connecting thread only
      * @return this builder
-     * @throws NullPointerException if an argument is {@code null}
-     * @throws IllegalArgumentException if out of range
+     * @throws NullPointerException if {@code policy} is {@code null}
+     * @since 0.2.0
      */
-    public Builder backoff(Duration min, Duration max) {
-      this.backoff = new Backoff(min, max);
+    public Builder retryPolicy(RetryPolicy policy) {
+      this.retryPolicy = Objects.requireNonNull(policy, "policy");
       return this;
     }
 

@@ -34,8 +34,10 @@ import org.glassfish.tyrus.client.ClientProperties;
  *
  * <p>Run it with a {@link SourceRunner} into a local channel to relay one server's channel into another
  * process. Reconnecting is the runner's job: when the connection drops, {@link #nextFrame()} throws a
- * {@link TransportException}, and the runner reopens the source after its backoff (exponential, with
- * jitter); {@link SourceRunner#close()} stops it for good.
+ * {@link TransportException}, and the runner reopens the source after the delay of its retry policy
+ * (exponential backoff with jitter unless {@link
+ * SourceRunner.Builder#retryPolicy(io.framestream.core.RetryPolicy) retryPolicy} says otherwise); {@link
+ * SourceRunner#close()} stops it for good.
  *
  * <pre>{@code
  * FrameSource remote = WebSocketFrameSource.builder(URI.create("ws://cam-host:8080/ws/live/cam1")).build();

@@ -25,8 +25,9 @@ package io.framestream.core;
  *   <li>{@code nextFrame()} may block (it runs on the runner's own thread) until a frame is ready. It
  *       returns the frame, throws {@link java.io.EOFException} when the stream has ended, or throws any
  *       other exception when it failed.
- *   <li>After a failure the runner calls {@code close()}, waits a backoff that grows exponentially up to a
- *       maximum (with jitter, reset by the next success), and calls {@code open()} again.
+ *   <li>After a failure the runner calls {@code close()}, waits the delay of its {@link RetryPolicy} (by
+ *       default one that grows exponentially up to a maximum, with jitter, reset by the next success), and
+ *       calls {@code open()} again.
  *   <li>For every {@code open()} that returned normally, {@code close()} is called exactly once. When the
  *       runner is stopped while {@code nextFrame()} is blocked, {@code close()} is called from the stopping
  *       thread, concurrently with that blocked call, so that closing the underlying stream or socket can

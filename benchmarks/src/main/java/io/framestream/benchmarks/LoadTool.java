@@ -66,7 +66,9 @@ public final class LoadTool {
   public static void main(String[] args) throws Exception {
     List<Result> results = run(args, System.out);
     System.out.println();
-    System.out.println(table(results));
+    if (results.stream().anyMatch(r -> !r.peer)) {
+      System.out.println(table(results));
+    }
     String peers = peerTables(results);
     if (!peers.isEmpty()) {
       System.out.println(peers);

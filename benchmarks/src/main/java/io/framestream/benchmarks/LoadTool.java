@@ -2,6 +2,7 @@ package io.framestream.benchmarks;
 
 import io.framestream.benchmarks.ViewerClients.Kind;
 import io.framestream.benchmarks.ViewerClients.Viewer;
+import io.framestream.benchmarks.peers.NettyRelay;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -10,12 +11,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The end-to-end load tool: starts {@link BenchServer} in its own JVM, one publisher and many viewers on a
  * few selector threads ({@link ViewerClients}), measures delivery, latency, gaps, evictions and the server's
  * CPU, RSS, heap and allocation, then runs the same fan-out through {@link RawFanoutServer} for a baseline,
- * and prints a table. The cross-node scenario ({@code X2}) starts a {@code nats-server} and two servers
+ * and prints a table, then one table per scenario with a row per peer (framestream, the Node and Netty relays,
+ * raw TCP) and the ratios of each to the Node relay. The cross-node scenario ({@code X2}) starts a {@code nats-server} and two servers
  * joined through it, publishes to the first and splits the viewers between both, so that the latency the
  * NATS hop adds is the difference between the two nodes' viewers in the same run.
  *
@@ -30,6 +33,10 @@ import java.util.Optional;
  * --threads N             viewer selector threads (default 2)
  * --max-in-flight N       frames in flight per viewer on the server's channel (default 1, as shipped)
  * --warmup S              seconds of load before measuring (default 5; the server's JIT needs them)
+ * --peers a,b,...         what runs side by side in each scenario (default: all of them): framestream, node (a
+ *                         relay on the npm ws package, benchmarks/node-relay; skipped with one line where node is
+ *                         missing), netty (the plain Netty relay), raw (the raw TCP relay, where the scenario has
+ *                         its baseline); the relays serve WebSocket only, so SSE scenarios show them as n/a
  * </pre>
  *
  * <h2>Thread safety</h2>
@@ -59,7 +66,13 @@ public final class LoadTool {
   public static void main(String[] args) throws Exception {
     List<Result> results = run(args, System.out);
     System.out.println();
-    System.out.println(table(results));
+    if (results.stream().anyMatch(r -> !r.peer)) {
+      System.out.println(table(results));
+    }
+    String peers = peerTables(results);
+    if (!peers.isEmpty()) {
+      System.out.println(peers);
+    }
     String crossNode = crossNodeTable(results);
     if (!crossNode.isEmpty()) {
       System.out.println(crossNode);
@@ -85,6 +98,7 @@ public final class LoadTool {
     boolean raw = false;
     double warmup = 5;
     int maxInFlight = 1;
+    Set<String> peers = Peers.parse(String.join(",", Peers.ALL));
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--scenarios": scenarios = args[++i]; break;
@@ -103,6 +117,7 @@ public final class LoadTool {
         case "--raw": raw = true; break;
         case "--warmup": warmup = Double.parseDouble(args[++i]); break;
         case "--max-in-flight": maxInFlight = Integer.parseInt(args[++i]); break;
+        case "--peers": peers = Peers.parse(args[++i]); break;
         default: throw new IllegalArgumentException("unknown argument " + args[i] + " (see LoadTool's Javadoc)");
       }
     }
@@ -120,6 +135,7 @@ public final class LoadTool {
       }
     }
     LoadTool tool = new LoadTool(threads, out, warmup, maxInFlight);
+    Optional<Path> nodeRelay = peers.contains(Peers.NODE) ? Peers.prepareNode(out) : Optional.empty();
     List<Result> results = new ArrayList<>();
     for (int r = 0; r < repeat; r++) {
       for (Scenario s : list) {
@@ -127,15 +143,97 @@ public final class LoadTool {
           results.addAll(tool.crossNode(s));
           continue;
         }
-        if (compare || !portable) {
-          results.add(tool.frameStream(s, false));
+        List<Result> fs = new ArrayList<>();
+        if (peers.contains(Peers.FRAMESTREAM) && (compare || !portable)) {
+          fs.add(tool.frameStream(s, false));
         }
-        if (compare || portable) {
-          results.add(tool.frameStream(s, true));
+        if (peers.contains(Peers.FRAMESTREAM) && (compare || portable)) {
+          fs.add(tool.frameStream(s, true));
         }
+        Result baseline = s.raw() && (peers.contains(Peers.RAW) || !fs.isEmpty()) ? tool.rawBaseline(s) : null;
+        for (Result f : fs) {
+          f.rawCpuPerGb = baseline == null ? Double.NaN : baseline.cpuPerGb();
+          f.rawMaxMbPerSecond = baseline == null ? Double.NaN : baseline.maxMbPerSecond;
+        }
+        List<Result> rows = new ArrayList<>(fs);
+        if (peers.contains(Peers.RAW) && baseline != null) {
+          baseline.peer = true;
+          rows.add(baseline);
+        } else if (peers.contains(Peers.RAW)) {
+          rows.add(notRun(s, Peers.RAW_MODE, s.stalledWs() + s.stalledSse() > 0
+              ? "n/a: its blocking writes would wait on the stalled viewers" : "n/a: no raw baseline in this scenario"));
+        }
+        if (peers.contains(Peers.NODE)) {
+          rows.add(nodeRelay.isEmpty() ? notRun(s, Peers.NODE_MODE, "skipped: node not found or not installed")
+              : tool.relay(s, Peers.NODE_MODE, nodeRelay.get()));
+        }
+        if (peers.contains(Peers.NETTY)) {
+          rows.add(tool.relay(s, Peers.NETTY_MODE, null));
+        }
+        for (Result row : rows) {
+          row.repetition = r;
+        }
+        results.addAll(rows);
       }
     }
     return results;
+  }
+
+  /** A peer's row for a scenario it does not run in. */
+  private static Result notRun(Scenario s, String mode, String why) {
+    Result r = new Result();
+    r.scenario = s.name();
+    r.mode = mode;
+    r.peer = true;
+    r.note = why;
+    return r;
+  }
+
+  /**
+   * One scenario against a relay peer in its own process: the Node relay (started in {@code nodeDirectory})
+   * or the Netty relay (in its own JVM with the framestream server's heap flags). Relays serve WebSocket only:
+   * scenarios with healthy SSE viewers, and ramps, give an "n/a" row; stalled SSE viewers are left out.
+   */
+  Result relay(Scenario s, String mode, Path nodeDirectory) throws Exception {
+    if (s.sse() > 0 || s.ws() == 0) {
+      return notRun(s, mode, "n/a: WebSocket-only relay, the scenario has SSE viewers");
+    }
+    if (s.ramp()) {
+      return notRun(s, mode, "n/a: ramps run framestream and raw TCP only");
+    }
+    out.printf(Locale.ROOT, "%s on %s: %d WS viewers, %d stalled WS, %d B at %.0f fps, %.0f s%n", s.name(), mode,
+        s.ws(), s.stalledWs(), s.size(), s.fps(), s.seconds());
+    ServerProcess server = nodeDirectory != null ? Peers.launchNode(nodeDirectory)
+        : ServerProcess.launch(NettyRelay.class, heapMb(s) + "m", "0");
+    try (server;
+        ViewerClients clients = new ViewerClients(threads);
+        Publisher pub = Publisher.webSocket(server.address(), "/ws/publish/" + BenchServer.CHANNEL, s.size(), s.fps())) {
+      String live = "/ws/live/" + BenchServer.CHANNEL;
+      sleep(500);
+      List<Viewer> healthy = new ArrayList<>();
+      List<Viewer> stalled = new ArrayList<>();
+      for (int i = 0; i < s.ws(); i++) {
+        healthy.add(clients.open(Kind.WS, server.address(), live, false));
+      }
+      for (int i = 0; i < s.stalledWs(); i++) {
+        stalled.add(clients.open(Kind.WS, server.address(), live, true));
+      }
+      awaitConnected(healthy, 60_000);
+      sleep(warmupMillis);
+      Result r = measure(s, mode, server, clients, healthy, stalled, pub, s.seconds(), false);
+      r.peer = true;
+      r.stalled = stalled.size();
+      r.startupMillis = server.startupMillis();
+      if (pub.failure() != null) {
+        out.println("  publisher failed: " + pub.failure());
+      }
+      out.println("  " + summary(r));
+      return r;
+    }
+  }
+
+  private static int heapMb(Scenario s) {
+    return s.healthy() > 500 ? 1024 : 512;
   }
 
   /** One scenario against the framestream server (with the raw baseline when asked). */
@@ -143,7 +241,7 @@ public final class LoadTool {
     out.printf(Locale.ROOT, "%s: %d WS + %d SSE viewers, %d+%d stalled, %d B at %.0f fps, %.0f s%s%n", s.name(), s.ws(),
         s.sse(), s.stalledWs(), s.stalledSse(), s.size(), s.fps(), s.seconds(), portable ? " (portable path)" : "");
     Result result;
-    int heapMb = s.healthy() > 500 ? 1024 : 512;
+    int heapMb = heapMb(s);
     List<String> serverArgs = new ArrayList<>(List.of("--max-in-flight", Integer.toString(maxInFlight)));
     if (portable) {
       serverArgs.add("--portable");
@@ -207,11 +305,6 @@ public final class LoadTool {
         }
       }
     }
-    if (s.raw()) {
-      Result raw = rawBaseline(s);
-      result.rawCpuPerGb = raw.cpuPerGb();
-      result.rawMaxMbPerSecond = raw.maxMbPerSecond;
-    }
     out.println("  " + summary(result));
     return result;
   }
@@ -249,7 +342,7 @@ public final class LoadTool {
   }
 
   /** The same healthy fan-out through the raw TCP server. */
-  private Result rawBaseline(Scenario s) throws Exception {
+  Result rawBaseline(Scenario s) throws Exception {
     try (ServerProcess server = ServerProcess.launch(RawFanoutServer.class, "512m");
         ViewerClients clients = new ViewerClients(threads);
         Publisher pub = Publisher.raw(server.address(), s.size(), s.fps())) {
@@ -489,6 +582,54 @@ public final class LoadTool {
         r.missedTotal, r.missedMax, r.serverCpu, 100 * r.serverSysCpu / r.serverCpu, r.cpuPerGb(), r.toolCpu);
   }
 
+  /**
+   * One Markdown table per scenario run with a row per peer (framestream included): CPU-s per delivered GB,
+   * p50/p99, missed frames and RSS, each with its ratio to the Node relay's; empty if no peer ran.
+   */
+  static String peerTables(List<Result> results) {
+    StringBuilder sb = new StringBuilder();
+    int i = 0;
+    while (i < results.size()) {
+      int j = i;
+      while (j < results.size() && results.get(j).scenario.equals(results.get(i).scenario)
+          && results.get(j).repetition == results.get(i).repetition) {
+        j++;
+      }
+      List<Result> group = results.subList(i, j);
+      i = j;
+      if (group.stream().noneMatch(r -> r.peer)) {
+        continue;
+      }
+      Result node = group.stream().filter(r -> r.mode.equals(Peers.NODE_MODE) && r.note == null).findFirst()
+          .orElse(null);
+      sb.append(String.format(Locale.ROOT, "%n%s (run %d), ratios to the Node relay in brackets:%n%n",
+          group.get(0).scenario, group.get(0).repetition + 1));
+      sb.append("| peer | viewers ok | MB/s | CPU-s/GB | p50 ms | p99 ms | missed frames | RSS MB | RSS Δ MB"
+          + " | stalled evicted |\n|---|---|---|---|---|---|---|---|---|---|\n");
+      for (Result r : group) {
+        if (r.note != null) {
+          sb.append(String.format(Locale.ROOT, "| %s | %s | | | | | | | | |%n", r.mode, r.note));
+          continue;
+        }
+        String stalled = r.stalled == 0 ? "-"
+            : (r.peer ? r.stalledClosed : Math.max(0, r.evictions)) + "/" + r.stalled;
+        sb.append(String.format(Locale.ROOT, "| %s | %d/%d | %.1f | %s | %s | %s | %s | %s | %+.1f | %s |%n",
+            r.mode, r.connected, r.viewers, r.mbPerSecond(), ratio("%.3f", r.cpuPerGb(), node == null ? 0 : node.cpuPerGb()),
+            ratio("%.1f", r.p50, node == null ? 0 : node.p50), ratio("%.1f", r.p99, node == null ? 0 : node.p99),
+            ratio("%.0f", r.missedTotal, node == null ? 0 : node.missedTotal),
+            ratio("%.0f", r.rssEnd / 1e6, node == null ? 0 : node.rssEnd / 1e6), (r.rssEnd - r.rssStart) / 1e6,
+            stalled));
+      }
+    }
+    return sb.toString();
+  }
+
+  /** {@code value} formatted, with "(× value/reference)" when the reference is a positive number. */
+  private static String ratio(String format, double value, double reference) {
+    String v = String.format(Locale.ROOT, format, value);
+    return reference > 0 && !Double.isNaN(value) ? v + String.format(Locale.ROOT, " (%.2f)", value / reference) : v;
+  }
+
   /** The results as a Markdown table. */
   static String table(List<Result> results) {
     StringBuilder sb = new StringBuilder();
@@ -497,6 +638,9 @@ public final class LoadTool {
         + " | alloc B/viewer/frame (per frame, 1 viewer/kind) | start-up ms | tool CPU % |\n");
     sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (Result r : results) {
+      if (r.peer) {
+        continue;
+      }
       sb.append(String.format(Locale.ROOT,
           "| %s | %s | %d/%d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %d | %s | %.3f | %s | %s | %s | %.0f (%+.1f) | %.1f"
               + " | %.0f (%.0f) | %.0f | %.0f |%n",

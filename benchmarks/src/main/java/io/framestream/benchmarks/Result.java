@@ -40,6 +40,12 @@ final class Result {
   long natsFrames = -1;
   /** Cross-node runs: frames the node's bridge dropped (newest-wins when NATS or the node fell behind). */
   long natsDropped = -1;
+  /** A peer's row (Node relay, Netty relay, raw TCP) in the side-by-side table, not framestream's. */
+  boolean peer;
+  /** Why a peer did not run in this scenario ("n/a: ..."); null if it ran. */
+  String note;
+  /** Which repetition of the scenario ({@code --repeat}) this result belongs to. */
+  int repetition;
 
   double mbPerSecond() {
     return deliveredBytes / 1e6 / seconds;

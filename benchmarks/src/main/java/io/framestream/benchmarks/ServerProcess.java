@@ -62,8 +62,16 @@ final class ServerProcess implements AutoCloseable {
     cmd.add(classPath());
     cmd.add(mainClass.getName());
     cmd.addAll(List.of(args));
+    return launch(mainClass.getSimpleName(), cmd, null);
+  }
+
+  /**
+   * Launches any command (for example {@code node relay.js 0}) in {@code directory} (null: this one) and
+   * waits for its {@code PORT} line.
+   */
+  static ServerProcess launch(String name, List<String> cmd, File directory) throws IOException {
     long t0 = System.nanoTime();
-    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    Process p = new ProcessBuilder(cmd).directory(directory).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     String line;
     while ((line = out.readLine()) != null) {
@@ -85,7 +93,7 @@ final class ServerProcess implements AutoCloseable {
       }
     }
     p.destroyForcibly();
-    throw new IOException(mainClass.getSimpleName() + " exited before printing its port");
+    throw new IOException(name + " exited before printing its port");
   }
 
   /** This JVM's class path as a string: surefire's test class path, the class loader's URLs (exec:java), or java.class.path. */

@@ -1,0 +1,55 @@
+package io.framestream.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Keeps the load tool's peers from rotting: a very short WebSocket scenario (3 viewers, one stalled, 1 s
+ * measured) through the Netty relay, the raw TCP relay and, where node is installed, the Node relay, each in
+ * its own process. Checks that numbers come out, not how fast anything is.
+ */
+class PeerSmokeTest {
+
+  @Test
+  @Timeout(60)
+  void peersDeliverFramesAndThePeerTableHasARowEach() throws Exception {
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    List<Result> results = LoadTool.run(new String[] {"--ws", "3", "--size", "20000", "--fps", "30", "--seconds", "1",
+        "--raw", "--warmup", "1", "--peers", "raw,node,netty"}, new PrintStream(log, true, StandardCharsets.UTF_8));
+    String printed = log.toString(StandardCharsets.UTF_8);
+    assertEquals(3, results.size(), printed);
+    checkRan(find(results, Peers.RAW_MODE), printed);
+    checkRan(find(results, Peers.NETTY_MODE), printed);
+    Result node = find(results, Peers.NODE_MODE);
+    if (Peers.onPath("node").isEmpty()) {
+      System.out.println("PeerSmokeTest: Node relay part skipped: node not found");
+      assertNotNull(node.note, printed);
+      assertTrue(printed.contains("Node relay skipped: node not found"), printed);
+    } else {
+      checkRan(node, printed);
+    }
+    String tables = LoadTool.peerTables(results);
+    assertTrue(tables.contains("| netty | 3/3 |") && tables.contains("| raw-tcp | 3/3 |"), tables);
+  }
+
+  private static Result find(List<Result> results, String mode) {
+    return results.stream().filter(r -> r.mode.equals(mode)).findFirst()
+        .orElseThrow(() -> new AssertionError("no row for " + mode));
+  }
+
+  private static void checkRan(Result r, String printed) {
+    assertNull(r.note, r.mode + " did not run\n" + printed);
+    assertEquals(r.viewers, r.connected, r.mode + " viewers connected\n" + printed);
+    assertTrue(r.delivered > 0, r.mode + " delivered frames\n" + printed);
+    assertTrue(r.serverCpu > 0 && r.rssEnd > 0, r.mode + " CPU and RSS read from /proc\n" + printed);
+  }
+}

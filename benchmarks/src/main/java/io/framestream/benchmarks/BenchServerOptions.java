@@ -1,7 +1,7 @@
 package io.framestream.benchmarks;
 
 import io.framestream.server.FrameStreamServer;
-import io.framestream.transport.websocket.RawFrameSender;
+import io.framestream.transport.websocket.spi.RawFrameSender;
 
 /** Server options that differ between the runs being compared. */
 final class BenchServerOptions {

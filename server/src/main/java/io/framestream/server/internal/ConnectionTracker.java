@@ -5,7 +5,7 @@ import io.framestream.core.AccessDecision;
 import io.framestream.core.AccessRequest;
 import io.framestream.core.ChannelNames;
 import io.framestream.core.TrustedProxies;
-import io.framestream.transport.websocket.SessionAborter;
+import io.framestream.transport.websocket.spi.SessionAborter;
 import io.framestream.transport.websocket.WebSocketTransport;
 import jakarta.websocket.Session;
 import java.io.CharConversionException;

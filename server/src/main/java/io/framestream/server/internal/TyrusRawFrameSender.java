@@ -1,6 +1,6 @@
 package io.framestream.server.internal;
 
-import io.framestream.transport.websocket.RawFrameSender;
+import io.framestream.transport.websocket.spi.RawFrameSender;
 import jakarta.websocket.SendHandler;
 import jakarta.websocket.SendResult;
 import jakarta.websocket.Session;

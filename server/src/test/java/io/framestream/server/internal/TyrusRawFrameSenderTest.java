@@ -2,7 +2,7 @@ package io.framestream.server.internal;
 
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 
-import io.framestream.transport.websocket.RawFrameSender;
+import io.framestream.transport.websocket.spi.RawFrameSender;
 import org.junit.jupiter.api.Test;
 
 class TyrusRawFrameSenderTest {

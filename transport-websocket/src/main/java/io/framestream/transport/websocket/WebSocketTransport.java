@@ -6,6 +6,8 @@ import io.framestream.core.Authorizer;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.core.DataUris;
 import io.framestream.transport.websocket.internal.Checks;
+import io.framestream.transport.websocket.spi.RawFrameSender;
+import io.framestream.transport.websocket.spi.SessionAborter;
 import io.framestream.transport.websocket.internal.CloseCodes;
 import io.framestream.transport.websocket.internal.HandshakeConfigurator;
 import io.framestream.transport.websocket.internal.LiveEndpoint;

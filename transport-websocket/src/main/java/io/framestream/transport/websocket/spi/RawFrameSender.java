@@ -1,4 +1,4 @@
-package io.framestream.transport.websocket;
+package io.framestream.transport.websocket.spi;
 
 import jakarta.websocket.SendHandler;
 import jakarta.websocket.Session;

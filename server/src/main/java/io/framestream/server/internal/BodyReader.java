@@ -224,13 +224,12 @@ final class BodyReader implements ReadHandler {
   }
 
   /**
-   * The bytes of one body so far, held so that no byte is copied while the body arrives. A body with a
-   * {@code Content-Length} (already checked against the limit) goes into one array of exactly that length,
-   * allocated when its first bytes arrive and handed over as it is. A chunked body goes into chunks of at
-   * most {@link #CHUNK} bytes, never more in all than the limit, joined once at the end (a body that fits
-   * one chunk exactly is handed over as it is). So while a body arrives its buffer holds at most its
-   * declared length, or its bytes plus one chunk (and never more than the limit); at the final join of a
-   * chunked body, at most twice its bytes plus one chunk.
+   * The bytes of one body so far, held so that no byte is copied while the body arrives and no array is
+   * allocated ahead of the bytes: a body goes into chunks of at most {@link #CHUNK} bytes, never more in all
+   * than its declared length (already checked against the limit) or the limit, joined once at the end. A body
+   * that fits one chunk exactly (any declared body of at most {@link #CHUNK} bytes) is handed over as it is.
+   * So while a body arrives its buffer holds at most its bytes plus one chunk, whatever length the peer
+   * declared; at the final join, at most twice its bytes plus one chunk.
    *
    * <p>Package-private so that tests can check how it allocates: {@link #held()} is what its arrays take
    * now, {@link #peak()} the most they ever took at once, counting the chunks and their join together.
@@ -297,20 +296,15 @@ final class BodyReader implements ReadHandler {
 
     /** Starts the declared array, or a new chunk; false when the body may not grow. */
     private boolean newArray() {
-      int size;
-      if (declared >= 0) {
-        if (current != null) {
-          return false; // the declared length is all there is
-        }
-        size = (int) declared;
-      } else {
-        size = (int) Math.min(CHUNK, (long) limit - received);
-        if (size <= 0) {
-          return false;
-        }
-        if (current != null) {
-          full.add(current);
-        }
+      // Never more than one chunk ahead of what arrived, even for a declared length: a peer that declares
+      // maxFrameBytes and sends one byte must not make the server hold maxFrameBytes.
+      long room = (declared >= 0 ? declared : limit) - received;
+      int size = (int) Math.min(CHUNK, room);
+      if (size <= 0) {
+        return false; // the declared length, or the limit, is all there is
+      }
+      if (current != null) {
+        full.add(current);
       }
       current = new byte[size];
       filled = 0;

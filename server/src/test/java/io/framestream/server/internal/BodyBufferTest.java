@@ -44,12 +44,23 @@ class BodyBufferTest {
   }
 
   @Test
-  void h2_aDeclaredBodyIsAllocatedOnceAtItsLengthAndHandedOverWithoutACopy() throws IOException {
+  void h2_aDeclaredLengthIsNotAllocatedAheadOfTheBytes() throws IOException {
     byte[] body = body(600_000);
     BodyReader.BodyBuffer buffer = new BodyReader.BodyBuffer(body.length, LIMIT);
-    byte[] taken = feed(buffer, body, 7_000, body.length);
+    byte[] taken = feed(buffer, body, 7_000, BodyReader.BodyBuffer.CHUNK);
     assertArrayEquals(body, taken);
-    assertEquals(body.length, buffer.peak(), "one array of the declared length, never a second one");
+    assertTrue(buffer.peak() <= 2L * body.length + BodyReader.BodyBuffer.CHUNK, "held " + buffer.peak());
+
+    // A peer that declares the limit and sends one byte makes the server hold one chunk, not the limit.
+    BodyReader.BodyBuffer greedy = new BodyReader.BodyBuffer(LIMIT, LIMIT);
+    feed(greedy, new byte[1], 1, BodyReader.BodyBuffer.CHUNK);
+    assertEquals(BodyReader.BodyBuffer.CHUNK + 1, greedy.peak(), "one chunk, plus the 1-byte body it gives");
+
+    // A declared body that fits one chunk is one array of its length, handed over without a copy.
+    byte[] small = body(5_000);
+    BodyReader.BodyBuffer exact = new BodyReader.BodyBuffer(small.length, LIMIT);
+    assertArrayEquals(small, feed(exact, small, 1_000, small.length));
+    assertEquals(small.length, exact.peak(), "one array of the declared length, never a second one");
 
     BodyReader.BodyBuffer empty = new BodyReader.BodyBuffer(0, LIMIT);
     assertEquals(0, empty.take().length);

@@ -2,11 +2,11 @@ package io.framestream.benchmarks;
 
 import io.framestream.cluster.nats.NatsBridge;
 import io.framestream.cluster.nats.NatsBridgeStats;
-import io.framestream.core.Authorizer;
 import io.framestream.core.Channel;
 import io.framestream.core.ChannelConfig;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.core.ChannelStats;
+import io.framestream.edge.Authorizer;
 import io.framestream.server.FrameStreamServer;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;

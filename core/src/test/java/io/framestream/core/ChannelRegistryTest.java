@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.framestream.testkit.Await;
+import io.framestream.testkit.RecordingSink;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

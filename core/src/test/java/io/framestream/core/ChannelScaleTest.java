@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.framestream.testkit.Await;
+import io.framestream.testkit.RecordingSink;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -227,7 +229,7 @@ class ChannelScaleTest {
       assertEquals(1, s.closedCalls(), "closed exactly once");
       s.assertRulesHeld();
       s.assertInOrder();
-      ChannelTest.assertNoOrphanDelta(s.frames());
+      RecordingSink.assertNoOrphanDelta(s.frames());
     }
     Await.until(() -> "registry threads end: " + leaked(before), () -> leaked(before).isEmpty(), Duration.ofSeconds(10));
   }

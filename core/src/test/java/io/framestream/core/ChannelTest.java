@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.framestream.testkit.Await;
+import io.framestream.testkit.RecordingSink;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -108,10 +110,10 @@ class ChannelTest {
     ch.publish(video(FrameKind.DELTA, 4)); // 10: after a new INIT, wait for its KEY
     ch.publish(video(FrameKind.KEY, 5)); // 11
     ch.publish(video(FrameKind.DELTA, 6)); // 12
-    drainUntil(slow, 12);
+    slow.drainUntil(12);
     // INIT 1 in flight; a new INIT supersedes the waiting KEY 2 and deltas 3,4 of the old stream.
     assertEquals(List.of(1L, 9L, 11L, 12L), slow.sequences());
-    assertNoOrphanDelta(slow.frames());
+    RecordingSink.assertNoOrphanDelta(slow.frames());
     assertTrue(sub.stats().drops().get(DropReason.SKIPPED_TO_KEY) >= 4, sub.stats().toString());
   }
 
@@ -128,30 +130,9 @@ class ChannelTest {
     ch.publish(video(FrameKind.DELTA, 4)); // 5 skipped
     ch.publish(video(FrameKind.KEY, 5)); // 6 supersedes 2,3
     ch.publish(video(FrameKind.DELTA, 6)); // 7
-    drainUntil(slow, 7);
+    slow.drainUntil(7);
     assertEquals(List.of(1L, 6L, 7L), slow.sequences());
-    assertNoOrphanDelta(slow.frames());
-  }
-
-  /** Completes a manual sink's sends as they come until it has received the given sequence number. */
-  static void drainUntil(RecordingSink sink, long sequence) {
-    Await.until("delivered through " + sequence, () -> {
-      sink.completeAll();
-      return sink.lastSequence() == sequence;
-    });
-    sink.completeAll();
-  }
-
-  /** Every delivered DELTA must directly follow the frame it depends on. */
-  static void assertNoOrphanDelta(List<Frame> delivered) {
-    Frame prev = null;
-    for (Frame f : delivered) {
-      if (f.kind() == FrameKind.DELTA) {
-        assertTrue(prev != null && prev.kind() != FrameKind.INIT && prev.sequence() == f.sequence() - 1,
-            "orphan delta " + f + " after " + prev);
-      }
-      prev = f;
-    }
+    RecordingSink.assertNoOrphanDelta(slow.frames());
   }
 
   @Test
@@ -171,7 +152,7 @@ class ChannelTest {
     assertEquals(List.of(1L, 4L, 5L, 6L, 7L), late.sequences());
     assertEquals(FrameKind.INIT, late.frames().get(0).kind());
     assertEquals(FrameKind.KEY, late.frames().get(1).kind());
-    assertNoOrphanDelta(late.frames());
+    RecordingSink.assertNoOrphanDelta(late.frames());
   }
 
   @Test

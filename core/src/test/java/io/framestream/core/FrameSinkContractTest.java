@@ -3,6 +3,8 @@ package io.framestream.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.framestream.testkit.Await;
+import io.framestream.testkit.RecordingSink;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.framestream.testkit.Await;
+import io.framestream.testkit.RecordingSink;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
@@ -67,7 +69,7 @@ class MailboxBoundTest {
    * own stream, every KEY belongs to the last INIT's stream, and every DELTA follows its predecessor.
    */
   private static void assertValidStream(List<Frame> delivered) {
-    ChannelTest.assertNoOrphanDelta(delivered);
+    RecordingSink.assertNoOrphanDelta(delivered);
     int stream = -1;
     Frame prev = null;
     for (Frame f : delivered) {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.framestream.testkit.Await;
+import io.framestream.testkit.RecordingSink;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -102,7 +104,7 @@ class PublisherTest {
       ch.openPublisher("p" + i).close(); // ONLINE, OFFLINE, ONLINE, ...
     }
     ch.publish(image(2));
-    ChannelTest.drainUntil(slow, 2);
+    slow.drainUntil(2);
     List<String> events = slow.events();
     assertEquals("1", events.get(0));
     assertEquals("2", events.get(events.size() - 1));

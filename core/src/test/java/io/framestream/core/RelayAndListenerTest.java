@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.framestream.testkit.Await;
+import io.framestream.testkit.RecordingSink;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

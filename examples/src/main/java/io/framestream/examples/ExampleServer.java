@@ -1,15 +1,15 @@
 package io.framestream.examples;
 
 import io.framestream.cluster.nats.NatsBridge;
-import io.framestream.core.Authorizer;
-import io.framestream.core.BearerTokens;
 import io.framestream.core.ChannelConfig;
 import io.framestream.core.ChannelRegistry;
-import io.framestream.core.Fmp4Source;
-import io.framestream.core.TestPatternSource;
 import io.framestream.core.TransportException;
-import io.framestream.core.TrustedProxies;
-import io.framestream.core.ViewerTickets;
+import io.framestream.edge.Authorizer;
+import io.framestream.edge.BearerTokens;
+import io.framestream.edge.TrustedProxies;
+import io.framestream.edge.ViewerTickets;
+import io.framestream.media.Fmp4Source;
+import io.framestream.media.TestPatternSource;
 import io.framestream.server.FrameStreamServer;
 import java.io.FileNotFoundException;
 import java.io.InputStream;

@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.framestream.core.Channel;
-import io.framestream.core.Fmp4Source;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameKind;
 import io.framestream.core.FrameSource;
 import io.framestream.core.Subscription;
+import io.framestream.media.Fmp4Source;
 import io.framestream.transport.sse.SseFrameSource;
 import io.framestream.transport.websocket.WebSocketFrameSource;
 import java.io.ByteArrayInputStream;

@@ -5,15 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.framestream.core.Authorizer;
-import io.framestream.core.BearerTokens;
 import io.framestream.core.ChannelConfig;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.core.ChannelState;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameKind;
 import io.framestream.core.FrameSink;
-import io.framestream.core.internal.Fmp4Parser;
+import io.framestream.core.wire.Fmp4Parser;
+import io.framestream.edge.Authorizer;
+import io.framestream.edge.BearerTokens;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.net.http.HttpClient;

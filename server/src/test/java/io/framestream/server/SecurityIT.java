@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.framestream.core.Authorizer;
-import io.framestream.core.BearerTokens;
-import io.framestream.core.ViewerTickets;
+import io.framestream.edge.Authorizer;
+import io.framestream.edge.BearerTokens;
+import io.framestream.edge.ViewerTickets;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

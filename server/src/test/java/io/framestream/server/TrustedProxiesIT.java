@@ -3,9 +3,9 @@ package io.framestream.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.framestream.core.AccessDecision;
-import io.framestream.core.AccessRequest;
-import io.framestream.core.TrustedProxies;
+import io.framestream.edge.AccessDecision;
+import io.framestream.edge.AccessRequest;
+import io.framestream.edge.TrustedProxies;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;

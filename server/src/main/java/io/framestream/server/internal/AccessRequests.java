@@ -1,6 +1,6 @@
 package io.framestream.server.internal;
 
-import io.framestream.core.AccessRequest;
+import io.framestream.edge.AccessRequest;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,12 +1,12 @@
 package io.framestream.server.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.framestream.core.AccessDecision;
-import io.framestream.core.AccessRequest;
 import io.framestream.core.ChannelNames;
-import io.framestream.core.TrustedProxies;
-import io.framestream.transport.websocket.spi.SessionAborter;
+import io.framestream.edge.AccessDecision;
+import io.framestream.edge.AccessRequest;
+import io.framestream.edge.TrustedProxies;
 import io.framestream.transport.websocket.WebSocketTransport;
+import io.framestream.transport.websocket.spi.SessionAborter;
 import jakarta.websocket.Session;
 import java.io.CharConversionException;
 import java.io.IOException;
@@ -21,28 +21,28 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.glassfish.grizzly.CloseListener;
+import org.glassfish.grizzly.Closeable;
 import org.glassfish.grizzly.CompletionHandler;
 import org.glassfish.grizzly.Connection;
 import org.glassfish.grizzly.EmptyCompletionHandler;
 import org.glassfish.grizzly.Grizzly;
+import org.glassfish.grizzly.ICloseType;
 import org.glassfish.grizzly.WriteResult;
 import org.glassfish.grizzly.attributes.Attribute;
-import org.glassfish.grizzly.CloseListener;
-import org.glassfish.grizzly.Closeable;
-import org.glassfish.grizzly.ICloseType;
 import org.glassfish.grizzly.filterchain.BaseFilter;
 import org.glassfish.grizzly.filterchain.FilterChainBuilder;
-import org.glassfish.grizzly.filterchain.FilterChainContext;
 import org.glassfish.grizzly.filterchain.FilterChainContext.TransportContext;
+import org.glassfish.grizzly.filterchain.FilterChainContext;
 import org.glassfish.grizzly.filterchain.NextAction;
 import org.glassfish.grizzly.http.HttpContent;
 import org.glassfish.grizzly.http.HttpHeader;
 import org.glassfish.grizzly.http.HttpRequestPacket;
 import org.glassfish.grizzly.http.HttpResponsePacket;
-import org.glassfish.grizzly.memory.Buffers;
 import org.glassfish.grizzly.http.server.AddOn;
 import org.glassfish.grizzly.http.server.HttpServerFilter;
 import org.glassfish.grizzly.http.server.NetworkListener;
+import org.glassfish.grizzly.memory.Buffers;
 
 /**
  * Lets the WebSocket transport drop a stalled connection for real. Tyrus keeps a stalled peer's queued

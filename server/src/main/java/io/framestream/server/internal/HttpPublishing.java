@@ -1,8 +1,5 @@
 package io.framestream.server.internal;
 
-import io.framestream.core.AccessDecision;
-import io.framestream.core.AccessRequest;
-import io.framestream.core.Authorizer;
 import io.framestream.core.Channel;
 import io.framestream.core.ChannelClosedException;
 import io.framestream.core.ChannelRegistry;
@@ -11,8 +8,11 @@ import io.framestream.core.Frame;
 import io.framestream.core.LimitExceededException;
 import io.framestream.core.NoSuchChannelException;
 import io.framestream.core.Publisher;
-import io.framestream.core.TrustedProxies;
-import io.framestream.core.internal.Fmp4Kinds;
+import io.framestream.core.wire.Fmp4Kinds;
+import io.framestream.edge.AccessDecision;
+import io.framestream.edge.AccessRequest;
+import io.framestream.edge.Authorizer;
+import io.framestream.edge.TrustedProxies;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;

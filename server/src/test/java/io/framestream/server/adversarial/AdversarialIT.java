@@ -2,7 +2,7 @@ package io.framestream.server.adversarial;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.framestream.core.ViewerTickets;
+import io.framestream.edge.ViewerTickets;
 import io.framestream.server.adversarial.HealthyClients.Publisher;
 import io.framestream.server.adversarial.HealthyClients.SseViewer;
 import io.framestream.server.adversarial.HealthyClients.Viewer;

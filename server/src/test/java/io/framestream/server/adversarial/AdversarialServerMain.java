@@ -2,12 +2,12 @@ package io.framestream.server.adversarial;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.framestream.core.Authorizer;
-import io.framestream.core.BearerTokens;
 import io.framestream.core.ChannelConfig;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.core.ChannelStats;
-import io.framestream.core.ViewerTickets;
+import io.framestream.edge.Authorizer;
+import io.framestream.edge.BearerTokens;
+import io.framestream.edge.ViewerTickets;
 import io.framestream.server.FrameStreamServer;
 import java.io.BufferedReader;
 import java.io.File;

@@ -1,7 +1,7 @@
 package io.framestream.server.adversarial;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.framestream.core.ViewerTickets;
+import io.framestream.edge.ViewerTickets;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

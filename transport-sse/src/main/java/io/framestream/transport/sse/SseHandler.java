@@ -1,8 +1,5 @@
 package io.framestream.transport.sse;
 
-import io.framestream.core.AccessDecision;
-import io.framestream.core.AccessRequest;
-import io.framestream.core.Authorizer;
 import io.framestream.core.Channel;
 import io.framestream.core.ChannelClosedException;
 import io.framestream.core.ChannelConfig;
@@ -13,6 +10,9 @@ import io.framestream.core.InitMessage;
 import io.framestream.core.LimitExceededException;
 import io.framestream.core.NoSuchChannelException;
 import io.framestream.core.Subscription;
+import io.framestream.edge.AccessDecision;
+import io.framestream.edge.AccessRequest;
+import io.framestream.edge.Authorizer;
 import io.framestream.transport.sse.internal.GrizzlyEventOutput;
 import io.framestream.transport.sse.internal.SseEvents;
 import io.framestream.transport.sse.internal.SseRequest;
@@ -288,8 +288,8 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
     }
     Map<String, List<String>> query = new HashMap<>();
     request.getParameterMap().forEach((k, v) -> query.put(k, Arrays.asList(v)));
-    String remote = request.getAttribute(io.framestream.core.TrustedProxies.CLIENT_ADDRESS_ATTRIBUTE) instanceof String
-        ? (String) request.getAttribute(io.framestream.core.TrustedProxies.CLIENT_ADDRESS_ATTRIBUTE)
+    String remote = request.getAttribute(io.framestream.edge.TrustedProxies.CLIENT_ADDRESS_ATTRIBUTE) instanceof String
+        ? (String) request.getAttribute(io.framestream.edge.TrustedProxies.CLIENT_ADDRESS_ATTRIBUTE)
         : request.getRemoteAddr();
     return new AccessRequest(AccessRequest.Action.VIEW, channel, remote == null ? "" : remote, headers, query);
   }
@@ -461,7 +461,7 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
     /**
      * Sets who may view (default: everyone); refusals are HTTP 401 (with {@code WWW-Authenticate: Bearer})
      * or 403 with a JSON body. {@code EventSource} cannot send headers: use {@link
-     * io.framestream.core.ViewerTickets} ({@code ?ticket=}) or cookies.
+     * io.framestream.edge.ViewerTickets} ({@code ?ticket=}) or cookies.
      *
      * @param auth the authorizer
      * @return this builder

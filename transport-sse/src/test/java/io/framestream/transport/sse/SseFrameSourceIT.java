@@ -15,7 +15,7 @@ import io.framestream.core.FrameKind;
 import io.framestream.core.RetryPolicy;
 import io.framestream.core.SourceRunner;
 import io.framestream.core.TransportException;
-import io.framestream.core.internal.Fmp4Parser;
+import io.framestream.core.wire.Fmp4Parser;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,17 +1,17 @@
 package io.framestream.transport.websocket;
 
-import io.framestream.core.AccessDecision;
-import io.framestream.core.AccessRequest;
-import io.framestream.core.Authorizer;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.core.DataUris;
+import io.framestream.edge.AccessDecision;
+import io.framestream.edge.AccessRequest;
+import io.framestream.edge.Authorizer;
 import io.framestream.transport.websocket.internal.Checks;
-import io.framestream.transport.websocket.spi.RawFrameSender;
-import io.framestream.transport.websocket.spi.SessionAborter;
 import io.framestream.transport.websocket.internal.CloseCodes;
 import io.framestream.transport.websocket.internal.HandshakeConfigurator;
 import io.framestream.transport.websocket.internal.LiveEndpoint;
 import io.framestream.transport.websocket.internal.PublishEndpoint;
+import io.framestream.transport.websocket.spi.RawFrameSender;
+import io.framestream.transport.websocket.spi.SessionAborter;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpointConfig;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.framestream.core.Frame;
 import io.framestream.core.FrameKind;
-import io.framestream.core.internal.Fmp4Parser;
+import io.framestream.core.wire.Fmp4Parser;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;

@@ -4,7 +4,7 @@ import io.framestream.core.Frame;
 import io.framestream.core.FrameCodecException;
 import io.framestream.core.FrameKind;
 import io.framestream.core.TransportException;
-import io.framestream.core.internal.ClientFrameBuffer;
+import io.framestream.core.client.ClientFrameBuffer;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.util.List;

@@ -1,7 +1,5 @@
 package io.framestream.transport.websocket.internal;
 
-import io.framestream.core.AccessDecision;
-import io.framestream.core.AccessRequest;
 import io.framestream.core.Channel;
 import io.framestream.core.ChannelClosedException;
 import io.framestream.core.ChannelNames;
@@ -9,6 +7,8 @@ import io.framestream.core.ContentTypes;
 import io.framestream.core.LimitExceededException;
 import io.framestream.core.NoSuchChannelException;
 import io.framestream.core.Publisher;
+import io.framestream.edge.AccessDecision;
+import io.framestream.edge.AccessRequest;
 import io.framestream.transport.websocket.WebSocketTransport;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.HandshakeResponse;

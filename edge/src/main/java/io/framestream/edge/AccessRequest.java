@@ -43,6 +43,9 @@ public record AccessRequest(
     VIEW
   }
 
+  /** The most query pairs {@link #parseQuery(String)} reads; the rest are ignored. */
+  public static final int MAX_QUERY_PARAMETERS = 64;
+
   /**
    * Copies the maps; header names become case-insensitive.
    *
@@ -78,6 +81,38 @@ public record AccessRequest(
   public Optional<String> header(String name) {
     List<String> values = headers.get(name);
     return values == null || values.isEmpty() ? Optional.empty() : Optional.ofNullable(values.get(0));
+  }
+
+  /**
+   * Parses a raw query string ({@code a=1&b=x%20y}) into decoded parameters, the way every host hands them
+   * to the gate. A pair that cannot be decoded is skipped (the endpoint's own checks see the raw query);
+   * at most {@value #MAX_QUERY_PARAMETERS} pairs are read.
+   *
+   * @param rawQuery the query string without {@code ?}, or {@code null}
+   * @return parameter values by name, in order of appearance
+   */
+  public static Map<String, List<String>> parseQuery(String rawQuery) {
+    Map<String, List<String>> query = new java.util.LinkedHashMap<>();
+    if (rawQuery == null || rawQuery.isEmpty()) {
+      return query;
+    }
+    int pairs = 0;
+    for (String pair : rawQuery.split("&", MAX_QUERY_PARAMETERS + 1)) {
+      if (++pairs > MAX_QUERY_PARAMETERS) {
+        break;
+      }
+      int eq = pair.indexOf('=');
+      try {
+        String key = java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq),
+            java.nio.charset.StandardCharsets.UTF_8);
+        String value = eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1),
+            java.nio.charset.StandardCharsets.UTF_8);
+        query.computeIfAbsent(key, k -> new java.util.ArrayList<>()).add(value);
+      } catch (IllegalArgumentException e) {
+        // an undecodable pair is skipped
+      }
+    }
+    return query;
   }
 
   /**

@@ -79,6 +79,17 @@ public final class AccessGate {
   }
 
   /**
+   * Starts a builder holding this gate's settings, to derive a gate that differs in one of them.
+   *
+   * @return a builder with this gate's authorizer, allowed origins and trusted proxies
+   */
+  public Builder toBuilder() {
+    Builder b = new Builder().authorizer(authorizer).trustedProxies(trustedProxies);
+    b.allowedOrigins.addAll(allowedOrigins);
+    return b;
+  }
+
+  /**
    * Returns the authorizer.
    *
    * @return it

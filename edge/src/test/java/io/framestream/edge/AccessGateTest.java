@@ -60,6 +60,19 @@ class AccessGateTest {
   }
 
   @Test
+  void w6_aDerivedGateKeepsWhatItDoesNotChange() {
+    AccessGate base = AccessGate.builder().allowedOrigins(List.of("https://a.example"))
+        .trustedProxies(TrustedProxies.of("192.0.2.1")).build();
+    AccessGate derived = base.toBuilder().authorizer(r -> AccessDecision.forbidden("no")).build();
+    assertEquals(403, derived.admit(AccessRequest.Action.VIEW, "cam", "", NONE, NONE).status());
+    assertTrue(base.admit(AccessRequest.Action.VIEW, "cam", "", NONE, NONE).allowed(), "the base is unchanged");
+    assertFalse(derived.originAllowed("https://b.example"));
+    assertTrue(derived.originAllowed("https://A.example"));
+    assertEquals("198.51.100.7", derived.clientAddress("192.0.2.1",
+        Map.of("X-Forwarded-For", List.of("198.51.100.7"))::get));
+  }
+
+  @Test
   void errorBodiesAreValidJsonWhateverTheMessage() {
     assertEquals("{\"error\":\"a \\\"b\\\" \\\\ \\n \\u0001\"}", ErrorBody.json("a \"b\" \\ \n \u0001"));
     assertEquals("{\"error\":\"caf\u00e9\"}", new String(ErrorBody.bytes("caf\u00e9"), StandardCharsets.UTF_8));

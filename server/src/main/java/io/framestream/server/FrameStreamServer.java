@@ -2,6 +2,8 @@ package io.framestream.server;
 
 import io.framestream.core.ChannelRegistry;
 import io.framestream.core.TransportException;
+
+import io.framestream.edge.AccessGate;
 import io.framestream.edge.Authorizer;
 import io.framestream.edge.TrustedProxies;
 import io.framestream.server.internal.ApiHandler;
@@ -102,15 +104,16 @@ public final class FrameStreamServer implements AutoCloseable {
     this.requestedPort = b.port;
     this.ownsRegistry = b.registry == null;
     this.registry = b.registry != null ? b.registry : ChannelRegistry.builder().build();
-    this.tracker = new ConnectionTracker(b.maxConnectionsPerAddress,
-        TrustedProxies.of(b.trustedProxies).readingHeader(b.forwardingHeader), b.headTimeout);
     this.authorizer = b.authorizer;
     Authorizer auth = b.authorizer != null ? b.authorizer : Authorizer.allowAll();
+    // One access gate for every entry point: WebSocket handshakes (run by the tracker, once), HTTP publishing.
+    AccessGate gate = AccessGate.builder().authorizer(auth).allowedOrigins(b.allowedOrigins)
+        .trustedProxies(TrustedProxies.of(b.trustedProxies).readingHeader(b.forwardingHeader)).build();
+    this.tracker = new ConnectionTracker(b.maxConnectionsPerAddress, gate, b.headTimeout);
     this.webSocket = b.webSocket.apply(WebSocketTransport.builder(registry).maxFrameBytes(b.maxFrameBytes)
-        .aborter(tracker).rawFrameSender(TyrusRawFrameSender.create()).authorizer(auth)
-        .allowedOrigins(b.allowedOrigins)).build();
-    tracker.guard(webSocket);
-    this.httpPublishing = new HttpPublishing(registry, auth, b.maxFrameBytes, b.uploadTimeout, b.maxUploadsPerAddress);
+        .aborter(tracker).rawFrameSender(TyrusRawFrameSender.create()).accessGate(gate).frontFilter(tracker))
+        .build();
+    this.httpPublishing = new HttpPublishing(registry, gate, b.maxFrameBytes, b.uploadTimeout, b.maxUploadsPerAddress);
     this.staticLoader = b.staticLoader;
     this.staticRoot = b.staticRoot;
     this.extraHandlers = new LinkedHashMap<>();
@@ -119,7 +122,7 @@ public final class FrameStreamServer implements AutoCloseable {
     this.shutdownTimeout = b.shutdownTimeout;
     // The tracker refuses larger messages from their headers (rule H2), so Tyrus never needs more room than
     // the largest message it lets through; Tyrus grows each connection's buffer only as bytes arrive.
-    this.container = new EmbeddedContainer(ConnectionTracker.incomingBufferSize(webSocket));
+    this.container = new EmbeddedContainer(tracker.incomingBufferSize());
   }
 
   /**
@@ -413,7 +416,10 @@ public final class FrameStreamServer implements AutoCloseable {
      * Sets who may publish and view, over both transports. Without it the server allows everyone, and
      * therefore refuses to start on an address other than loopback; pass {@link Authorizer#allowAll()} to
      * allow everyone on purpose. Refusals are HTTP 401 (with {@code WWW-Authenticate: Bearer}) or 403 with
-     * a JSON body, in the WebSocket handshake and on SSE requests.
+     * a JSON body, in the WebSocket handshake, on SSE requests and on HTTP publishing. The server builds one
+     * {@link AccessGate} of this, {@link #allowedOrigins(String...)} and {@link #trustedProxies(String...)},
+     * which checks each request once; {@code webSocket(b -> b.authorizer(...))} would change the WebSocket
+     * transport's copy only.
      *
      * @param auth the authorizer, for example {@code Authorizer.perAction(BearerTokens.of(token), tickets)}
      * @return this builder
@@ -425,8 +431,9 @@ public final class FrameStreamServer implements AutoCloseable {
     }
 
     /**
-     * Allows WebSocket connections from browser pages of these origins only (default: any); see {@link
-     * WebSocketTransport.Builder#allowedOrigins(java.util.Collection)}.
+     * Allows browser pages of these origins only (default: any): WebSocket connections and HTTP publishing
+     * from a page of another origin get 403; requests without {@code Origin} (non-browser clients) are not
+     * affected. Part of the server's one access gate; see {@link AccessGate}.
      *
      * @param origins such as {@code https://cams.example.com}
      * @return this builder
@@ -498,7 +505,7 @@ public final class FrameStreamServer implements AutoCloseable {
      * @throws IllegalArgumentException if not positive
      */
     public Builder headTimeout(Duration timeout) {
-      this.headTimeout = Checks.positive(timeout, "headTimeout");
+      this.headTimeout = positive(timeout, "headTimeout");
       return this;
     }
 
@@ -536,7 +543,7 @@ public final class FrameStreamServer implements AutoCloseable {
      * @throws IllegalArgumentException if not positive
      */
     public Builder uploadTimeout(Duration timeout) {
-      this.uploadTimeout = Checks.positive(timeout, "uploadTimeout");
+      this.uploadTimeout = positive(timeout, "uploadTimeout");
       return this;
     }
 
@@ -603,7 +610,7 @@ public final class FrameStreamServer implements AutoCloseable {
      * @throws IllegalArgumentException if not positive
      */
     public Builder shutdownTimeout(Duration timeout) {
-      this.shutdownTimeout = Checks.positive(timeout, "shutdownTimeout");
+      this.shutdownTimeout = positive(timeout, "shutdownTimeout");
       return this;
     }
 
@@ -615,6 +622,15 @@ public final class FrameStreamServer implements AutoCloseable {
     public FrameStreamServer build() {
       return new FrameStreamServer(this);
     }
+  }
+
+  /** A timeout that must be positive and fit in an {@code int} of milliseconds. */
+  private static Duration positive(Duration timeout, String name) {
+    Objects.requireNonNull(timeout, name);
+    if (timeout.isNegative() || timeout.isZero() || timeout.toMillis() > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(name + " must be positive (and under 24 days), got " + timeout);
+    }
+    return timeout;
   }
 
   /** Lists the mappings of the extra handlers, for diagnostics. */

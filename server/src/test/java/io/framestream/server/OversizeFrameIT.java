@@ -216,6 +216,13 @@ class OversizeFrameIT {
       return head.toString();
     }
 
+    /** Reads the body an answer's head announces with {@code Content-Length} (at most 64 KiB), as UTF-8. */
+    String readBody(String head) throws IOException {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)\r\ncontent-length: *(\\d+)").matcher(head);
+      assertTrue(m.find(), "a length: " + head);
+      return new String(in.readNBytes(Math.min(65_536, Integer.parseInt(m.group(1)))), StandardCharsets.UTF_8);
+    }
+
     void sendHeader(boolean fin, int opcode, long length) throws IOException {
       ByteArrayOutputStream h = new ByteArrayOutputStream();
       h.write((fin ? 0x80 : 0) | opcode);

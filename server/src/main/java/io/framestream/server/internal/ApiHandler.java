@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.framestream.core.Channel;
 import io.framestream.core.ChannelNames;
 import io.framestream.core.ChannelRegistry;
+import io.framestream.edge.ErrorBody;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +19,7 @@ import org.glassfish.grizzly.http.server.Response;
 /**
  * {@code GET /api/channels} (every channel's statistics) and {@code GET /api/channels/{name}} (one
  * channel's), as JSON, and {@code POST /api/channels/{name}/frames} (see {@link HttpPublishing}). Bad
- * requests get a status and a JSON body <code>{"error": "..."}</code>.
+ * requests get a status and the JSON {@link ErrorBody}.
  *
  * <p>No answer waits for the peer: before writing, the handler asks whether the connection's write queue
  * has room; a peer whose queue is full (it stopped reading earlier answers) is dropped instead.
@@ -115,9 +116,7 @@ public final class ApiHandler extends HttpHandler {
    * @throws IOException if writing fails
    */
   public static void error(Response response, int status, String message) throws IOException {
-    ObjectNode body = JSON.createObjectNode();
-    body.put("error", message);
-    write(response, status, body);
+    write(response, status, ErrorBody.bytes(message));
   }
 
   /**
@@ -149,10 +148,13 @@ public final class ApiHandler extends HttpHandler {
   }
 
   private static void write(Response response, int status, Object body) throws IOException {
+    write(response, status, JSON.writeValueAsString(body).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void write(Response response, int status, byte[] bytes) throws IOException {
     if (!writable(response)) {
       return;
     }
-    byte[] bytes = JSON.writeValueAsString(body).getBytes(StandardCharsets.UTF_8);
     response.setStatus(status);
     response.setContentType("application/json");
     response.setCharacterEncoding("UTF-8");

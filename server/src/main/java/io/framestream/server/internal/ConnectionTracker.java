@@ -1,25 +1,24 @@
 package io.framestream.server.internal;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.framestream.core.ChannelNames;
-import io.framestream.edge.AccessDecision;
+import io.framestream.edge.AccessGate;
 import io.framestream.edge.AccessRequest;
+import io.framestream.edge.AddressLimiter;
+import io.framestream.edge.ErrorBody;
 import io.framestream.edge.TrustedProxies;
-import io.framestream.transport.websocket.WebSocketTransport;
+import io.framestream.transport.websocket.spi.FrontFilter;
 import io.framestream.transport.websocket.spi.SessionAborter;
 import jakarta.websocket.Session;
 import java.io.CharConversionException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.glassfish.grizzly.CloseListener;
 import org.glassfish.grizzly.Closeable;
@@ -45,19 +44,28 @@ import org.glassfish.grizzly.http.server.NetworkListener;
 import org.glassfish.grizzly.memory.Buffers;
 
 /**
- * Lets the WebSocket transport drop a stalled connection for real. Tyrus keeps a stalled peer's queued
- * frames until the socket dies and offers no way from a {@link Session} to its socket, so this add-on puts
- * a filter in front of Tyrus's: for each upgrade request it stamps a connection id into {@value
- * WebSocketTransport#CONNECTION_ID_HEADER} (replacing anything a client sent) and remembers the Grizzly
- * {@link Connection}; the handshake configurator copies the id into the session. {@link #abort} then
- * terminates the connection at once, which fails Tyrus's pending sends and frees their memory.
+ * The embedded server's filter in front of Tyrus: the WebSocket transport's {@link FrontFilter} and {@link
+ * SessionAborter}.
+ *
+ * <p>Access (rule W6), once per handshake: for an upgrade to one of the transport's endpoints the filter
+ * runs the transport's access gate ({@link FrontFilter.Upgrade#admit}) before Tyrus sees the request, so a
+ * refusal is a complete 401 (with {@code WWW-Authenticate: Bearer}) or 403 with the JSON {@link ErrorBody},
+ * which Tyrus could not answer; an admitted request goes on stamped ({@value FrontFilter#ADMITTED_HEADER}),
+ * and the transport's handshake does not run the gate again. Every request loses the {@link
+ * FrontFilter#HEADERS} a client sent before anything reads them.
+ *
+ * <p>Stalled viewers: Tyrus keeps a stalled peer's queued frames until the socket dies and offers no way
+ * from a {@link Session} to its socket, so for each upgrade request the filter stamps a connection id into
+ * {@value FrontFilter#CONNECTION_ID_HEADER} and remembers the Grizzly {@link Connection}; the handshake
+ * configurator copies the id into the session. {@link #abort} then terminates the connection at once, which
+ * fails Tyrus's pending sends and frees their memory.
  *
  * <p>The same filter answers a request whose path cannot be decoded or climbs above the root with 400 and
  * a JSON body, where Grizzly itself would answer 500.
  *
  * <p>Client addresses: each request's client is resolved once, from the TCP peer or, when the peer is one of
- * the {@link TrustedProxies}, from its {@code Forwarded} / {@code X-Forwarded-For} headers. The result is
- * stamped into {@value WebSocketTransport#REMOTE_ADDRESS_HEADER} (replacing anything a client sent) and into
+ * the {@link TrustedProxies}, from its {@code Forwarded} / {@code X-Forwarded-For} headers ({@link
+ * AccessGate#clientAddress}). The result is stamped into {@value FrontFilter#CLIENT_ADDRESS_HEADER} and into
  * the request attribute {@value TrustedProxies#CLIENT_ADDRESS_ATTRIBUTE}, is what the authorizer sees, and is
  * what the per-address connection limit charges. A TCP connection is charged once, on its first request, to
  * that request's client, for its whole life: a proxy's keep-alive connection that later carries requests of
@@ -68,14 +76,15 @@ import org.glassfish.grizzly.memory.Buffers;
  * length, or running total over its fragments, passes the connection's limit is answered with close code
  * 1009; its payload, like everything the client sends after it, is discarded unread, and the connection
  * ends when the client answers with its close frame, after {@value #REFUSAL_DRAIN_MILLIS} ms at the latest.
- * The limit is decided at the upgrade from the path: publishers ({@code /ws/publish/}) may send binary
- * messages of {@code maxFrameBytes} and text messages of {@link WebSocketTransport#maxIncomingMessageBytes()}
- * (a data URI of that size); viewers, and any other upgraded path, {@value #VIEWER_MESSAGE_LIMIT} bytes.
+ * The limit is decided at the upgrade from the path, by the transport ({@link FrontFilter.Upgrade}):
+ * publishers may send binary messages of {@code maxFrameBytes} and text messages of a data URI of that size;
+ * viewers 4 KiB; any other upgraded path {@value #VIEWER_MESSAGE_LIMIT} bytes.
  * Control frames over 125 bytes and broken fragmentation are protocol errors (1002).
  *
  * <p>Refused handshakes (rule W4): when the answer to an upgrade request is not 101, the filter makes it a
- * complete response ({@code Content-Length: 0} and marked as the last part where Tyrus leaves it open;
- * {@code Connection: close}) and closes the connection once it is written.
+ * complete response (for the transport's paths, where Tyrus leaves it open without a body, the {@link
+ * ErrorBody} of its reason phrase with its length, marked as the last part; {@code Connection: close}) and
+ * closes the connection once it is written.
  *
  * <p>Request heads (rule H1): a request's head must be complete within the head timeout of its first byte
  * (a new connection's first head, of its accept), else the connection is answered 408 and closed; see {@code
@@ -87,14 +96,11 @@ import org.glassfish.grizzly.memory.Buffers;
  *
  * Thread-safe: a concurrent map written by Grizzly threads (stamp, close listener) and read by delivery threads (abort).
  */
-public final class ConnectionTracker implements AddOn, SessionAborter {
+public final class ConnectionTracker implements AddOn, SessionAborter, FrontFilter {
 
   private static final System.Logger LOG = System.getLogger(ConnectionTracker.class.getName());
 
-  /**
-   * The largest message a viewer may send, in bytes: the transport's viewer endpoint accepts text and binary
-   * messages of 4 KiB (its own session limits say the same).
-   */
+  /** The largest message a client may send on an upgraded connection that is not the transport's: 4 KiB. */
   public static final int VIEWER_MESSAGE_LIMIT = 4096;
   /**
    * Room in Tyrus's incoming buffer beyond the largest frame the guard lets through: the bytes of one read
@@ -111,53 +117,41 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
   public static final Duration DEFAULT_HEAD_TIMEOUT = Duration.ofSeconds(10);
 
   private static final String URI_CHECKED = "framestream.uriChecked";
-  private static final String HANDSHAKE_PATH_PUBLISH = "/ws/publish/";
-  private static final String HANDSHAKE_PATH_LIVE = "/ws/live/";
   private static final Attribute<FrameGuard> GUARD =
       Grizzly.DEFAULT_ATTRIBUTE_BUILDER.createAttribute(ConnectionTracker.class.getName() + ".frameGuard");
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ConcurrentHashMap<String, Connection<?>> connections = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
-  private final int maxConnectionsPerAddress;
-  /** Open connections per remote address, and the address each counted connection is charged to. */
-  private final ConcurrentHashMap<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+  /** Open connections per client address. */
+  private final AddressLimiter perAddress;
+  /** The address each counted connection is charged to. */
   private final ConcurrentHashMap<Connection<?>, String> counted = new ConcurrentHashMap<>();
-  private final TrustedProxies trustedProxies;
+  private final AccessGate gate;
   private final HeadDeadlines heads;
-  private volatile WebSocketTransport transport;
-
-  /**
-   * Creates the tracker, believing no forwarding headers.
-   *
-   * @param maxConnectionsPerAddress how many connections one remote address may hold open
-   */
-  public ConnectionTracker(int maxConnectionsPerAddress) {
-    this(maxConnectionsPerAddress, TrustedProxies.none());
-  }
+  private volatile FrontFilter.Endpoints webSocket;
 
   /**
    * Creates the tracker.
    *
    * @param maxConnectionsPerAddress how many connections one client address may hold open
-   * @param trustedProxies the peers whose {@code Forwarded} / {@code X-Forwarded-For} headers are believed
-   */
-  public ConnectionTracker(int maxConnectionsPerAddress, TrustedProxies trustedProxies) {
-    this(maxConnectionsPerAddress, trustedProxies, DEFAULT_HEAD_TIMEOUT);
-  }
-
-  /**
-   * Creates the tracker.
-   *
-   * @param maxConnectionsPerAddress how many connections one client address may hold open
-   * @param trustedProxies the peers whose {@code Forwarded} / {@code X-Forwarded-For} headers are believed
+   * @param gate the server's access gate: its trusted proxies resolve each request's client
    * @param headTimeout how long a request head may take from its first byte (and a new connection from its
    *     accept); positive
    */
-  public ConnectionTracker(int maxConnectionsPerAddress, TrustedProxies trustedProxies, Duration headTimeout) {
-    this.maxConnectionsPerAddress = maxConnectionsPerAddress;
-    this.trustedProxies = trustedProxies;
+  public ConnectionTracker(int maxConnectionsPerAddress, AccessGate gate, Duration headTimeout) {
+    this.perAddress = new AddressLimiter(maxConnectionsPerAddress);
+    this.gate = gate;
     this.heads = new HeadDeadlines(headTimeout);
+  }
+
+  /**
+   * Receives the endpoints of the WebSocket transport built with this filter.
+   *
+   * @param endpoints the transport's endpoints
+   */
+  @Override
+  public void attach(FrontFilter.Endpoints endpoints) {
+    this.webSocket = endpoints;
   }
 
   /**
@@ -167,22 +161,15 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
    * copy on each growth) up to this size, and never allocates it up front, so a viewer's connection holds a few
    * KB whatever this is.
    *
-   * @param webSocket the transport
    * @return bytes
+   * @throws IllegalStateException if no transport was built with this filter yet
    */
-  public static int incomingBufferSize(WebSocketTransport webSocket) {
-    long largest = Math.max(webSocket.maxFrameBytes(), webSocket.maxIncomingMessageBytes());
-    return (int) Math.min(Integer.MAX_VALUE - 64, largest + 14 + READ_SLACK);
-  }
-
-  /**
-   * Lets the filter authorize WebSocket handshakes with the transport's authorizer before Tyrus sees them,
-   * so that a refusal is a precise 401 or 403 with a JSON body.
-   *
-   * @param webSocket the transport
-   */
-  public void guard(WebSocketTransport webSocket) {
-    this.transport = webSocket;
+  public int incomingBufferSize() {
+    FrontFilter.Endpoints ws = webSocket;
+    if (ws == null) {
+      throw new IllegalStateException("no WebSocket transport was built with this filter");
+    }
+    return (int) Math.min(Integer.MAX_VALUE - 64, (long) ws.largestMessageBytes() + 14 + READ_SLACK);
   }
 
   @Override
@@ -201,7 +188,7 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
 
   @Override
   public boolean abort(Session session, String reason) {
-    Object id = session.getUserProperties().get(WebSocketTransport.CONNECTION_ID_HEADER);
+    Object id = session.getUserProperties().get(FrontFilter.CONNECTION_ID_HEADER);
     Connection<?> connection = id == null ? null : connections.remove(id.toString());
     if (connection == null) {
       return false;
@@ -246,43 +233,18 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
     if (counted.containsKey(connection)) {
       return true;
     }
-    // Checked and counted in one step under the map's lock for this address, which the close listener's
-    // decrement takes too: a counter is never incremented after a close removed it from the map.
-    boolean[] admitted = {false};
-    perAddress.compute(remote, (k, c) -> {
-      int open = c == null ? 0 : c.get();
-      if (open >= maxConnectionsPerAddress) {
-        return c;
-      }
-      admitted[0] = true;
-      AtomicInteger counter = c == null ? new AtomicInteger() : c;
-      counter.incrementAndGet();
-      return counter;
-    });
-    if (!admitted[0]) {
+    // Checked and counted in one step (AddressLimiter): two racing requests never both take the last place.
+    if (!perAddress.tryAcquire(remote)) {
       return false;
     }
     counted.put(connection, remote);
     onClose(connection, () -> {
       String address = counted.remove(connection);
       if (address != null) {
-        perAddress.computeIfPresent(address, (k, c) -> c.decrementAndGet() <= 0 ? null : c);
+        perAddress.release(address);
       }
     });
     return true;
-  }
-
-  /** The authorizer's decision for a WebSocket upgrade to one of the transport's endpoints; others pass. */
-  private AccessDecision authorize(HttpRequestPacket request, String remote) {
-    WebSocketTransport ws = transport;
-    String path = request.getRequestURI();
-    AccessRequest.Action action = path.startsWith("/ws/publish/") ? AccessRequest.Action.PUBLISH
-        : path.startsWith("/ws/live/") ? AccessRequest.Action.VIEW : null;
-    String channel = path.substring(path.lastIndexOf('/') + 1);
-    if (ws == null || action == null || !ChannelNames.isValid(channel)) {
-      return AccessDecision.ALLOW; // not ours, or refused with 400/404 by the endpoint's own checks
-    }
-    return ws.authorize(AccessRequests.of(action, channel, remote, request));
   }
 
   private static String remoteAddress(Connection<?> connection) {
@@ -296,18 +258,24 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
 
   private static void refuse(FilterChainContext ctx, HttpRequestPacket request, int status, String message)
       throws IOException {
-    byte[] body = JSON.createObjectNode().put("error", message).toString().getBytes(StandardCharsets.UTF_8);
     HttpResponsePacket response = request.getResponse();
     response.setStatus(status);
-    response.setContentType("application/json");
-    response.setContentLength(body.length);
     response.setHeader("Connection", "close");
-    HttpContent content = HttpContent.builder(response)
+    ctx.write(errorBody(ctx, response, message));
+    ctx.getConnection().closeSilently();
+  }
+
+  /** The last part of an answer: {@link ErrorBody} with its type and length. */
+  private static HttpContent errorBody(FilterChainContext ctx, HttpResponsePacket response, String message) {
+    byte[] body = ErrorBody.bytes(message);
+    // Set as a plain header: Grizzly leaves the content type out of answers to upgrade requests.
+    response.getHeaders().setValue("Content-Type").setString(ErrorBody.CONTENT_TYPE);
+    response.getHeaders().removeHeader("Content-Length");
+    response.setContentLength(body.length);
+    return HttpContent.builder(response)
         .content(Buffers.wrap(ctx.getMemoryManager(), body, 0, body.length))
         .last(true)
         .build();
-    ctx.write(content);
-    ctx.getConnection().closeSilently();
   }
 
   /** Grizzly 4's close-listener API has only deprecated parameter types; nothing newer exists to use. */
@@ -323,10 +291,7 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
     if (resolved instanceof String) {
       return (String) resolved;
     }
-    String peer = remoteAddress(connection);
-    String client = trustedProxies.isEmpty() ? peer
-        : trustedProxies.clientAddress(peer, headerValues(request, "Forwarded"),
-            headerValues(request, "X-Forwarded-For"));
+    String client = gate.clientAddress(remoteAddress(connection), name -> headerValues(request, name));
     request.setAttribute(TrustedProxies.CLIENT_ADDRESS_ATTRIBUTE, client);
     return client;
   }
@@ -338,13 +303,14 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
   }
 
   /** The guard for a connection being upgraded, with the limits of the endpoint its path names. */
-  private FrameGuard guardFor(String path) {
-    WebSocketTransport ws = transport;
-    if (ws != null && path.startsWith(HANDSHAKE_PATH_PUBLISH)) {
-      return new FrameGuard(ws.maxIncomingMessageBytes(), "maxFrameBytes as a data URI", ws.maxFrameBytes(),
-          "maxFrameBytes");
+  private static FrameGuard guardFor(Optional<FrontFilter.Upgrade> upgrade) {
+    if (upgrade.isPresent() && upgrade.get().action() == AccessRequest.Action.PUBLISH) {
+      return new FrameGuard(upgrade.get().maxTextMessageBytes(), "maxFrameBytes as a data URI",
+          upgrade.get().maxBinaryMessageBytes(), "maxFrameBytes");
     }
-    return new FrameGuard(VIEWER_MESSAGE_LIMIT, "the viewer limit", VIEWER_MESSAGE_LIMIT, "the viewer limit");
+    int text = upgrade.map(FrontFilter.Upgrade::maxTextMessageBytes).orElse(VIEWER_MESSAGE_LIMIT);
+    int binary = upgrade.map(FrontFilter.Upgrade::maxBinaryMessageBytes).orElse(VIEWER_MESSAGE_LIMIT);
+    return new FrameGuard(text, "the viewer limit", binary, "the viewer limit");
   }
 
   /**
@@ -396,18 +362,20 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
 
   /**
    * Makes a refused upgrade's answer complete and closes the connection once it is written. Tyrus writes its
-   * refusals as a bare header that is not marked as the last part of the answer, and keeps the connection; a
+   * refusals as a bare header that is not marked as the last part of the answer, and keeps the connection: it
+   * gets the {@link ErrorBody} of its reason phrase (where the transport's handshake put its message). A
    * handler's own answer keeps its length or chunking.
    */
   @SuppressWarnings({"rawtypes", "unchecked"}) // Grizzly's TransportContext keeps a raw CompletionHandler
-  private static void finishRefusedUpgrade(FilterChainContext ctx, HttpContent content) {
+  private void finishRefusedUpgrade(FilterChainContext ctx, HttpContent content) {
     HttpResponsePacket response = (HttpResponsePacket) content.getHttpHeader();
-    String path = response.getRequest().getRequestURI();
-    boolean tyrus = path.startsWith(HANDSHAKE_PATH_PUBLISH) || path.startsWith(HANDSHAKE_PATH_LIVE);
+    FrontFilter.Endpoints ws = webSocket;
+    boolean tyrus = ws != null && ws.serves(response.getRequest().getRequestURI());
     if (tyrus && !content.isLast() && !content.getContent().hasRemaining() && response.getContentLength() <= 0
         && !response.isChunked()) {
-      response.setContentLength(0);
-      content.setLast(true);
+      String reason = response.getReasonPhrase();
+      content = errorBody(ctx, response, reason == null || reason.isEmpty() ? "upgrade refused" : reason);
+      ctx.setMessage(content);
     }
     response.setHeader("Connection", "close");
     if (!content.isLast()) {
@@ -490,34 +458,35 @@ public final class ConnectionTracker implements AddOn, SessionAborter {
       String remote = clientAddress(request, ctx.getConnection());
       if (!admitConnection(ctx.getConnection(), remote)) {
         refuse(ctx, request, 429, "too many connections from " + remote + " (maxConnectionsPerAddress "
-            + maxConnectionsPerAddress + ")");
+            + perAddress.limit() + ")");
         return ctx.getStopAction();
       }
-      header.getHeaders().removeHeader(WebSocketTransport.CONNECTION_ID_HEADER);
-      header.getHeaders().removeHeader(WebSocketTransport.REMOTE_ADDRESS_HEADER);
-      header.addHeader(WebSocketTransport.REMOTE_ADDRESS_HEADER, remote);
+      for (String name : FrontFilter.HEADERS) {
+        header.getHeaders().removeHeader(name); // a client's copies: only this filter sets them
+      }
+      header.addHeader(FrontFilter.CLIENT_ADDRESS_HEADER, remote);
       if ("websocket".equalsIgnoreCase(header.getUpgrade())) {
-        WebSocketTransport ws = transport;
-        String origin = request.getHeader("Origin");
-        if (ws != null && !ws.originAllowed(origin)) {
-          // Tyrus would refuse with a 403 that never ends (no body length, connection kept).
-          refuse(ctx, request, 403, "origin not allowed: " + origin);
-          return ctx.getStopAction();
-        }
-        AccessDecision access = authorize(request, remote);
-        if (!access.allowed()) {
-          if (access.status() == 401) {
-            request.getResponse().setHeader("WWW-Authenticate", "Bearer");
+        FrontFilter.Endpoints ws = webSocket;
+        Optional<FrontFilter.Upgrade> upgrade = ws == null ? Optional.empty() : ws.upgrade(request.getRequestURI());
+        if (upgrade.isPresent()) {
+          // The one access check of this handshake: Tyrus could not answer 401, nor any refusal with a body.
+          AccessGate.Verdict verdict = upgrade.get().admit(remote, AccessRequests.headers(request),
+              AccessRequest.parseQuery(request.getQueryString()));
+          if (!verdict.allowed()) {
+            if (verdict.challenges()) {
+              request.getResponse().setHeader("WWW-Authenticate", "Bearer");
+            }
+            refuse(ctx, request, verdict.status(), verdict.message());
+            return ctx.getStopAction();
           }
-          refuse(ctx, request, access.status(), access.reason());
-          return ctx.getStopAction();
+          header.addHeader(FrontFilter.ADMITTED_HEADER, upgrade.get().admittedStamp());
         }
         Connection<?> connection = ctx.getConnection();
         String id = Long.toString(ids.incrementAndGet());
-        header.addHeader(WebSocketTransport.CONNECTION_ID_HEADER, id);
+        header.addHeader(FrontFilter.CONNECTION_ID_HEADER, id);
         connections.put(id, connection);
         onClose(connection, () -> connections.remove(id, connection));
-        GUARD.set(connection, guardFor(request.getRequestURI()));
+        GUARD.set(connection, guardFor(upgrade));
       }
       return ctx.getInvokeAction();
     }

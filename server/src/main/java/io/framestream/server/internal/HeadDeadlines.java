@@ -1,5 +1,6 @@
 package io.framestream.server.internal;
 
+import io.framestream.edge.ErrorBody;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -64,9 +65,8 @@ final class HeadDeadlines {
    */
   HeadDeadlines(Duration headTimeout) {
     this.timeoutNanos = headTimeout.toNanos();
-    byte[] body = ("{\"error\":\"request head not complete within " + headTimeout.toMillis()
-        + " ms (headTimeout)\"}").getBytes(StandardCharsets.UTF_8);
-    String head = "HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nContent-Length: "
+    byte[] body = ErrorBody.bytes("request head not complete within " + headTimeout.toMillis() + " ms (headTimeout)");
+    String head = "HTTP/1.1 408 Request Timeout\r\nContent-Type: " + ErrorBody.CONTENT_TYPE + "\r\nContent-Length: "
         + body.length + "\r\nConnection: close\r\n\r\n";
     byte[] h = head.getBytes(StandardCharsets.US_ASCII);
     this.answer = new byte[h.length + body.length];

@@ -9,9 +9,9 @@ import io.framestream.core.LimitExceededException;
 import io.framestream.core.NoSuchChannelException;
 import io.framestream.core.Publisher;
 import io.framestream.core.wire.Fmp4Kinds;
-import io.framestream.edge.AccessDecision;
+import io.framestream.edge.AccessGate;
 import io.framestream.edge.AccessRequest;
-import io.framestream.edge.Authorizer;
+import io.framestream.edge.AddressLimiter;
 import io.framestream.edge.TrustedProxies;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -32,7 +32,8 @@ import org.glassfish.grizzly.http.server.Response;
  * <p>HTTP publishers of a channel share one {@link Publisher} handle, opened by the first post and closed
  * after {@link #IDLE} without posts, so HTTP publishing counts against {@code maxPublishers}, obeys the
  * publish rate limits and makes the channel online and, later, offline, like a WebSocket publisher.
- * Answers: 204 published; 400 invalid name; 401/403 authorizer; 404 unknown channel (declared-only
+ * Access is the server's {@link AccessGate} (origin, authorizer), run once per post before the body is read.
+ * Answers: 204 published; 400 invalid name; 401/403 access gate; 404 unknown channel (declared-only
  * registries); 408 body not complete within {@code uploadTimeout}; 409 another publisher holds the
  * channel; 413 body over {@code maxFrameBytes}; 415 unknown format; 429 over the publish rate, or more than
  * {@code maxUploadsPerAddress} bodies in progress from the client's address. A handle whose channel was
@@ -62,31 +63,30 @@ public final class HttpPublishing implements AutoCloseable {
   }
 
   private final ChannelRegistry registry;
-  private final Authorizer authorizer;
+  private final AccessGate gate;
   private final int maxFrameBytes;
   private final Duration uploadTimeout;
-  private final int maxUploadsPerAddress;
   private final ConcurrentHashMap<String, Holder> publishers = new ConcurrentHashMap<>();
-  /** Bodies being read, per client address; an address is removed when its count returns to 0. */
-  private final ConcurrentHashMap<String, Integer> uploads = new ConcurrentHashMap<>();
+  /** Bodies being read, per client address. */
+  private final AddressLimiter uploads;
   private final ScheduledThreadPoolExecutor timer;
 
   /**
    * Creates the handler's state; {@link #start()} starts its idle timer.
    *
    * @param registry the channels
-   * @param authorizer decides who may publish
+   * @param gate decides who may publish, from which browser origins
    * @param maxFrameBytes the largest body accepted
    * @param uploadTimeout the deadline on a whole body
    * @param maxUploadsPerAddress how many bodies one client address may be sending at once
    */
-  public HttpPublishing(ChannelRegistry registry, Authorizer authorizer, int maxFrameBytes, Duration uploadTimeout,
+  public HttpPublishing(ChannelRegistry registry, AccessGate gate, int maxFrameBytes, Duration uploadTimeout,
       int maxUploadsPerAddress) {
     this.registry = registry;
-    this.authorizer = authorizer;
+    this.gate = gate;
     this.maxFrameBytes = maxFrameBytes;
     this.uploadTimeout = uploadTimeout;
-    this.maxUploadsPerAddress = maxUploadsPerAddress;
+    this.uploads = new AddressLimiter(maxUploadsPerAddress);
     this.timer = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "framestream-http-publishers");
       t.setDaemon(true);
@@ -110,13 +110,13 @@ public final class HttpPublishing implements AutoCloseable {
    */
   void post(String name, Request request, Response response) throws IOException {
     String remote = clientAddress(request);
-    AccessDecision access = authorizer.authorize(
-        AccessRequests.of(AccessRequest.Action.PUBLISH, name, remote, request.getRequest()));
+    AccessGate.Verdict access = gate.admit(AccessRequest.Action.PUBLISH, name, remote,
+        AccessRequests.headers(request.getRequest()), AccessRequest.parseQuery(request.getQueryString()));
     if (!access.allowed()) {
-      if (access.status() == 401) {
+      if (access.challenges()) {
         response.setHeader("WWW-Authenticate", "Bearer");
       }
-      refuseUnread(request, response, access.status(), access.reason());
+      refuseUnread(request, response, access.status(), access.message());
       return;
     }
     long declared = request.getContentLengthLong();
@@ -125,14 +125,14 @@ public final class HttpPublishing implements AutoCloseable {
           + maxFrameBytes);
       return;
     }
-    if (!startUpload(remote)) {
+    if (!uploads.tryAcquire(remote)) {
       refuseUnread(request, response, 429, "too many uploads in progress from " + remote
-          + " (maxUploadsPerAddress " + maxUploadsPerAddress + ")");
+          + " (maxUploadsPerAddress " + uploads.limit() + ")");
       return;
     }
     String type = request.getContentType();
     new BodyReader(request, response, maxFrameBytes, uploadTimeout,
-        (body, answer) -> publish(name, remote, type, body, answer), () -> endUpload(remote)).start(timer);
+        (body, answer) -> publish(name, remote, type, body, answer), () -> uploads.release(remote)).start(timer);
   }
 
   /**
@@ -167,23 +167,6 @@ public final class HttpPublishing implements AutoCloseable {
   private static String clientAddress(Request request) {
     Object resolved = request.getAttribute(TrustedProxies.CLIENT_ADDRESS_ATTRIBUTE);
     return resolved instanceof String && !((String) resolved).isBlank() ? (String) resolved : request.getRemoteAddr();
-  }
-
-  private boolean startUpload(String remote) {
-    boolean[] admitted = {false};
-    uploads.compute(remote, (k, n) -> {
-      int now = n == null ? 0 : n;
-      if (now >= maxUploadsPerAddress) {
-        return n;
-      }
-      admitted[0] = true;
-      return now + 1;
-    });
-    return admitted[0];
-  }
-
-  private void endUpload(String remote) {
-    uploads.computeIfPresent(remote, (k, n) -> n <= 1 ? null : n - 1);
   }
 
   /** Publishes a complete body on a Grizzly thread; never blocks. */

@@ -1,32 +1,21 @@
 package io.framestream.transport.websocket;
 
 import io.framestream.core.ChannelRegistry;
-import io.framestream.core.DataUris;
-import io.framestream.edge.AccessDecision;
-import io.framestream.edge.AccessRequest;
+import io.framestream.edge.AccessGate;
 import io.framestream.edge.Authorizer;
 import io.framestream.transport.websocket.internal.Checks;
-import io.framestream.transport.websocket.internal.CloseCodes;
+import io.framestream.transport.websocket.internal.EndpointContext;
 import io.framestream.transport.websocket.internal.HandshakeConfigurator;
 import io.framestream.transport.websocket.internal.LiveEndpoint;
 import io.framestream.transport.websocket.internal.PublishEndpoint;
+import io.framestream.transport.websocket.spi.FrontFilter;
 import io.framestream.transport.websocket.spi.RawFrameSender;
 import io.framestream.transport.websocket.spi.SessionAborter;
-import jakarta.websocket.CloseReason;
-import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpointConfig;
-import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The WebSocket transport: standard Jakarta WebSocket endpoints that publish into and view the channels of a
@@ -55,6 +44,11 @@ import java.util.concurrent.TimeUnit;
  * elsewhere; an oversized message gets close code 1009, a malformed data URI or control message 1007, an
  * unrecognisable binary frame or an unexpected text 1003. Every close carries a reason text.
  *
+ * <p>Access ({@link Builder#accessGate(AccessGate)}) is checked once per handshake: by the transport's
+ * handshake, or, when the transport was built for a host whose filter sees the upgrade first ({@link
+ * Builder#frontFilter(FrontFilter)}), by that filter, which can answer 401 with a body where a container
+ * cannot.
+ *
  * <h2>Thread safety</h2>
  *
  * Thread-safe. The container calls the endpoints on its own threads; frames reach viewers from the
@@ -80,47 +74,16 @@ public final class WebSocketTransport implements AutoCloseable {
   public static final Duration CLAIM_TIMEOUT = Duration.ofSeconds(5);
   /** Default for {@link Builder#maxFrameBytes(int)}: 8 MiB. */
   public static final int DEFAULT_MAX_FRAME_BYTES = 8 << 20;
-  /**
-   * The handshake header through which a host can identify the connection of an upgrade request (the
-   * embedded server sets it, overwriting any value a client sent); copied into the session's user
-   * properties under the same name.
-   */
-  public static final String CONNECTION_ID_HEADER = "x-framestream-connection";
-  /**
-   * The handshake header through which a host passes the client's IP address to the {@link Authorizer}
-   * (the embedded server sets it, overwriting any value a client sent). Without it the address is empty.
-   */
-  public static final String REMOTE_ADDRESS_HEADER = "x-framestream-remote-address";
 
-  private static final System.Logger LOG = System.getLogger(WebSocketTransport.class.getName());
-  private static final byte[] PING_PAYLOAD = {'f', 's'};
-
-  private final ChannelRegistry registry;
-  private final int maxFrameBytes;
-  private final SessionAborter aborter;
-  private final RawFrameSender rawFrameSender;
-  private final Authorizer authorizer;
-  private final Set<String> allowedOrigins;
-  /** Open sessions and when each last answered a ping (System.nanoTime). */
-  private final ConcurrentHashMap<Session, Long> sessions = new ConcurrentHashMap<>();
-  private final long pingIntervalNanos;
-  private final long pongTimeoutNanos;
-  /** Releases of publisher slots claimed in handshakes, until they run (each at most once). */
-  private final Set<Runnable> pendingReleases = ConcurrentHashMap.newKeySet();
-  private final Object pingerLock = new Object();
-  /** Pings sessions and releases unclaimed slots; guarded by pingerLock, started with the first use. */
-  private ScheduledExecutorService pinger;
-  private volatile boolean closed;
+  private final EndpointContext context;
 
   private WebSocketTransport(Builder b) {
-    this.registry = b.registry;
-    this.maxFrameBytes = b.maxFrameBytes;
-    this.aborter = b.aborter;
-    this.rawFrameSender = b.rawFrameSender;
-    this.authorizer = b.authorizer;
-    this.allowedOrigins = Set.copyOf(b.allowedOrigins);
-    this.pingIntervalNanos = b.pingInterval.toNanos();
-    this.pongTimeoutNanos = b.pongTimeout.toNanos();
+    this.context = new EndpointContext(new EndpointContext.Settings(b.registry, b.maxFrameBytes, b.gate(),
+        b.aborter, b.rawFrameSender, b.frontFilter, PUBLISH_PATH, LIVE_PATH, b.pingInterval, b.pongTimeout,
+        CLAIM_TIMEOUT));
+    if (b.frontFilter != null) {
+      b.frontFilter.attach(context);
+    }
   }
 
   /**
@@ -142,10 +105,10 @@ public final class WebSocketTransport implements AutoCloseable {
   public List<ServerEndpointConfig> endpointConfigs() {
     return List.of(
         ServerEndpointConfig.Builder.create(PublishEndpoint.class, PUBLISH_PATH)
-            .configurator(new HandshakeConfigurator(this, HandshakeConfigurator.Role.PUBLISH))
+            .configurator(new HandshakeConfigurator(context, HandshakeConfigurator.Role.PUBLISH))
             .build(),
         ServerEndpointConfig.Builder.create(LiveEndpoint.class, LIVE_PATH)
-            .configurator(new HandshakeConfigurator(this, HandshakeConfigurator.Role.LIVE))
+            .configurator(new HandshakeConfigurator(context, HandshakeConfigurator.Role.LIVE))
             .build());
   }
 
@@ -155,7 +118,7 @@ public final class WebSocketTransport implements AutoCloseable {
    * @return the registry
    */
   public ChannelRegistry registry() {
-    return registry;
+    return context.registry();
   }
 
   /**
@@ -164,60 +127,16 @@ public final class WebSocketTransport implements AutoCloseable {
    * @return bytes
    */
   public int maxFrameBytes() {
-    return maxFrameBytes;
+    return context.maxFrameBytes();
   }
 
   /**
-   * Returns the largest single WebSocket message the container must be able to buffer for a publisher: a
-   * data URI of {@link #maxFrameBytes()} bytes. A host configures its incoming buffer to at least this.
+   * Returns the access gate every handshake passes.
    *
-   * @return bytes
+   * @return the gate
    */
-  public int maxIncomingMessageBytes() {
-    return (int) Math.min(Integer.MAX_VALUE - 64, DataUris.maxTextLength(maxFrameBytes));
-  }
-
-  /**
-   * Returns the aborter used for stalled viewers.
-   *
-   * @return the aborter
-   */
-  public SessionAborter aborter() {
-    return aborter;
-  }
-
-  /**
-   * Returns how viewers' frames (binary messages and data-URI texts) are written: pre-framed and shared, or
-   * through the portable path.
-   *
-   * @return the sender set on the builder, {@link RawFrameSender#PORTABLE} by default
-   */
-  public RawFrameSender rawFrameSender() {
-    return rawFrameSender;
-  }
-
-  /**
-   * Decides whether a client may publish into or view a channel. The endpoints call it during the
-   * handshake; a host may call it earlier to answer with a precise status (the embedded server does, because
-   * Tyrus cannot refuse a handshake with 401).
-   *
-   * @param request the request
-   * @return the authorizer's decision
-   */
-  public AccessDecision authorize(AccessRequest request) {
-    AccessDecision d = authorizer.authorize(request);
-    return d != null ? d : AccessDecision.forbidden("no decision");
-  }
-
-  /**
-   * Tells whether a browser origin may open a WebSocket. A request without {@code Origin} (not from a
-   * browser) is always allowed; with an empty allow-list, every origin is.
-   *
-   * @param origin the {@code Origin} header value, or {@code null}
-   * @return {@code true} if allowed
-   */
-  public boolean originAllowed(String origin) {
-    return origin == null || allowedOrigins.isEmpty() || allowedOrigins.contains(origin.toLowerCase(java.util.Locale.ROOT));
+  public AccessGate accessGate() {
+    return context.gate();
   }
 
   /**
@@ -226,7 +145,7 @@ public final class WebSocketTransport implements AutoCloseable {
    * @return the ping interval
    */
   public Duration pingInterval() {
-    return Duration.ofNanos(pingIntervalNanos);
+    return context.pingInterval();
   }
 
   /**
@@ -235,7 +154,7 @@ public final class WebSocketTransport implements AutoCloseable {
    * @return the count
    */
   public int openSessions() {
-    return sessions.size();
+    return context.openSessions();
   }
 
   /**
@@ -244,116 +163,7 @@ public final class WebSocketTransport implements AutoCloseable {
    * @return {@code true} once closed
    */
   public boolean isClosed() {
-    return closed;
-  }
-
-  /**
-   * Registers an open session so that {@link #close()} can reach it. For the endpoints of this transport.
-   *
-   * @param session the session
-   * @return {@code false} if the transport is closed (the caller then closes the session)
-   */
-  public boolean track(Session session) {
-    sessions.put(session, System.nanoTime());
-    if (closed) {
-      sessions.remove(session);
-      return false;
-    }
-    timer();
-    return true;
-  }
-
-  /**
-   * Records a pong from a session (any pong counts, solicited or not). For the endpoints of this transport.
-   *
-   * @param session the session
-   */
-  public void ponged(Session session) {
-    sessions.replace(session, System.nanoTime());
-  }
-
-  /** Returns the timer, starting it (and the pings) on first use; {@code null} once closed. */
-  private ScheduledExecutorService timer() {
-    synchronized (pingerLock) {
-      if (pinger != null || closed) {
-        return pinger;
-      }
-      ScheduledThreadPoolExecutor p = new ScheduledThreadPoolExecutor(1, r -> {
-        Thread t = new Thread(r, "framestream-ws-ping");
-        t.setDaemon(true);
-        return t;
-      });
-      p.setRemoveOnCancelPolicy(true);
-      p.scheduleAtFixedRate(this::pingAll, pingIntervalNanos, pingIntervalNanos, TimeUnit.NANOSECONDS);
-      pinger = p;
-      return p;
-    }
-  }
-
-  /**
-   * Runs a release after {@link #CLAIM_TIMEOUT}, or at {@link #close()} if that comes first; at once if the
-   * transport is closed. For the endpoints of this transport: a publisher slot claimed in a handshake is
-   * released this way unless the session that opens takes it first (the release must then do nothing).
-   *
-   * @param release idempotent, quick, non-blocking
-   */
-  public void releaseUnlessTaken(Runnable release) {
-    Objects.requireNonNull(release, "release");
-    pendingReleases.add(release);
-    ScheduledExecutorService t = timer();
-    try {
-      if (t != null) {
-        t.schedule(() -> runRelease(release), CLAIM_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
-        return;
-      }
-    } catch (RejectedExecutionException e) {
-      // closed meanwhile: release now
-    }
-    runRelease(release);
-  }
-
-  private void runRelease(Runnable release) {
-    if (pendingReleases.remove(release)) {
-      try {
-        release.run();
-      } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.WARNING, "releasing a claimed publisher slot failed", e);
-      }
-    }
-  }
-
-  /** Pings every open session; drops those whose last pong is older than the timeout. */
-  private void pingAll() {
-    long now = System.nanoTime();
-    ByteBuffer payload = ByteBuffer.wrap(PING_PAYLOAD);
-    for (Map.Entry<Session, Long> e : sessions.entrySet()) {
-      Session s = e.getKey();
-      if (now - e.getValue() > pongTimeoutNanos) {
-        sessions.remove(s);
-        String reason = "no pong for " + TimeUnit.NANOSECONDS.toMillis(now - e.getValue()) + " ms (pongTimeout)";
-        LOG.log(System.Logger.Level.DEBUG, "dropping WebSocket session {0}: {1}", s.getId(), reason);
-        if (!aborter.abort(s, reason)) {
-          CloseCodes.closeQuietly(s, CloseCodes.reason(CloseReason.CloseCodes.GOING_AWAY, reason));
-        }
-        continue;
-      }
-      try {
-        if (s.isOpen()) {
-          s.getAsyncRemote().sendPing(payload.duplicate());
-        }
-      } catch (IOException | RuntimeException ex) {
-        LOG.log(System.Logger.Level.DEBUG, "ping to session {0} failed: {1}", s.getId(), ex);
-      }
-    }
-  }
-
-  /**
-   * Forgets a closed session. For the endpoints of this transport.
-   *
-   * @param session the session
-   */
-  public void untrack(Session session) {
-    sessions.remove(session);
+    return context.isClosed();
   }
 
   /**
@@ -363,21 +173,7 @@ public final class WebSocketTransport implements AutoCloseable {
    */
   @Override
   public void close() {
-    closed = true;
-    synchronized (pingerLock) {
-      if (pinger != null) {
-        pinger.shutdownNow();
-        pinger = null;
-      }
-    }
-    for (Runnable release : pendingReleases.toArray(new Runnable[0])) {
-      runRelease(release);
-    }
-    CloseReason goingAway = CloseCodes.reason(CloseReason.CloseCodes.GOING_AWAY, "server shutting down");
-    for (Session s : sessions.keySet().toArray(new Session[0])) {
-      CloseCodes.closeQuietly(s, goingAway);
-      sessions.remove(s);
-    }
+    context.close();
   }
 
   /**
@@ -394,8 +190,11 @@ public final class WebSocketTransport implements AutoCloseable {
     private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
     private SessionAborter aborter = SessionAborter.GRACEFUL;
     private RawFrameSender rawFrameSender = RawFrameSender.PORTABLE;
-    private Authorizer authorizer = Authorizer.allowAll();
-    private final Set<String> allowedOrigins = new java.util.HashSet<>();
+    private FrontFilter frontFilter;
+    /** The gate set by {@link #accessGate}, or null. */
+    private AccessGate accessGate;
+    /** Changes made by {@link #authorizer} and {@link #allowedOrigins} since, or null when none. */
+    private AccessGate.Builder refined;
     private Duration pingInterval = DEFAULT_PING_INTERVAL;
     private Duration pongTimeout = DEFAULT_PONG_TIMEOUT;
 
@@ -404,33 +203,64 @@ public final class WebSocketTransport implements AutoCloseable {
     }
 
     /**
-     * Sets who may publish and view (default: everyone). Refusals are HTTP 401 or 403 in the handshake (on
-     * Tyrus a 401 is sent as 403, because Tyrus upgrades the connection on 401; the embedded server
-     * answers 401 before Tyrus sees the request).
+     * Sets who may publish and view, from which browser origins, and whose forwarding headers name the
+     * client (default: {@link AccessGate#open()}). Refusals are HTTP 401 or 403 with a JSON body in the
+     * handshake (on Tyrus without a {@linkplain #frontFilter(FrontFilter) front filter} a 401 is sent as 403,
+     * because Tyrus upgrades the connection on 401; the embedded server's filter answers 401 before Tyrus
+     * sees the request).
+     *
+     * <p>Precedence: this replaces the whole gate, including whatever {@link #authorizer(Authorizer)} and
+     * {@link #allowedOrigins(Collection)} set before it; either of those called after it changes only its
+     * part of this gate.
+     *
+     * @param gate the gate
+     * @return this builder
+     * @throws NullPointerException if {@code gate} is {@code null}
+     */
+    public Builder accessGate(AccessGate gate) {
+      this.accessGate = Objects.requireNonNull(gate, "accessGate");
+      this.refined = null;
+      return this;
+    }
+
+    /**
+     * Sets who may publish and view (default: everyone): a shorthand that replaces the authorizer of the
+     * {@linkplain #accessGate(AccessGate) access gate}, keeping its origins and trusted proxies.
      *
      * @param auth the authorizer
      * @return this builder
      * @throws NullPointerException if {@code auth} is {@code null}
      */
     public Builder authorizer(Authorizer auth) {
-      this.authorizer = Objects.requireNonNull(auth, "authorizer");
+      Objects.requireNonNull(auth, "authorizer");
+      refined().authorizer(auth);
       return this;
     }
 
     /**
      * Allows WebSocket connections from browser pages of these origins only, such as {@code
      * https://cams.example.com} (default: any origin). Others get HTTP 403. Clients that send no {@code
-     * Origin} (non-browser programs) are not affected; use an {@link Authorizer} for those.
+     * Origin} (non-browser programs) are not affected; use an {@link Authorizer} for those. A shorthand that
+     * adds to the allow-list of the {@linkplain #accessGate(AccessGate) access gate}.
      *
      * @param origins scheme://host[:port] values, compared case-insensitively
      * @return this builder
      * @throws NullPointerException if an origin is {@code null}
      */
-    public Builder allowedOrigins(java.util.Collection<String> origins) {
-      for (String o : origins) {
-        allowedOrigins.add(Objects.requireNonNull(o, "origin").toLowerCase(java.util.Locale.ROOT));
-      }
+    public Builder allowedOrigins(Collection<String> origins) {
+      refined().allowedOrigins(origins);
       return this;
+    }
+
+    private AccessGate.Builder refined() {
+      if (refined == null) {
+        refined = accessGate != null ? accessGate.toBuilder() : AccessGate.builder();
+      }
+      return refined;
+    }
+
+    private AccessGate gate() {
+      return refined != null ? refined.build() : accessGate != null ? accessGate : AccessGate.open();
     }
 
     /**
@@ -495,6 +325,23 @@ public final class WebSocketTransport implements AutoCloseable {
      */
     public Builder rawFrameSender(RawFrameSender sender) {
       this.rawFrameSender = Objects.requireNonNull(sender, "rawFrameSender");
+      return this;
+    }
+
+    /**
+     * Declares that the transport is deployed behind a host's filter that sees every request before the
+     * container, strips client copies of {@link FrontFilter#HEADERS} and runs the access gate for upgrades
+     * (see {@link FrontFilter}; the embedded server has one). The handshake then believes the filter's
+     * headers and does not run the gate again for a request the filter admitted. Never set this for a
+     * container without such a filter: a client could then name its own address. {@link #build()} calls
+     * {@link FrontFilter#attach} once.
+     *
+     * @param filter the host's filter
+     * @return this builder
+     * @throws NullPointerException if {@code filter} is {@code null}
+     */
+    public Builder frontFilter(FrontFilter filter) {
+      this.frontFilter = Objects.requireNonNull(filter, "frontFilter");
       return this;
     }
 

@@ -7,9 +7,9 @@ import io.framestream.core.ContentTypes;
 import io.framestream.core.LimitExceededException;
 import io.framestream.core.NoSuchChannelException;
 import io.framestream.core.Publisher;
-import io.framestream.edge.AccessDecision;
+import io.framestream.edge.AccessGate;
 import io.framestream.edge.AccessRequest;
-import io.framestream.transport.websocket.WebSocketTransport;
+import io.framestream.transport.websocket.spi.FrontFilter;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.HandshakeResponse;
 import jakarta.websocket.Session;
@@ -21,15 +21,22 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Validates a handshake (channel name, query) before the upgrade, resolves the channel, claims the
- * publisher slot of a publishing connection, and hands the result to the endpoint through the session's user
- * properties. On Tyrus a bad request is refused with an HTTP status (a taken publisher slot with 409); on
- * other containers the endpoint closes the session with 1008 right after opening.
+ * Validates a handshake (channel name, query) before the upgrade, runs the access gate unless the host's
+ * front filter already did, resolves the channel, claims the publisher slot of a publishing connection, and
+ * hands the result to the endpoint through the session's user properties. On Tyrus a bad request is refused
+ * with an HTTP status (a taken publisher slot with 409); on other containers the endpoint closes the session
+ * with 1008 right after opening.
+ *
+ * <p>Access runs once per handshake. When the transport was built with a {@link FrontFilter}, the filter ran
+ * the gate and stamped the request; the stamp is believed only then, and only when it is this transport's
+ * for this action and channel, so a header a client forges never skips the gate. Otherwise the gate runs
+ * here, origin included ({@link #checkOrigin} lets every origin through to it, so that a refused origin
+ * gets the gate's answer).
  *
  * <p>A publisher slot is claimed here, before the upgrade, so that of two publishers connecting back to back
  * the first keeps the slot (W7). The claimed handle travels to {@link PublishEndpoint#onOpen} in the user
  * properties; if no session opens to take it (the client vanished, the container refused the upgrade after
- * this step), the transport releases it after {@link WebSocketTransport#CLAIM_TIMEOUT}.
+ * this step), the transport releases it after its claim timeout.
  *
  * <h2>Thread safety</h2>
  *
@@ -59,35 +66,39 @@ public final class HandshakeConfigurator extends ServerEndpointConfig.Configurat
 
   private static final boolean TYRUS = classPresent("org.glassfish.tyrus.spi.UpgradeResponse");
 
-  private final WebSocketTransport transport;
+  private final EndpointContext context;
   private final Role role;
 
   /**
    * Creates the configurator of one endpoint.
    *
-   * @param transport the transport
+   * @param context the transport's endpoints' shared state
    * @param role the endpoint it serves
    */
-  public HandshakeConfigurator(WebSocketTransport transport, Role role) {
-    this.transport = transport;
+  public HandshakeConfigurator(EndpointContext context, Role role) {
+    this.context = context;
     this.role = role;
   }
 
   @Override
   public <T> T getEndpointInstance(Class<T> endpointClass) {
-    Object endpoint = role == Role.LIVE ? new LiveEndpoint(transport) : new PublishEndpoint(transport);
+    Object endpoint = role == Role.LIVE ? new LiveEndpoint(context) : new PublishEndpoint(context);
     return endpointClass.cast(endpoint);
   }
 
   @Override
   public void modifyHandshake(ServerEndpointConfig sec, HandshakeRequest request, HandshakeResponse response) {
     Map<String, Object> props = sec.getUserProperties();
-    for (Map.Entry<String, List<String>> h : request.getHeaders().entrySet()) {
-      if (WebSocketTransport.CONNECTION_ID_HEADER.equalsIgnoreCase(h.getKey()) && !h.getValue().isEmpty()) {
-        props.put(WebSocketTransport.CONNECTION_ID_HEADER, h.getValue().get(0));
+    String client = "";
+    if (context.fronted()) { // only then are these headers the host's, never a client's
+      String id = first(header(request, FrontFilter.CONNECTION_ID_HEADER));
+      if (id != null) {
+        props.put(FrontFilter.CONNECTION_ID_HEADER, id);
       }
+      String address = first(header(request, FrontFilter.CLIENT_ADDRESS_HEADER));
+      client = address == null ? "" : address;
     }
-    Rejection rejection = validate(request, props);
+    Rejection rejection = validate(request, props, client);
     if (rejection != null) {
       props.put(REJECTION, rejection);
       if (TYRUS) {
@@ -96,7 +107,7 @@ public final class HandshakeConfigurator extends ServerEndpointConfig.Configurat
     }
   }
 
-  private Rejection validate(HandshakeRequest request, Map<String, Object> props) {
+  private Rejection validate(HandshakeRequest request, Map<String, Object> props, String client) {
     String path = request.getRequestURI().getRawPath();
     String name = path.substring(path.lastIndexOf('/') + 1);
     if (!ChannelNames.isValid(name)) {
@@ -107,10 +118,13 @@ public final class HandshakeConfigurator extends ServerEndpointConfig.Configurat
       }
     }
     Map<String, List<String>> params = request.getParameterMap();
-    AccessDecision access = transport.authorize(accessRequest(role, name, request));
-    if (!access.allowed()) {
-      // Tyrus upgrades the connection for 401 (see TyrusHandshake), so 401 becomes 403 there.
-      return new Rejection(TYRUS && access.status() == 401 ? 403 : access.status(), access.reason());
+    AccessRequest.Action action = role == Role.PUBLISH ? AccessRequest.Action.PUBLISH : AccessRequest.Action.VIEW;
+    if (!context.admittedByFront(header(request, FrontFilter.ADMITTED_HEADER), action, name)) {
+      AccessGate.Verdict access = context.gate().admit(action, name, client, request.getHeaders(), params);
+      if (!access.allowed()) {
+        // Tyrus upgrades the connection for 401 (see TyrusHandshake), so 401 becomes 403 there.
+        return new Rejection(TYRUS && access.challenges() ? 403 : access.status(), access.message());
+      }
     }
     if (role == Role.LIVE) {
       String format = first(params, "format");
@@ -130,7 +144,7 @@ public final class HandshakeConfigurator extends ServerEndpointConfig.Configurat
     }
     Channel channel;
     try {
-      channel = transport.registry().channel(name);
+      channel = context.registry().channel(name);
       props.put(CHANNEL, channel);
     } catch (NoSuchChannelException e) {
       return new Rejection(404, e.getMessage());
@@ -139,15 +153,14 @@ public final class HandshakeConfigurator extends ServerEndpointConfig.Configurat
     } catch (ChannelClosedException e) {
       return new Rejection(410, "server shutting down");
     }
-    return role == Role.PUBLISH ? claimPublisher(channel, request, props) : null;
+    return role == Role.PUBLISH ? claimPublisher(channel, client, props) : null;
   }
 
   /** The last step of a publisher's handshake (nothing may refuse it afterwards): takes the slot. */
-  private Rejection claimPublisher(Channel channel, HandshakeRequest request, Map<String, Object> props) {
-    String remote = accessRequest(role, channel.name(), request).remoteAddress();
+  private Rejection claimPublisher(Channel channel, String client, Map<String, Object> props) {
     Publisher publisher;
     try {
-      publisher = channel.openPublisher("WebSocket" + (remote.isEmpty() ? "" : " " + printable(remote)));
+      publisher = channel.openPublisher("WebSocket" + (client.isEmpty() ? "" : " " + printable(client)));
     } catch (LimitExceededException e) {
       return new Rejection(409, e.getMessage());
     } catch (ChannelClosedException e) {
@@ -155,7 +168,7 @@ public final class HandshakeConfigurator extends ServerEndpointConfig.Configurat
     }
     PublisherClaim claim = new PublisherClaim(publisher);
     props.put(PUBLISHER_CLAIM, claim);
-    transport.releaseUnlessTaken(claim::release);
+    context.releaseUnlessTaken(claim::release);
     return null;
   }
 
@@ -170,33 +183,39 @@ public final class HandshakeConfigurator extends ServerEndpointConfig.Configurat
     return claim instanceof PublisherClaim ? ((PublisherClaim) claim).take() : null;
   }
 
-  /**
-   * Builds what the authorizer sees of a handshake.
-   *
-   * @param role the endpoint
-   * @param channel the channel name
-   * @param request the handshake request
-   * @return the access request
-   */
-  static AccessRequest accessRequest(Role role, String channel, HandshakeRequest request) {
-    String remote = "";
+  /** The values of a request header, whatever the case of its name; {@code null} when absent. */
+  private static List<String> header(HandshakeRequest request, String name) {
+    List<String> values = null;
     for (Map.Entry<String, List<String>> h : request.getHeaders().entrySet()) {
-      if (WebSocketTransport.REMOTE_ADDRESS_HEADER.equalsIgnoreCase(h.getKey()) && !h.getValue().isEmpty()) {
-        remote = h.getValue().get(0);
+      if (name.equalsIgnoreCase(h.getKey()) && h.getValue() != null) {
+        if (values == null) {
+          values = new java.util.ArrayList<>(h.getValue());
+        } else {
+          values.addAll(h.getValue());
+        }
       }
     }
-    return new AccessRequest(role == Role.PUBLISH ? AccessRequest.Action.PUBLISH : AccessRequest.Action.VIEW,
-        channel, remote, request.getHeaders(), request.getParameterMap());
+    return values;
   }
 
+  /**
+   * Lets every origin through to {@link #modifyHandshake}, where the access gate checks it (once, with the
+   * rest of the request) and refuses with a complete 403.
+   *
+   * @param originHeaderValue the {@code Origin} header
+   * @return true
+   */
   @Override
   public boolean checkOrigin(String originHeaderValue) {
-    return transport.originAllowed(originHeaderValue);
+    return true;
+  }
+
+  private static String first(List<String> values) {
+    return values == null || values.isEmpty() ? null : values.get(0);
   }
 
   private static String first(Map<String, List<String>> params, String key) {
-    List<String> values = params.get(key);
-    return values == null || values.isEmpty() ? null : values.get(0);
+    return first(params.get(key));
   }
 
   static String printable(String s) {

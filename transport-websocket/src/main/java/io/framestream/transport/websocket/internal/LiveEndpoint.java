@@ -1,7 +1,6 @@
 package io.framestream.transport.websocket.internal;
 
 import io.framestream.core.Channel;
-import io.framestream.transport.websocket.WebSocketTransport;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
@@ -18,17 +17,15 @@ import java.nio.ByteBuffer;
 public final class LiveEndpoint extends Endpoint {
 
   private static final System.Logger LOG = System.getLogger(LiveEndpoint.class.getName());
-  private static final int MAX_VIEWER_MESSAGE = 4096;
-
-  private final WebSocketTransport transport;
+  private final EndpointContext transport;
   private volatile WebSocketViewer viewer;
 
   /**
    * Creates the endpoint of one connection.
    *
-   * @param transport the transport
+   * @param transport the transport's endpoints' shared state
    */
-  public LiveEndpoint(WebSocketTransport transport) {
+  public LiveEndpoint(EndpointContext transport) {
     this.transport = transport;
   }
 
@@ -44,8 +41,8 @@ public final class LiveEndpoint extends Endpoint {
     Channel channel = (Channel) session.getUserProperties().get(HandshakeConfigurator.CHANNEL);
     boolean dataUri = Boolean.TRUE.equals(session.getUserProperties().get(HandshakeConfigurator.DATA_URI));
     session.setMaxIdleTimeout(0);
-    session.setMaxTextMessageBufferSize(MAX_VIEWER_MESSAGE);
-    session.setMaxBinaryMessageBufferSize(MAX_VIEWER_MESSAGE);
+    session.setMaxTextMessageBufferSize(EndpointContext.VIEWER_MESSAGE_BYTES);
+    session.setMaxBinaryMessageBufferSize(EndpointContext.VIEWER_MESSAGE_BYTES);
     // Viewers may send small text messages (keep-alives); they are ignored. Frames are not accepted here.
     session.addMessageHandler(String.class, (MessageHandler.Whole<String>) text -> { });
     session.addMessageHandler(PongMessage.class, (MessageHandler.Whole<PongMessage>) pong -> transport.ponged(session));

@@ -9,7 +9,6 @@ import io.framestream.core.FrameCodecException;
 import io.framestream.core.LimitExceededException;
 import io.framestream.core.Publisher;
 import io.framestream.core.wire.Fmp4Kinds;
-import io.framestream.transport.websocket.WebSocketTransport;
 import jakarta.websocket.CloseReason.CloseCode;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;
@@ -33,7 +32,7 @@ public final class PublishEndpoint extends Endpoint {
 
   private static final System.Logger LOG = System.getLogger(PublishEndpoint.class.getName());
 
-  private final WebSocketTransport transport;
+  private final EndpointContext transport;
   private Session session;
   private Channel channel;
   private volatile Publisher publisher;
@@ -46,9 +45,9 @@ public final class PublishEndpoint extends Endpoint {
   /**
    * Creates the endpoint of one connection.
    *
-   * @param transport the transport
+   * @param transport the transport's endpoints' shared state
    */
-  public PublishEndpoint(WebSocketTransport transport) {
+  public PublishEndpoint(EndpointContext transport) {
     this.transport = transport;
   }
 
@@ -83,7 +82,7 @@ public final class PublishEndpoint extends Endpoint {
     }
     s.setMaxIdleTimeout(0);
     s.setMaxBinaryMessageBufferSize(transport.maxFrameBytes());
-    s.setMaxTextMessageBufferSize(transport.maxIncomingMessageBytes());
+    s.setMaxTextMessageBufferSize(transport.maxTextMessageBytes());
     s.addMessageHandler(ByteBuffer.class, (MessageHandler.Whole<ByteBuffer>) this::onBinary);
     s.addMessageHandler(String.class, (MessageHandler.Whole<String>) this::onText);
     s.addMessageHandler(PongMessage.class, (MessageHandler.Whole<PongMessage>) pong -> transport.ponged(s));

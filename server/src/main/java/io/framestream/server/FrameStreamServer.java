@@ -2,6 +2,7 @@ package io.framestream.server;
 
 import io.framestream.core.ChannelRegistry;
 import io.framestream.core.TransportException;
+import io.framestream.core.wire.FrameIngest;
 
 import io.framestream.edge.AccessGate;
 import io.framestream.edge.Authorizer;
@@ -14,7 +15,6 @@ import io.framestream.server.internal.PagesHandler;
 import io.framestream.server.internal.TyrusRawFrameSender;
 import io.framestream.transport.sse.SseHandler;
 import io.framestream.transport.websocket.WebSocketTransport;
-import io.framestream.transport.websocket.internal.Checks;
 import jakarta.websocket.DeploymentException;
 import jakarta.websocket.server.ServerEndpointConfig;
 import java.io.IOException;
@@ -391,7 +391,7 @@ public final class FrameStreamServer implements AutoCloseable {
      * @throws IllegalArgumentException if out of range
      */
     public Builder maxFrameBytes(int bytes) {
-      this.maxFrameBytes = Checks.frameBytes(bytes);
+      this.maxFrameBytes = FrameIngest.checkMaxFrameBytes(bytes);
       return this;
     }
 

@@ -3,21 +3,20 @@ package io.framestream.server.internal;
 import io.framestream.core.Channel;
 import io.framestream.core.ChannelClosedException;
 import io.framestream.core.ChannelRegistry;
-import io.framestream.core.ContentTypes;
 import io.framestream.core.Frame;
 import io.framestream.core.LimitExceededException;
 import io.framestream.core.NoSuchChannelException;
 import io.framestream.core.Publisher;
-import io.framestream.core.wire.Fmp4Kinds;
+import io.framestream.core.wire.FrameIngest;
+import io.framestream.core.wire.IngestException;
 import io.framestream.edge.AccessGate;
 import io.framestream.edge.AccessRequest;
 import io.framestream.edge.AddressLimiter;
 import io.framestream.edge.TrustedProxies;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -41,9 +40,10 @@ import org.glassfish.grizzly.http.server.Response;
  *
  * <p>No thread waits for a body: it is read as it arrives ({@link BodyReader}), bounded by {@code
  * maxFrameBytes} before the bytes are held, with a deadline on the whole body. So the memory one client
- * address can make this endpoint hold is at most {@code maxUploadsPerAddress x maxFrameBytes}. An MP4
- * fragment is marked {@code KEY} or {@code DELTA} from its sample flags against the channel's init segment,
- * as over WebSocket.
+ * address can make this endpoint hold is at most {@code maxUploadsPerAddress x maxFrameBytes}. A complete
+ * body goes through the one ingest path ({@link FrameIngest}), as a WebSocket publisher's message does: an
+ * MP4 fragment is marked {@code KEY} or {@code DELTA} from its sample flags against the channel's init segment
+ * (rule W9); a refusal is 413 (too large), 415 (unknown or invalid type) or 400.
  *
  * <h2>Thread safety</h2>
  *
@@ -169,22 +169,43 @@ public final class HttpPublishing implements AutoCloseable {
     return resolved instanceof String && !((String) resolved).isBlank() ? (String) resolved : request.getRemoteAddr();
   }
 
+  /**
+   * The content type a post declares: none for a missing or blank {@code Content-Type}, for {@code
+   * application/octet-stream} and for the form type {@code curl --data-binary} sends (rule W9).
+   */
+  static String declaredType(String contentType) {
+    if (contentType == null || contentType.isBlank()) {
+      return null;
+    }
+    String t = contentType.trim().toLowerCase(Locale.ROOT);
+    return t.startsWith("application/octet-stream") || t.startsWith("application/x-www-form-urlencoded")
+        ? null : contentType;
+  }
+
+  /** The status of a body the ingest refused. */
+  private static int status(IngestException.Reason reason) {
+    switch (reason) {
+      case TOO_LARGE:
+        return 413;
+      case UNKNOWN_TYPE:
+      case INVALID_TYPE:
+        return 415;
+      default:
+        return 400;
+    }
+  }
+
   /** Publishes a complete body on a Grizzly thread; never blocks. */
   private void publish(String name, String remote, String type, byte[] body, Response response) throws IOException {
-    Optional<String> contentType;
-    if (type != null && !type.isBlank() && !type.startsWith("application/octet-stream")
-        && !type.startsWith("application/x-www-form-urlencoded")) {
-      try {
-        contentType = Optional.of(ContentTypes.requireValid(type));
-      } catch (IllegalArgumentException e) {
-        ApiHandler.error(response, 415, "invalid Content-Type: " + e.getMessage());
-        return;
-      }
-    } else {
-      contentType = ContentTypes.sniff(body);
-    }
-    if (contentType.isEmpty()) {
-      ApiHandler.error(response, 415, "unknown frame format: send JPEG/PNG/WebP/GIF/MP4 or a Content-Type");
+    // A post is a stream of one message: an MP4 fragment is read against the channel's init segment (W9).
+    FrameIngest ingest = new FrameIngest(maxFrameBytes,
+        () -> registry.find(name).flatMap(Channel::initFrame).map(Frame::copyPayload).orElse(null));
+    Frame.Builder frame;
+    try {
+      frame = ingest.binary(body, declaredType(type));
+    } catch (IngestException e) {
+      boolean unknown = e.reason() == IngestException.Reason.UNKNOWN_TYPE;
+      ApiHandler.error(response, status(e.reason()), e.getMessage() + (unknown ? " with Content-Type" : ""));
       return;
     }
     // A handle found stale when publishing (its channel closed meanwhile) is replaced once.
@@ -204,7 +225,7 @@ public final class HttpPublishing implements AutoCloseable {
       }
       boolean published;
       try {
-        published = h.publisher.publish(frame(body, contentType.get(), h.channel));
+        published = h.publisher.publish(frame.build());
       } catch (ChannelClosedException e) {
         forget(name, h);
         if (attempt < 2) {
@@ -220,16 +241,6 @@ public final class HttpPublishing implements AutoCloseable {
       ApiHandler.noContent(response);
       return;
     }
-  }
-
-  /** The frame of a body; an MP4 body is INIT, or KEY or DELTA from its sample flags, as over WebSocket. */
-  private static Frame frame(byte[] body, String contentType, Channel channel) {
-    Frame.Builder frame = Frame.builder(body).contentType(contentType);
-    if (ContentTypes.MP4.equals(contentType)) {
-      new Fmp4Kinds().kindOf(ByteBuffer.wrap(body), () -> channel.initFrame().map(Frame::copyPayload).orElse(null))
-          .ifPresent(frame::kind);
-    }
-    return frame.build();
   }
 
   /**

@@ -2,13 +2,13 @@ package io.framestream.transport.websocket;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.framestream.core.ContentTypes;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameSource;
 import io.framestream.core.SourceRunner;
 import io.framestream.core.TransportException;
 import io.framestream.core.client.ClientFrameBuffer;
-import io.framestream.core.wire.Fmp4Kinds;
+import io.framestream.core.wire.FrameIngest;
+import io.framestream.core.wire.IngestException;
 import io.framestream.core.wire.StreamDescription;
 import io.framestream.transport.websocket.internal.Checks;
 import jakarta.websocket.ClientEndpointConfig;
@@ -54,7 +54,9 @@ import org.glassfish.tyrus.client.ClientProperties;
  * <p>The server's {@code init} messages are checked as a server checks a publisher's description (rule L1,
  * {@link StreamDescription}): a content type, width, height or codec that does not pass is dropped (logged,
  * and counted by {@link #rejectedInitValues()}) and the frames carry no such value; nothing a server sends
- * makes the client throw on Tyrus's threads.
+ * makes the client throw on Tyrus's threads. Each binary message goes through the one ingest path ({@link
+ * FrameIngest}): a fragmented-MP4 stream's fragments are marked {@code KEY} or {@code DELTA} from their
+ * sample flags (rule W1), and a message the ingest refuses is dropped and counted ({@link #rejectedFrames()}).
  *
  * <h2>Thread safety</h2>
  *
@@ -88,6 +90,7 @@ public final class WebSocketFrameSource implements FrameSource {
   private Session session;
   private Inbox inbox;
   private final AtomicLong rejectedInitValues = new AtomicLong();
+  private final AtomicLong rejectedFrames = new AtomicLong();
   private final AtomicLong droppedFrames = new AtomicLong(); // of connections before the current one
 
   private WebSocketFrameSource(Builder b) {
@@ -191,6 +194,16 @@ public final class WebSocketFrameSource implements FrameSource {
     return rejectedInitValues.get();
   }
 
+  /**
+   * Returns how many received messages were dropped because they could not be taken as frames (over {@link
+   * Builder#maxFrameBytes(int)}, or of an invalid type), over every connection of this source.
+   *
+   * @return the count
+   */
+  public long rejectedFrames() {
+    return rejectedFrames.get();
+  }
+
   private static void closeQuietly(Session s) {
     if (s != null) {
       try {
@@ -289,7 +302,7 @@ public final class WebSocketFrameSource implements FrameSource {
   /** Receives one connection's messages. Nothing here throws into Tyrus's threads (rule L1). */
   private final class Listener extends Endpoint {
     private final Inbox q;
-    private final Fmp4Kinds mp4Kinds = new Fmp4Kinds(); // Tyrus delivers one connection's messages serially
+    private final FrameIngest ingest = new FrameIngest(maxFrameBytes); // one connection's stream, fed serially
     private volatile StreamDescription description = StreamDescription.NONE;
     private Session opened; // guarded by this
     private boolean abandoned; // guarded by this
@@ -324,11 +337,12 @@ public final class WebSocketFrameSource implements FrameSource {
     private void onBinary(ByteBuffer bytes) {
       try {
         StreamDescription d = description;
-        Frame.Builder b = Frame.builder(new byte[0]).payload(bytes).contentType(d.contentType());
-        if (ContentTypes.MP4.equals(d.contentType())) {
-          mp4Kinds.kindOf(bytes, null).ifPresent(b::kind); // the wire does not say key or delta
-        }
-        q.offer(d.describe(b).build());
+        // The wire does not say key or delta: the ingest reads it from an MP4 fragment's sample flags.
+        q.offer(d.describe(ingest.binary(bytes, d.contentType())).build());
+      } catch (IngestException e) {
+        long before = rejectedFrames.getAndIncrement();
+        LOG.log(before == 0 ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+            "{0}: dropped a message: {1}", uri, e.getMessage());
       } catch (RuntimeException e) {
         // Not expected (every value was checked); end this connection rather than throw at Tyrus.
         q.end("cannot take a frame: " + e);
@@ -441,7 +455,7 @@ public final class WebSocketFrameSource implements FrameSource {
      * @throws IllegalArgumentException if out of range
      */
     public Builder maxFrameBytes(int bytes) {
-      this.maxFrameBytes = Checks.frameBytes(bytes);
+      this.maxFrameBytes = FrameIngest.checkMaxFrameBytes(bytes);
       return this;
     }
 

@@ -1,6 +1,7 @@
 package io.framestream.transport.websocket;
 
 import io.framestream.core.ChannelRegistry;
+import io.framestream.core.wire.FrameIngest;
 import io.framestream.edge.AccessGate;
 import io.framestream.edge.Authorizer;
 import io.framestream.transport.websocket.internal.Checks;
@@ -271,7 +272,7 @@ public final class WebSocketTransport implements AutoCloseable {
      * @throws IllegalArgumentException if out of range
      */
     public Builder maxFrameBytes(int bytes) {
-      this.maxFrameBytes = Checks.frameBytes(bytes);
+      this.maxFrameBytes = FrameIngest.checkMaxFrameBytes(bytes);
       return this;
     }
 

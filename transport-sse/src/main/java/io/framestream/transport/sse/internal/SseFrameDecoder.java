@@ -3,15 +3,13 @@ package io.framestream.transport.sse.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.framestream.core.ContentTypes;
 import io.framestream.core.DataUris;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameCodecException;
 import io.framestream.core.FrameKind;
-import io.framestream.core.LimitExceededException;
-import io.framestream.core.wire.Fmp4Kinds;
+import io.framestream.core.wire.FrameIngest;
+import io.framestream.core.wire.IngestException;
 import io.framestream.core.wire.StreamDescription;
-import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -31,7 +29,8 @@ import java.util.function.Consumer;
  *   <li>Other event types are ignored.
  * </ul>
  *
- * <p>Malformed JSON, data URIs or base64 raise {@link FrameCodecException}. The description in an {@code
+ * <p>Payloads go through the one ingest path ({@link FrameIngest}). Malformed JSON, data URIs or base64 raise
+ * {@link FrameCodecException} (with the ingest's {@link IngestException} as its cause). The description in an {@code
  * init} event is checked as a server checks a publisher's ({@link StreamDescription}): a content type,
  * width, height or codec value that does not pass is dropped and reported to the {@code onRejected}
  * callback, never fatal (rule L1).
@@ -46,7 +45,8 @@ public final class SseFrameDecoder {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final Fmp4Kinds mp4Kinds = new Fmp4Kinds(); // the newest init segment tells keys from deltas
+  // The newest init segment tells keys from deltas; the event size limit bounds what a payload can be.
+  private final FrameIngest ingest = new FrameIngest(Integer.MAX_VALUE - 8);
   private final Consumer<List<String>> onRejected;
   private StreamDescription description = StreamDescription.NONE;
 
@@ -103,36 +103,20 @@ public final class SseFrameDecoder {
     if (segment == null || !segment.isTextual()) {
       return Optional.empty();
     }
-    byte[] bytes = base64(segment.asText(), "initSegment");
-    mp4Kinds.initSegment(bytes);
-    return Optional.of(build(Frame.builder(bytes).kind(FrameKind.INIT).contentType(description.contentType())));
+    try {
+      return Optional.of(description.describe(ingest.initSegment(segment.asText(), description.contentType())).build());
+    } catch (IngestException e) {
+      throw new FrameCodecException(e.getMessage(), e);
+    }
   }
 
   private Frame data(String data) {
-    if (DataUris.isDataUri(data)) {
-      try {
-        return build(DataUris.decode(data, Integer.MAX_VALUE - 8)); // the event size limit bounds it
-      } catch (LimitExceededException e) {
-        throw new FrameCodecException(e.getMessage(), e);
-      }
-    }
-    return build(Frame.builder(base64(data, "data event")).contentType(description.contentType()));
-  }
-
-  private Frame build(Frame.Builder b) {
-    Frame probe = b.build();
-    if (ContentTypes.MP4.equals(probe.contentType()) && probe.kind() != FrameKind.INIT) {
-      // The wire does not say key or delta: read it from the fragment's sample flags.
-      mp4Kinds.kindOf(probe.payload(), null).ifPresent(b::kind);
-    }
-    return description.describe(b).build();
-  }
-
-  private static byte[] base64(String text, String what) {
     try {
-      return Base64.getDecoder().decode(text);
-    } catch (IllegalArgumentException e) {
-      throw new FrameCodecException("invalid base64 in the " + what + ": " + e.getMessage(), e);
+      // The wire does not say key or delta: the ingest reads it from an MP4 fragment's sample flags.
+      Frame.Builder b = DataUris.isDataUri(data) ? ingest.dataUri(data) : ingest.base64(data, description.contentType());
+      return description.describe(b).build();
+    } catch (IngestException e) {
+      throw new FrameCodecException(e.getMessage(), e);
     }
   }
 }

@@ -3,31 +3,17 @@ package io.framestream.transport.websocket.internal;
 import java.time.Duration;
 import java.util.Objects;
 
-/** Argument checks shared by the builders of the transport, its clients and the server. *
+/**
+ * Argument checks shared by the builders of the transport and its clients. (The frame-size limit is
+ * {@link io.framestream.core.wire.FrameIngest#checkMaxFrameBytes(int)}.)
+ *
  * <h2>Thread safety</h2>
  *
  * Stateless; thread-safe.
  */
 public final class Checks {
 
-  /** The largest frame any builder accepts: 256 MiB. */
-  public static final int MAX_FRAME_BYTES_LIMIT = 256 << 20;
-
   private Checks() {}
-
-  /**
-   * Checks a frame-size limit.
-   *
-   * @param bytes the limit
-   * @return {@code bytes}
-   * @throws IllegalArgumentException unless 1 to 256 MiB
-   */
-  public static int frameBytes(int bytes) {
-    if (bytes < 1 || bytes > MAX_FRAME_BYTES_LIMIT) {
-      throw new IllegalArgumentException("maxFrameBytes must be 1.." + MAX_FRAME_BYTES_LIMIT + ", got " + bytes);
-    }
-    return bytes;
-  }
 
   /**
    * Checks a timeout that must be positive and fit in an {@code int} of milliseconds.

@@ -2,13 +2,12 @@ package io.framestream.transport.websocket.internal;
 
 import io.framestream.core.Channel;
 import io.framestream.core.ChannelClosedException;
-import io.framestream.core.ContentTypes;
 import io.framestream.core.DataUris;
 import io.framestream.core.Frame;
-import io.framestream.core.FrameCodecException;
 import io.framestream.core.LimitExceededException;
 import io.framestream.core.Publisher;
-import io.framestream.core.wire.Fmp4Kinds;
+import io.framestream.core.wire.FrameIngest;
+import io.framestream.core.wire.IngestException;
 import jakarta.websocket.CloseReason.CloseCode;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;
@@ -17,12 +16,12 @@ import jakarta.websocket.MessageHandler;
 import jakarta.websocket.PongMessage;
 import jakarta.websocket.Session;
 import java.nio.ByteBuffer;
-import java.util.Optional;
 
 /**
- * {@code /ws/publish/{channel}}: turns each binary message or data-URI text into a frame and publishes it;
- * applies JSON control messages. Messages of one session arrive serially, so the per-connection state needs
- * no lock.
+ * {@code /ws/publish/{channel}}: turns each binary message or data-URI text into a frame through the
+ * connection's {@link FrameIngest} (rule W1) and publishes it; applies JSON control messages. A message the
+ * ingest refuses closes the connection: too large 1009, unknown or invalid type 1003, malformed data URI
+ * 1007 (rule W4). Messages of one session arrive serially, so the per-connection state needs no lock.
  *
  * <h2>Thread safety</h2>
  *
@@ -36,7 +35,7 @@ public final class PublishEndpoint extends Endpoint {
   private Session session;
   private Channel channel;
   private volatile Publisher publisher;
-  private final Fmp4Kinds mp4Kinds = new Fmp4Kinds(); // this publisher's stream
+  private FrameIngest ingest; // this publisher's stream: its init segment tells keys from deltas
   private String contentType; // null: sniff each frame
   private int width;
   private int height;
@@ -66,6 +65,7 @@ public final class PublishEndpoint extends Endpoint {
     this.session = s;
     this.channel = (Channel) s.getUserProperties().get(HandshakeConfigurator.CHANNEL);
     this.contentType = (String) s.getUserProperties().get(HandshakeConfigurator.CONTENT_TYPE);
+    this.ingest = FrameIngest.forChannel(channel, transport.maxFrameBytes());
     if (claimed != null) {
       publisher = claimed;
     } else {
@@ -89,38 +89,20 @@ public final class PublishEndpoint extends Endpoint {
   }
 
   private void onBinary(ByteBuffer bytes) {
-    int size = bytes.remaining();
-    if (size > transport.maxFrameBytes()) {
-      refuse(CloseReason.CloseCodes.TOO_BIG,
-          "frame of " + size + " bytes exceeds maxFrameBytes " + transport.maxFrameBytes());
-      return;
+    try {
+      publish(ingest.binary(bytes, contentType));
+    } catch (IngestException e) {
+      boolean unknown = e.reason() == IngestException.Reason.UNKNOWN_TYPE;
+      refuse(closeCode(e.reason()), e.getMessage() + (unknown ? " with ?type=" : ""));
     }
-    String type = contentType;
-    if (type == null) {
-      Optional<String> sniffed = ContentTypes.sniff(bytes);
-      if (sniffed.isEmpty()) {
-        refuse(CloseReason.CloseCodes.CANNOT_ACCEPT,
-            "unknown frame format: send JPEG/PNG/WebP/GIF/MP4, or name the type with ?type=");
-        return;
-      }
-      type = sniffed.get();
-    }
-    Frame.Builder b = Frame.builder(new byte[0]).payload(bytes).contentType(type);
-    if (ContentTypes.MP4.equals(type)) {
-      // INIT, or key or delta from the fragment's sample flags: a slow viewer then skips to the next key.
-      mp4Kinds.kindOf(bytes, () -> channel.initFrame().map(Frame::copyPayload).orElse(null)).ifPresent(b::kind);
-    }
-    publish(b);
   }
 
   private void onText(String text) {
     if (DataUris.isDataUri(text)) {
       try {
-        publish(DataUris.decode(text, transport.maxFrameBytes()));
-      } catch (LimitExceededException e) {
-        refuse(CloseReason.CloseCodes.TOO_BIG, e.getMessage());
-      } catch (FrameCodecException e) {
-        refuse(CloseReason.CloseCodes.NOT_CONSISTENT, e.getMessage());
+        publish(ingest.dataUri(text));
+      } catch (IngestException e) {
+        refuse(closeCode(e.reason()), e.getMessage());
       }
       return;
     }
@@ -150,6 +132,19 @@ public final class PublishEndpoint extends Endpoint {
       publisher.publish(b.build()); // over the publish rate limit: dropped and counted by the channel
     } catch (ChannelClosedException e) {
       CloseCodes.closeQuietly(session, CloseCodes.reason(CloseReason.CloseCodes.GOING_AWAY, "channel closed"));
+    }
+  }
+
+  /** The close code for a message the ingest refused (rule W4). */
+  private static CloseCode closeCode(IngestException.Reason reason) {
+    switch (reason) {
+      case TOO_LARGE:
+        return CloseReason.CloseCodes.TOO_BIG;
+      case UNKNOWN_TYPE:
+      case INVALID_TYPE:
+        return CloseReason.CloseCodes.CANNOT_ACCEPT;
+      default:
+        return CloseReason.CloseCodes.NOT_CONSISTENT;
     }
   }
 

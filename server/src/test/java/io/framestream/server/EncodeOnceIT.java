@@ -9,7 +9,7 @@ import io.framestream.core.Channel;
 import io.framestream.core.Frame;
 import io.framestream.server.internal.TyrusRawFrameSender;
 import io.framestream.transport.websocket.spi.RawFrameSender;
-import io.framestream.transport.websocket.internal.WebSocketFrames;
+import io.framestream.transport.websocket.spi.WebSocketFrames;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.reflect.Field;

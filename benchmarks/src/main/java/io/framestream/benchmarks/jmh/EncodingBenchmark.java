@@ -2,7 +2,7 @@ package io.framestream.benchmarks.jmh;
 
 import io.framestream.core.Frame;
 import io.framestream.transport.sse.internal.SseEvents;
-import io.framestream.transport.websocket.internal.WebSocketFrames;
+import io.framestream.transport.websocket.spi.WebSocketFrames;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

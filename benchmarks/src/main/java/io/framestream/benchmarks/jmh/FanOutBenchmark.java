@@ -6,7 +6,7 @@ import io.framestream.core.Frame;
 import io.framestream.core.FrameSink;
 import io.framestream.core.SendCallback;
 import io.framestream.transport.sse.internal.SseEvents;
-import io.framestream.transport.websocket.internal.WebSocketFrames;
+import io.framestream.transport.websocket.spi.WebSocketFrames;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.openjdk.jmh.annotations.Benchmark;

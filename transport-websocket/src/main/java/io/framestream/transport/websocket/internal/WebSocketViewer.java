@@ -15,6 +15,7 @@ import io.framestream.core.Subscription;
 import io.framestream.core.TransportException;
 import io.framestream.transport.websocket.spi.RawFrameSender;
 import io.framestream.transport.websocket.spi.SessionAborter;
+import io.framestream.transport.websocket.spi.WebSocketFrames;
 import jakarta.websocket.CloseReason.CloseCodes;
 import jakarta.websocket.SendHandler;
 import jakarta.websocket.SendResult;

@@ -1,4 +1,4 @@
-package io.framestream.transport.websocket.internal;
+package io.framestream.transport.websocket.spi;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package io.framestream.transport.websocket.internal;
+package io.framestream.transport.websocket.spi;
 
 import io.framestream.core.Frame;
 import io.framestream.core.FrameEncoding;
@@ -8,12 +8,17 @@ import java.util.Arrays;
 import java.util.Base64;
 
 /**
- * Server-to-client WebSocket frames built once per {@link Frame} and shared by every viewer (RFC 6455
- * §5.2: a server never masks, so the bytes do not depend on the connection).
+ * The pre-framed viewer messages a {@link RawFrameSender} is handed: server-to-client WebSocket frames built
+ * once per {@link Frame}, cached on the frame ({@link Frame#encoded(FrameEncoding)}) and shared by every
+ * viewer (RFC 6455 §5.2: a server never masks, so the bytes do not depend on the connection). A host can
+ * read a frame's message through these encodings, to check what its sender writes or to measure the cost of
+ * framing.
  *
  * <h2>Thread safety</h2>
  *
  * Stateless; the encoding is cached on each frame under the frame's own lock.
+ *
+ * @since 0.3.0
  */
 public final class WebSocketFrames {
 

@@ -1,9 +1,7 @@
 package io.framestream.transport.sse.internal;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.framestream.core.ChannelNames;
-import java.nio.charset.StandardCharsets;
+import io.framestream.edge.ErrorBody;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -12,7 +10,7 @@ import java.util.function.UnaryOperator;
 /**
  * A validated SSE view request ({@code GET /sse/{channel}[?format=base64][&lastEventId=N]}), parsed from
  * what any HTTP host provides. Invalid requests become a {@link Rejection} carrying the HTTP status and a
- * short JSON body; they are ordinary input, never logged with a stack trace.
+ * short JSON body ({@link ErrorBody}); they are ordinary input, never logged with a stack trace.
  *
  * <h2>Thread safety</h2>
  *
@@ -24,8 +22,6 @@ public final class SseRequest {
 
   /** The media type of the stream, exactly as sent in {@code Content-Type}. */
   public static final String CONTENT_TYPE = "text/event-stream; charset=utf-8";
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String channel;
   private final SseFormat format;
@@ -107,18 +103,6 @@ public final class SseRequest {
     return lastEventId;
   }
 
-  /**
-   * Renders {@code {"error":"..."}}.
-   *
-   * @param message the message
-   * @return UTF-8 JSON bytes
-   */
-  public static byte[] errorJson(String message) {
-    ObjectNode o = JSON.createObjectNode();
-    o.put("error", message);
-    return o.toString().getBytes(StandardCharsets.UTF_8);
-  }
-
   /** Quotes at most 32 characters, escaping anything not printable ASCII. */
   static String printable(String s) {
     if (s == null) {
@@ -179,10 +163,19 @@ public final class SseRequest {
     /**
      * Returns the JSON body.
      *
-     * @return {@code {"error":"<message>"}} as UTF-8
+     * @return {@link ErrorBody#bytes(String)} of the message
      */
     public byte[] body() {
-      return errorJson(getMessage());
+      return ErrorBody.bytes(getMessage());
+    }
+
+    /**
+     * Returns the {@code WWW-Authenticate} header value to send with a 401.
+     *
+     * @return {@code Bearer} if this is a 401
+     */
+    public Optional<String> challenge() {
+      return status == 401 ? Optional.of("Bearer") : Optional.empty();
     }
 
     /**

@@ -44,7 +44,7 @@ import org.glassfish.grizzly.http.server.Response;
  * frames. Each frame is a {@code data} event with {@code id: <sequence>} and the frame as a data URI, or
  * with {@code ?format=base64} as bare base64. An {@code INIT} frame (video init segment) is an {@code init}
  * event whose JSON carries it as {@code initSegment}, never a {@code data} event; when the channel has one,
- * it is the init event a new viewer gets first. A comment ({@code : hb}) is written every {@code
+ * it is the init event a new viewer gets first. A comment ({@code : hb}) is written every {@link
  * Builder#heartbeat(Duration) heartbeat} to idle viewers.
  *
  * <p>Resuming: with a {@code Last-Event-ID} header (or {@code ?lastEventId=N}, since a browser's first
@@ -55,7 +55,7 @@ import org.glassfish.grizzly.http.server.Response;
  * format; 401 (with {@code WWW-Authenticate: Bearer}) or 403 when the {@linkplain Builder#accessGate(AccessGate)
  * access gate} refuses; 404 for a path without a channel or an unknown channel when the registry creates none
  * on demand; 405 for methods other than GET; 429 when a channel or subscriber limit is reached; 503 while
- * shutting down. What is checked, in which order, is shared with {@code SseServlet}, which serves the same
+ * shutting down. What is checked, in which order, is shared with {@link SseServlet}, which serves the same
  * stream from a Servlet container.
  *
  * <p>The client address the gate sees is the one the embedded server stamped on the request (request
@@ -279,7 +279,7 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
 
   /**
    * Builds an {@link SseHandler}. The settings ({@code heartbeat}, {@code retry}, {@code writeQueueLimit},
-   * {@code accessGate}, {@code authorizer}) are the same, with the same defaults, as {@code
+   * {@code accessGate}, {@code authorizer}) are the same, with the same defaults, as {@link
    * SseServlet.Builder}'s.
    *
    * <h2>Thread safety</h2>

@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * The settings both SSE hosts share ({@link SseHandler.Builder} for Grizzly, {@code SseServlet.Builder} for
+ * The settings both SSE hosts share ({@link SseHandler.Builder} for Grizzly, {@link SseServlet.Builder} for
  * Servlet containers), so that the two builders take the same values with the same checks and the same
  * defaults.
  *

@@ -4,7 +4,6 @@ import io.framestream.core.ChannelConfig;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.core.InitMessage;
 import io.framestream.edge.AccessGate;
-import io.framestream.edge.AccessRequest;
 import io.framestream.edge.ErrorBody;
 import io.framestream.edge.TrustedProxies;
 import io.framestream.transport.sse.internal.GrizzlyEventOutput;
@@ -13,10 +12,7 @@ import io.framestream.transport.sse.internal.SseRequest;
 import io.framestream.transport.sse.internal.SseViewer;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.glassfish.grizzly.CompletionHandler;
 import org.glassfish.grizzly.Connection;
@@ -82,8 +78,6 @@ import org.glassfish.grizzly.http.server.Response;
  */
 public final class SseHandler extends HttpHandler implements AutoCloseable {
 
-  private static final System.Logger LOG = System.getLogger(SseHandler.class.getName());
-
   /** Default heartbeat interval: 15 s. */
   public static final Duration DEFAULT_HEARTBEAT = SseSettings.HEARTBEAT;
   /** Default reconnection delay sent as {@code retry:}: 2 s. */
@@ -136,9 +130,7 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
     Connection<?> connection = request.getContext().getConnection();
     GrizzlyEventOutput.limitWriteQueue(connection, endpoint.writeQueueLimit());
     response.setStatus(200);
-    response.setContentType(SseRequest.CONTENT_TYPE);
-    response.setHeader("Cache-Control", "no-cache");
-    response.setHeader("X-Accel-Buffering", "no");
+    SseRequest.STREAM_HEADERS.forEach(response::setHeader);
     GrizzlyEventOutput output = new GrizzlyEventOutput(response.getNIOOutputStream(), connection,
         endpoint.timer(), GRACEFUL_CLOSE_TIMEOUT.toMillis());
     response.suspend(0, TimeUnit.MILLISECONDS, new CompletionHandler<Response>() {
@@ -176,20 +168,13 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
 
   /** What the endpoint needs of a Grizzly request. */
   private SseEndpoint.Call call(Request request) {
-    Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    for (String name : request.getHeaderNames()) {
-      List<String> values = headers.computeIfAbsent(name, n -> new ArrayList<>());
-      request.getHeaders(name).forEach(values::add);
-    }
     Object stamped = request.getAttribute(TrustedProxies.CLIENT_ADDRESS_ATTRIBUTE);
-    String client = endpoint.clientAddress(stamped instanceof String ? (String) stamped : null,
-        request.getRemoteAddr(), headers);
-    return new SseEndpoint.Call(request.getMethod().getMethodString(), request.getPathInfo(), headers,
-        AccessRequest.parseQuery(request.getQueryString()), client);
+    return endpoint.call(request.getMethod().getMethodString(), request.getPathInfo(), request.getHeaderNames(),
+        request::getHeaders, request.getQueryString(), stamped instanceof String ? (String) stamped : null,
+        request.getRemoteAddr());
   }
 
   private static void reject(Response response, SseRequest.Rejection r) throws IOException {
-    LOG.log(System.Logger.Level.DEBUG, "SSE request rejected with {0}: {1}", r.status(), r.getMessage());
     if (!response.getOutputBuffer().canWrite()) {
       // Its write queue is full: a peer that pipelines requests and reads no answers. Writing would park this
       // worker until the peer reads (rule H1), so drop the connection instead.
@@ -198,10 +183,7 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
     }
     byte[] body = r.body();
     response.setStatus(r.status());
-    r.allow().ifPresent(allow -> response.setHeader("Allow", allow));
-    r.challenge().ifPresent(challenge -> response.setHeader("WWW-Authenticate", challenge));
-    response.setContentType(ErrorBody.CONTENT_TYPE);
-    response.setCharacterEncoding("UTF-8");
+    r.headers().forEach(response::setHeader);
     response.setContentLength(body.length);
     response.getOutputStream().write(body);
   }
@@ -233,18 +215,14 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
     return endpoint.retry();
   }
 
-  /**
-   * Returns the access gate every request passes.
-   *
-   * @return the gate
-   */
-  public AccessGate accessGate() {
-    return endpoint.gate();
-  }
-
   /** For tests in this package: the open viewers. */
   List<SseViewer> viewers() {
     return endpoint.viewers();
+  }
+
+  /** For tests in this package. */
+  SseEndpoint endpoint() {
+    return endpoint;
   }
 
   /**
@@ -280,7 +258,7 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
   /**
    * Builds an {@link SseHandler}. The settings ({@code heartbeat}, {@code retry}, {@code writeQueueLimit},
    * {@code accessGate}, {@code authorizer}) are the same, with the same defaults, as {@link
-   * SseServlet.Builder}'s.
+   * SseServlet.Builder}'s; {@code build()} builds the handler and starts its timer thread.
    *
    * <h2>Thread safety</h2>
    *
@@ -288,24 +266,10 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
    *
    * @since 0.1.0
    */
-  public static final class Builder extends SseSettings<Builder> {
+  public static final class Builder extends SseSettings<Builder, SseHandler> {
 
     private Builder(ChannelRegistry registry) {
-      super(registry);
-    }
-
-    @Override
-    Builder self() {
-      return this;
-    }
-
-    /**
-     * Builds the handler and starts its timer thread.
-     *
-     * @return the handler
-     */
-    public SseHandler build() {
-      return new SseHandler(this);
+      super(registry, SseHandler::new);
     }
   }
 }

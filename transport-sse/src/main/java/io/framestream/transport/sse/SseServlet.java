@@ -3,7 +3,6 @@ package io.framestream.transport.sse;
 import io.framestream.core.ChannelConfig;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.edge.AccessGate;
-import io.framestream.edge.AccessRequest;
 import io.framestream.edge.ErrorBody;
 import io.framestream.transport.sse.internal.ServletEventOutput;
 import io.framestream.transport.sse.internal.SseEndpoint;
@@ -15,9 +14,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Collections;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * A Jakarta Servlet 6.0 servlet that streams channels of a {@link ChannelRegistry} as Server-Sent Events,
@@ -52,8 +48,7 @@ import java.util.TreeMap;
  * context.addServlet(holder, "/sse/*");
  * server.setHandler(context);
  * }</pre>
- *       Jetty's connector idle timeout (30 s by default) must stay above the heartbeat; it is also what
- *       finally closes the connection of an evicted peer that reads nothing.
+ *       Jetty's connector idle timeout (30 s by default) must stay above the heartbeat.
  *   <li><b>Tomcat 10.1+</b> (embedded, or from a {@code ServletContainerInitializer} or a {@code
  *       ServletContextListener} in a WAR): {@code Wrapper w = Tomcat.addServlet(context, "framestream-sse",
  *       sse); w.setAsyncSupported(true); context.addServletMappingDecoded("/sse/*", "framestream-sse");}, or
@@ -105,8 +100,9 @@ import java.util.TreeMap;
  *       events wait for one viewer (plus the one event that crossed it); the channel's mailbox meanwhile
  *       keeps only the newest frame. A viewer that stays over it makes no progress and is evicted after its
  *       channel's {@link ChannelConfig#stallTimeout()}: its queue is dropped at once and its response
- *       completed. The Servlet API cannot reset a connection, so the one write the container may still hold
- *       for that peer is released when the container's idle timeout fails it.
+ *       completed. The Servlet API has no reset: Jetty 12 closes the connection at once when a response
+ *       completes with a write still pending (measured in this module's tests); a container that waits
+ *       instead holds that one write until its idle timeout fails it.
  *   <li><b>Peer gone.</b> A failed write (a heartbeat on an idle channel, at the latest), a container error
  *       ({@code AsyncListener.onError}, {@code WriteListener.onError}) or a completion the servlet did not
  *       start ends that viewer and unsubscribes it. A container does not tell when an idle peer closes, so
@@ -127,7 +123,6 @@ import java.util.TreeMap;
 public final class SseServlet extends HttpServlet implements AutoCloseable {
 
   private static final long serialVersionUID = 1L;
-  private static final System.Logger LOG = System.getLogger(SseServlet.class.getName());
 
   /** How long a graceful end of a stream may take before the response is completed anyway: 5 s. */
   public static final Duration GRACEFUL_CLOSE_TIMEOUT = SseHandler.GRACEFUL_CLOSE_TIMEOUT;
@@ -149,6 +144,12 @@ public final class SseServlet extends HttpServlet implements AutoCloseable {
     return new Builder(registry);
   }
 
+  /** Called by the container when it takes the servlet out of service: {@link #close()}. */
+  @Override
+  public void destroy() {
+    close();
+  }
+
   /**
    * Serves one request, whatever its method: refuses it with a status and a JSON body, or starts async
    * processing and streams the channel until the viewer ends.
@@ -159,13 +160,12 @@ public final class SseServlet extends HttpServlet implements AutoCloseable {
    */
   @Override
   protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
-    if (!request.isAsyncSupported()) {
-      reject(response, new SseRequest.Rejection(500,
-          "the SSE servlet must be registered with async support (setAsyncSupported(true))"));
-      return;
-    }
     SseEndpoint.Admitted admitted;
     try {
+      if (!request.isAsyncSupported()) {
+        throw new SseRequest.Rejection(500,
+            "the SSE servlet must be registered with async support (setAsyncSupported(true))");
+      }
       admitted = endpoint.open(call(request));
     } catch (SseRequest.Rejection r) {
       reject(response, r);
@@ -176,9 +176,7 @@ public final class SseServlet extends HttpServlet implements AutoCloseable {
       AsyncContext async = request.startAsync();
       async.setTimeout(0); // no async timeout: the stream lasts until the viewer ends
       response.setStatus(200);
-      response.setContentType(SseRequest.CONTENT_TYPE);
-      response.setHeader("Cache-Control", "no-cache");
-      response.setHeader("X-Accel-Buffering", "no");
+      SseRequest.STREAM_HEADERS.forEach(response::setHeader);
       output = new ServletEventOutput(async, response.getOutputStream(), endpoint.writeQueueLimit(),
           admitted.viewer()::peerGone, endpoint.timer(), GRACEFUL_CLOSE_TIMEOUT.toMillis());
       output.attach();
@@ -189,29 +187,29 @@ public final class SseServlet extends HttpServlet implements AutoCloseable {
     endpoint.begin(admitted, output);
   }
 
-  /** What the endpoint needs of a servlet request. */
-  private SseEndpoint.Call call(HttpServletRequest request) {
-    Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    for (String name : Collections.list(request.getHeaderNames())) {
-      headers.computeIfAbsent(name, n -> new java.util.ArrayList<>()).addAll(
-          Collections.list(request.getHeaders(name)));
-    }
-    String client = endpoint.clientAddress(null, request.getRemoteAddr(), headers);
-    return new SseEndpoint.Call(request.getMethod(), request.getPathInfo(), headers,
-        AccessRequest.parseQuery(request.getQueryString()), client);
-  }
-
   /** Answers a refusal; the body is small enough for the response buffer, so this never waits on the peer. */
   private static void reject(HttpServletResponse response, SseRequest.Rejection r) throws IOException {
-    LOG.log(System.Logger.Level.DEBUG, "SSE request rejected with {0}: {1}", r.status(), r.getMessage());
     byte[] body = r.body();
     response.setStatus(r.status());
-    r.allow().ifPresent(allow -> response.setHeader("Allow", allow));
-    r.challenge().ifPresent(challenge -> response.setHeader("WWW-Authenticate", challenge));
-    response.setContentType(ErrorBody.CONTENT_TYPE);
-    response.setCharacterEncoding("UTF-8");
+    r.headers().forEach(response::setHeader);
     response.setContentLength(body.length);
     response.getOutputStream().write(body);
+  }
+
+  /** What the endpoint needs of a servlet request; the client address comes from the gate. */
+  private SseEndpoint.Call call(HttpServletRequest request) {
+    return endpoint.call(request.getMethod(), request.getPathInfo(), Collections.list(request.getHeaderNames()),
+        name -> Collections.list(request.getHeaders(name)), request.getQueryString(), null,
+        request.getRemoteAddr());
+  }
+
+  /**
+   * Tells whether {@link #close()} (or {@link #destroy()}) was called.
+   *
+   * @return {@code true} once closed
+   */
+  public boolean isClosed() {
+    return endpoint.isClosed();
   }
 
   /**
@@ -224,47 +222,6 @@ public final class SseServlet extends HttpServlet implements AutoCloseable {
   }
 
   /**
-   * Returns the heartbeat interval.
-   *
-   * @return the interval
-   */
-  public Duration heartbeat() {
-    return endpoint.heartbeat();
-  }
-
-  /**
-   * Returns the reconnection delay sent to viewers.
-   *
-   * @return the delay
-   */
-  public Duration retry() {
-    return endpoint.retry();
-  }
-
-  /**
-   * Returns the access gate every request passes.
-   *
-   * @return the gate
-   */
-  public AccessGate accessGate() {
-    return endpoint.gate();
-  }
-
-  /** For tests in this package: the open viewers. */
-  List<io.framestream.transport.sse.internal.SseViewer> viewers() {
-    return endpoint.viewers();
-  }
-
-  /**
-   * Tells whether {@link #close()} was called.
-   *
-   * @return {@code true} once closed
-   */
-  public boolean isClosed() {
-    return endpoint.isClosed();
-  }
-
-  /**
    * Ends every open stream gracefully (queued events go out, then each response completes; forced after
    * {@link #GRACEFUL_CLOSE_TIMEOUT}), stops the heartbeat and answers later requests with 503. Does not wait
    * for peers. Idempotent; safe from any thread. Does not close the registry.
@@ -274,21 +231,26 @@ public final class SseServlet extends HttpServlet implements AutoCloseable {
     endpoint.close();
   }
 
-  /** Called by the container when it takes the servlet out of service: {@link #close()}. */
-  @Override
-  public void destroy() {
-    close();
-  }
-
-  @Override
-  public String toString() {
-    return "SseServlet[" + endpoint.viewerCount() + " viewers" + (endpoint.isClosed() ? ", closed" : "") + "]";
+  /** For tests in this package. */
+  SseEndpoint endpoint() {
+    return endpoint;
   }
 
   /**
-   * Builds an {@link SseServlet}. The settings are the same, with the same defaults, as {@link
-   * SseHandler.Builder}'s: {@link #heartbeat(Duration)}, {@link #retry(Duration)}, {@link
-   * #writeQueueLimit(int)}, {@link #accessGate(AccessGate)} and {@link #authorizer(io.framestream.edge.Authorizer)}.
+   * Tells how many SSE streams are open, and whether {@link #close()} was called.
+   *
+   * @return {@code "SseServlet[N viewers]"}, with {@code ", closed"} once closed
+   */
+  @Override
+  public String toString() {
+    return "SseServlet[" + viewerCount() + " viewers" + (isClosed() ? ", closed" : "") + "]";
+  }
+
+  /**
+   * Builds an {@link SseServlet}: {@link #heartbeat(Duration)}, {@link #retry(Duration)}, {@link
+   * #writeQueueLimit(int)}, {@link #accessGate(AccessGate)} and {@link #authorizer(io.framestream.edge.Authorizer)}
+   * take the same values, with the same defaults, as {@link SseHandler.Builder}'s; {@code build()} builds the
+   * servlet, to be registered with async support, and starts its timer thread.
    *
    * <h2>Thread safety</h2>
    *
@@ -296,24 +258,10 @@ public final class SseServlet extends HttpServlet implements AutoCloseable {
    *
    * @since 0.3.0
    */
-  public static final class Builder extends SseSettings<Builder> {
+  public static final class Builder extends SseSettings<Builder, SseServlet> {
 
     private Builder(ChannelRegistry registry) {
-      super(registry);
-    }
-
-    @Override
-    Builder self() {
-      return this;
-    }
-
-    /**
-     * Builds the servlet and starts its timer thread.
-     *
-     * @return the servlet, to be registered with async support
-     */
-    public SseServlet build() {
-      return new SseServlet(this);
+      super(registry, SseServlet::new);
     }
   }
 }

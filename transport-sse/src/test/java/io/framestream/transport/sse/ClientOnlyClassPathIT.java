@@ -2,6 +2,7 @@ package io.framestream.transport.sse;
 
 import static io.framestream.testkit.Await.until;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static io.framestream.transport.sse.TestBytes.payload;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -21,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -109,11 +109,6 @@ class ClientOnlyClassPathIT {
     return caller.submit(call).get(20, TimeUnit.SECONDS);
   }
 
-  private static byte[] payload(int size, long seed) {
-    byte[] b = new byte[size];
-    new Random(seed).nextBytes(b);
-    return b;
-  }
 
   private static URL location(Class<?> c) {
     return c.getProtectionDomain().getCodeSource().getLocation();
@@ -121,13 +116,12 @@ class ClientOnlyClassPathIT {
 
   /** The classes in a directory or jar whose bytes contain {@code text} (as their constant pool would). */
   private static List<String> classesMentioning(URL location, String text) throws IOException, URISyntaxException {
-    byte[] needle = text.getBytes(StandardCharsets.US_ASCII);
     List<String> found = new ArrayList<>();
     Path p = Path.of(location.toURI());
     if (Files.isDirectory(p)) {
       try (Stream<Path> files = Files.walk(p)) {
         for (Path f : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".class"))::iterator) {
-          if (contains(Files.readAllBytes(f), needle)) {
+          if (contains(Files.readAllBytes(f), text)) {
             found.add(p.relativize(f).toString());
           }
         }
@@ -137,7 +131,7 @@ class ClientOnlyClassPathIT {
         for (ZipEntry e : java.util.Collections.list(jar.entries())) {
           if (e.getName().endsWith(".class")) {
             try (InputStream in = jar.getInputStream(e)) {
-              if (contains(in.readAllBytes(), needle)) {
+              if (contains(in.readAllBytes(), text)) {
                 found.add(e.getName());
               }
             }
@@ -148,16 +142,8 @@ class ClientOnlyClassPathIT {
     return found;
   }
 
-  private static boolean contains(byte[] hay, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= hay.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (hay[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return true;
-    }
-    return false;
+  private static boolean contains(byte[] classFile, String text) {
+    // ISO-8859-1 maps each byte to one char, so an ASCII name in the constant pool is found as it is.
+    return new String(classFile, StandardCharsets.ISO_8859_1).contains(text);
   }
 }

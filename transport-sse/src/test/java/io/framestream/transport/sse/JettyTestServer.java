@@ -54,6 +54,11 @@ final class JettyTestServer implements AutoCloseable {
     return connector.getLocalPort();
   }
 
+  /** The connections the connector has open now. */
+  int connections() {
+    return connector.getConnectedEndPoints().size();
+  }
+
   String url(String path) {
     return "http://127.0.0.1:" + port() + path;
   }

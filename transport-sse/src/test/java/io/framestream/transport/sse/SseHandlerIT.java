@@ -2,6 +2,7 @@ package io.framestream.transport.sse;
 
 import static io.framestream.testkit.Await.until;
 import static io.framestream.transport.sse.Refusals.assertError;
+import static io.framestream.transport.sse.TestBytes.payload;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -28,7 +29,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -59,11 +59,6 @@ class SseHandlerIT {
     registry.close();
   }
 
-  private static byte[] payload(int size, long seed) {
-    byte[] b = new byte[size];
-    new Random(seed).nextBytes(b);
-    return b;
-  }
 
   @Test
   void stream_hasTheHeadersThenRetryThenInitThenTheNewestFrameThenLiveFrames() throws Exception {

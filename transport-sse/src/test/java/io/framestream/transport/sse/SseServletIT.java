@@ -2,6 +2,7 @@ package io.framestream.transport.sse;
 
 import static io.framestream.testkit.Await.until;
 import static io.framestream.transport.sse.Refusals.assertError;
+import static io.framestream.transport.sse.TestBytes.payload;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,7 +25,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,14 +40,14 @@ class SseServletIT {
 
   private static final System.Logger LOG = System.getLogger(SseServletIT.class.getName());
 
-  private ChannelRegistry registry;
-  private SseServlet servlet;
+  // A fresh registry and servlet per test (JUnit makes an instance per test method).
+  private final ChannelRegistry registry = ChannelRegistry.builder().build();
+  private final SseServlet servlet =
+      SseServlet.builder(registry).retry(Duration.ofMillis(1500)).heartbeat(Duration.ofMillis(300)).build();
   private JettyTestServer jetty;
 
   @BeforeEach
-  void start() throws Exception {
-    registry = ChannelRegistry.builder().build();
-    servlet = SseServlet.builder(registry).retry(Duration.ofMillis(1500)).heartbeat(Duration.ofMillis(300)).build();
+  void startJetty() throws Exception {
     jetty = JettyTestServer.start(servlet);
   }
 
@@ -58,11 +58,6 @@ class SseServletIT {
     registry.close();
   }
 
-  private static byte[] payload(int size, long seed) {
-    byte[] b = new byte[size];
-    new Random(seed).nextBytes(b);
-    return b;
-  }
 
   private HttpResponse<String> get(String path, String... headers) throws IOException, InterruptedException {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(jetty.url(path))).timeout(Duration.ofSeconds(20));
@@ -268,6 +263,8 @@ class SseServletIT {
         long period = TimeUnit.SECONDS.toNanos(1) / 30;
         long start = System.nanoTime();
         long maxHeld = 0;
+        long evictedAt = 0;
+        long closedAt = 0;
         long first = -1;
         long last = -1;
         for (int i = 0; i < 150; i++) { // 5 s at 30 fps
@@ -278,9 +275,11 @@ class SseServletIT {
           Frame f = channel.publish(Frame.of("image/jpeg", payloads[i % payloads.length]));
           first = first < 0 ? f.sequence() : first;
           last = f.sequence();
-          for (SseViewer v : bounded.viewers()) {
+          for (SseViewer v : bounded.endpoint().viewers()) {
             maxHeld = Math.max(maxHeld, v.heldBytes());
           }
+          evictedAt = evictedAt == 0 && bounded.viewerCount() == 1 ? System.nanoTime() : evictedAt;
+          closedAt = closedAt == 0 && server.connections() == 1 ? System.nanoTime() : closedAt;
         }
         long firstSeq = first;
         long lastSeq = last;
@@ -302,8 +301,12 @@ class SseServletIT {
         assertTrue(got >= published * 95 / 100, "the healthy viewer got only " + got + " of " + published);
         assertTrue(maxHeld <= bound, "held " + maxHeld + " > " + bound);
 
-        // The evicted viewer's response was completed; the container fails the write it still held for the
-        // peer at its idle timeout (3 s here) and closes the connection.
+        // The evicted viewer's response was completed with a write pending: Jetty closes the connection (at
+        // once, measured; at the latest its idle timeout, 3 s here, would fail that write).
+        until("the container closed the stalled connection", () -> server.connections() == 1);
+        closedAt = closedAt == 0 ? System.nanoTime() : closedAt;
+        LOG.log(System.Logger.Level.INFO, "evicted {0} ms after the start; connection closed {1} ms later",
+            TimeUnit.NANOSECONDS.toMillis(evictedAt - start), TimeUnit.NANOSECONDS.toMillis(closedAt - evictedAt));
         stalled.setSoTimeout(20_000);
         assertTrue(drainsToEnd(stalled.getInputStream()), "the stalled viewer's connection was never closed");
         stalled.close();

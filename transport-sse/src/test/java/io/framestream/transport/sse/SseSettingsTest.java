@@ -27,13 +27,13 @@ class SseSettingsTest {
     AccessGate gate = AccessGate.builder().build();
     try (SseHandler a = SseHandler.builder(REGISTRY).accessGate(gate).authorizer(auth).build();
         SseServlet b = SseServlet.builder(REGISTRY).accessGate(gate).authorizer(auth).build()) {
-      assertSame(auth, a.accessGate().authorizer());
-      assertSame(auth, b.accessGate().authorizer());
+      assertSame(auth, a.endpoint().gate().authorizer());
+      assertSame(auth, b.endpoint().gate().authorizer());
     }
     try (SseHandler a = SseHandler.builder(REGISTRY).authorizer(auth).accessGate(gate).build();
         SseServlet b = SseServlet.builder(REGISTRY).authorizer(auth).accessGate(gate).build()) {
-      assertSame(gate, a.accessGate());
-      assertSame(gate, b.accessGate());
+      assertSame(gate, a.endpoint().gate());
+      assertSame(gate, b.endpoint().gate());
     }
   }
 

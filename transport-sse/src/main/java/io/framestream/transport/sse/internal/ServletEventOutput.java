@@ -33,9 +33,9 @@ import java.util.function.Consumer;
  *       drained below the limit.
  *   <li>{@link #finish()} completes the {@code AsyncContext} once the queue has drained (the container
  *       then ends the chunked body); {@link #closeConnection(boolean) closeConnection(false)} drops the
- *       queue and completes at once. The Servlet API has no way to reset a connection: a write the
- *       container still holds for a stalled peer is failed by the container's own idle timeout, and until
- *       then it holds that one event.
+ *       queue and completes at once. The Servlet API has no way to reset a connection: Jetty 12 closes it
+ *       at once when a response completes with a write pending; a container that waits instead fails that
+ *       write at its idle timeout, holding that one event until then.
  *   <li>Failures the container reports ({@link WriteListener#onError(Throwable)}, {@link
  *       AsyncListener#onError(AsyncEvent)}, {@link AsyncListener#onTimeout(AsyncEvent)}, a completion this
  *       output did not start) reach the viewer as "peer gone", outside every lock.

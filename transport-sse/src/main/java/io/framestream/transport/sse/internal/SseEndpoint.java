@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -27,6 +28,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * What an SSE endpoint does per request, whatever HTTP host carries it (Grizzly's {@code SseHandler}, the
@@ -36,7 +38,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * endpoint share: the heartbeat timer, the set of open viewers, and the status events shared per channel
  * (rule E1).
  *
- * <p>A host adapter reads its request into a {@link Call}, calls {@link #open(Call)}, answers a {@link
+ * <p>A host adapter reads its request into a {@link Call} ({@link #call(String, String, Iterable, Function,
+ * String, String, String)}), calls {@link #open(Call)}, answers a {@link
  * SseRequest.Rejection} with its status, {@link SseRequest.Rejection#body() body} and headers, or else
  * starts its response, wraps it in an {@link EventOutput} and calls {@link #begin(Admitted, EventOutput)}.
  *
@@ -104,8 +107,7 @@ public final class SseEndpoint implements AutoCloseable {
    * @param pathInfo the path below the mount point ({@code /cam1}), or {@code null}
    * @param headers the request's headers, all values by name
    * @param query the decoded query parameters ({@link AccessRequest#parseQuery(String)})
-   * @param clientAddress the client's address, resolved by the host ({@link #clientAddress(String, String,
-   *     Map)})
+   * @param clientAddress the client's address, resolved by the host
    * @since 0.3.0
    */
   public record Call(String method, String pathInfo, Map<String, List<String>> headers,
@@ -148,17 +150,31 @@ public final class SseEndpoint implements AutoCloseable {
   public record Admitted(SseViewer viewer, byte[] preamble) {}
 
   /**
-   * Resolves the client's address: the one the host's front stamped on the request (the embedded server
-   * resolves trusted proxies per connection), else the gate's reading of the socket peer and its
-   * forwarding headers.
+   * Reads what the endpoint needs of one request, whatever the host's request type: headers into a
+   * case-insensitive map, the raw query through {@link AccessRequest#parseQuery(String)} (so both hosts
+   * decode it alike), and the client's address: the one the host's front stamped on the request (the
+   * embedded server resolves trusted proxies per connection) when it did, else the gate's reading of the
+   * socket peer and its forwarding headers.
    *
-   * @param stamped an address already resolved by the host, or {@code null}
+   * @param method the HTTP method
+   * @param pathInfo the path below the mount point, or {@code null}
+   * @param headerNames the request's header names
+   * @param headerValues all values of one header
+   * @param rawQuery the raw query string, or {@code null}
+   * @param stampedClient an address already resolved by the host, or {@code null}
    * @param peer the socket peer's address
-   * @param headers the request's headers, case-insensitive
-   * @return the client's address
+   * @return the call for {@link #open(Call)}
    */
-  public String clientAddress(String stamped, String peer, Map<String, List<String>> headers) {
-    return stamped != null ? stamped : gate.clientAddress(peer, headers::get);
+  public Call call(String method, String pathInfo, Iterable<String> headerNames,
+      Function<String, ? extends Iterable<String>> headerValues, String rawQuery, String stampedClient,
+      String peer) {
+    Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    for (String name : headerNames) {
+      List<String> values = headers.computeIfAbsent(name, n -> new ArrayList<>());
+      headerValues.apply(name).forEach(values::add);
+    }
+    String client = stampedClient != null ? stampedClient : gate.clientAddress(peer, headers::get);
+    return new Call(method, pathInfo, headers, AccessRequest.parseQuery(rawQuery), client);
   }
 
   /**
@@ -172,6 +188,15 @@ public final class SseEndpoint implements AutoCloseable {
    *     400 invalid name or format, 401/403 the gate, 429 a registry or subscriber limit, 503 shutting down
    */
   public Admitted open(Call call) {
+    try {
+      return admit(call);
+    } catch (SseRequest.Rejection r) {
+      LOG.log(System.Logger.Level.DEBUG, "SSE request rejected with {0}: {1}", r.status(), r.getMessage());
+      throw r;
+    }
+  }
+
+  private Admitted admit(Call call) {
     if (closed.get()) {
       throw new SseRequest.Rejection(503, "the SSE endpoint is shutting down");
     }

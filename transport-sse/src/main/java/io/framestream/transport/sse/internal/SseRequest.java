@@ -2,6 +2,8 @@ package io.framestream.transport.sse.internal;
 
 import io.framestream.core.ChannelNames;
 import io.framestream.edge.ErrorBody;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -22,6 +24,13 @@ public final class SseRequest {
 
   /** The media type of the stream, exactly as sent in {@code Content-Type}. */
   public static final String CONTENT_TYPE = "text/event-stream; charset=utf-8";
+
+  /**
+   * The headers of a stream, in the order to set them: {@code Content-Type} ({@link #CONTENT_TYPE}), {@code
+   * Cache-Control: no-cache}, and {@code X-Accel-Buffering: no} (nginx must not buffer the stream).
+   */
+  public static final Map<String, String> STREAM_HEADERS = orderedHeaders(
+      "Content-Type", CONTENT_TYPE, "Cache-Control", "no-cache", "X-Accel-Buffering", "no");
 
   private final String channel;
   private final SseFormat format;
@@ -103,6 +112,14 @@ public final class SseRequest {
     return lastEventId;
   }
 
+  private static Map<String, String> orderedHeaders(String... namesAndValues) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    for (int i = 0; i < namesAndValues.length; i += 2) {
+      headers.put(namesAndValues[i], namesAndValues[i + 1]);
+    }
+    return java.util.Collections.unmodifiableMap(headers);
+  }
+
   /** Quotes at most 32 characters, escaping anything not printable ASCII. */
   static String printable(String s) {
     if (s == null) {
@@ -176,6 +193,21 @@ public final class SseRequest {
      */
     public Optional<String> challenge() {
       return status == 401 ? Optional.of("Bearer") : Optional.empty();
+    }
+
+    /**
+     * Returns the headers of the refusal, in the order to set them: {@code Content-Type} ({@link
+     * ErrorBody#CONTENT_TYPE}, UTF-8), {@code Allow: GET} with a 405, {@code WWW-Authenticate: Bearer} with
+     * a 401.
+     *
+     * @return header values by name
+     */
+    public Map<String, String> headers() {
+      Map<String, String> headers = new LinkedHashMap<>();
+      headers.put("Content-Type", ErrorBody.CONTENT_TYPE + ";charset=UTF-8");
+      allow().ifPresent(allow -> headers.put("Allow", allow));
+      challenge().ifPresent(challenge -> headers.put("WWW-Authenticate", challenge));
+      return headers;
     }
 
     /**

@@ -273,7 +273,11 @@ public final class ServletEventOutput implements EventOutput, WriteListener, Asy
     }
   }
 
-  /** The peer is gone: stop writing, tell the viewer once (outside the lock), and complete. */
+  /**
+   * The peer is gone: stop writing, tell the viewer once, and complete. The viewer is told outside this
+   * output's lock; should a container report the error from inside a call this output made under its lock,
+   * the viewer is told from the timer thread instead, so the lock order (viewer, then output) always holds.
+   */
   private void gone(Throwable cause) {
     boolean tell;
     synchronized (lock) {
@@ -282,7 +286,15 @@ public final class ServletEventOutput implements EventOutput, WriteListener, Asy
       told = true;
     }
     if (tell) {
-      peerGone.accept(cause);
+      if (Thread.holdsLock(lock)) {
+        try {
+          timer.execute(() -> peerGone.accept(cause));
+        } catch (RejectedExecutionException e) {
+          peerGone.accept(cause); // shutting down: the viewers are being ended anyway
+        }
+      } else {
+        peerGone.accept(cause);
+      }
     }
     completeOnce();
   }

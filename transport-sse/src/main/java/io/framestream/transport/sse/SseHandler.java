@@ -258,7 +258,7 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
   /**
    * Builds an {@link SseHandler}. The settings ({@code heartbeat}, {@code retry}, {@code writeQueueLimit},
    * {@code accessGate}, {@code authorizer}) are the same, with the same defaults, as {@link
-   * SseServlet.Builder}'s; {@code build()} builds the handler and starts its timer thread.
+   * SseServlet.Builder}'s.
    *
    * <h2>Thread safety</h2>
    *
@@ -266,10 +266,19 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
    *
    * @since 0.1.0
    */
-  public static final class Builder extends SseSettings<Builder, SseHandler> {
+  public static final class Builder extends SseSettings<Builder> {
 
     private Builder(ChannelRegistry registry) {
-      super(registry, SseHandler::new);
+      super(registry);
+    }
+
+    /**
+     * Builds the handler and starts its timer thread.
+     *
+     * @return it
+     */
+    public SseHandler build() {
+      return new SseHandler(this);
     }
   }
 }

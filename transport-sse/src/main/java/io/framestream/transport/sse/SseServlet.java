@@ -249,8 +249,7 @@ public final class SseServlet extends HttpServlet implements AutoCloseable {
   /**
    * Builds an {@link SseServlet}: {@link #heartbeat(Duration)}, {@link #retry(Duration)}, {@link
    * #writeQueueLimit(int)}, {@link #accessGate(AccessGate)} and {@link #authorizer(io.framestream.edge.Authorizer)}
-   * take the same values, with the same defaults, as {@link SseHandler.Builder}'s; {@code build()} builds the
-   * servlet, to be registered with async support, and starts its timer thread.
+   * take the same values, with the same defaults, as {@link SseHandler.Builder}'s.
    *
    * <h2>Thread safety</h2>
    *
@@ -258,10 +257,19 @@ public final class SseServlet extends HttpServlet implements AutoCloseable {
    *
    * @since 0.3.0
    */
-  public static final class Builder extends SseSettings<Builder, SseServlet> {
+  public static final class Builder extends SseSettings<Builder> {
 
     private Builder(ChannelRegistry registry) {
-      super(registry, SseServlet::new);
+      super(registry);
+    }
+
+    /**
+     * Builds the servlet, to be registered with async support and starts its timer thread.
+     *
+     * @return it
+     */
+    public SseServlet build() {
+      return new SseServlet(this);
     }
   }
 }

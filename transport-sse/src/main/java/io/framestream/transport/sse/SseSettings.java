@@ -6,7 +6,6 @@ import io.framestream.edge.Authorizer;
 import io.framestream.transport.sse.internal.SseEndpoint;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.function.Function;
 
 /**
  * The settings both SSE hosts share ({@link SseHandler.Builder} for Grizzly, {@link SseServlet.Builder} for
@@ -18,10 +17,9 @@ import java.util.function.Function;
  * Not thread-safe; use a builder from one thread.
  *
  * @param <B> the concrete builder
- * @param <T> what it builds
  * @since 0.3.0
  */
-abstract class SseSettings<B extends SseSettings<B, T>, T> {
+abstract class SseSettings<B extends SseSettings<B>> {
 
   /** Default heartbeat interval: 15 s. */
   static final Duration HEARTBEAT = Duration.ofSeconds(15);
@@ -31,15 +29,13 @@ abstract class SseSettings<B extends SseSettings<B, T>, T> {
   static final int WRITE_QUEUE_LIMIT = 512 * 1024;
 
   private final ChannelRegistry registry;
-  private final Function<B, T> factory;
   private Duration heartbeat = HEARTBEAT;
   private Duration retry = RETRY;
   private int writeQueueLimit = WRITE_QUEUE_LIMIT;
   private AccessGate gate = AccessGate.open();
 
-  SseSettings(ChannelRegistry registry, Function<B, T> factory) {
+  SseSettings(ChannelRegistry registry) {
     this.registry = Objects.requireNonNull(registry, "registry");
-    this.factory = factory;
   }
 
   @SuppressWarnings("unchecked")
@@ -119,15 +115,6 @@ abstract class SseSettings<B extends SseSettings<B, T>, T> {
    */
   public B authorizer(Authorizer auth) {
     return accessGate(AccessGate.builder().authorizer(Objects.requireNonNull(auth, "authorizer")).build());
-  }
-
-  /**
-   * Builds the host adapter and starts its timer thread.
-   *
-   * @return the handler or servlet
-   */
-  public T build() {
-    return factory.apply(self());
   }
 
   /** Creates the endpoint these settings describe (and starts its timer thread). */

@@ -168,6 +168,21 @@ class ServletEventOutputTest {
     timer.shutdownNow();
   }
 
+  /** A writability callback that counts its calls. */
+  private static EventOutput.Writable counting(AtomicInteger calls) {
+    return new EventOutput.Writable() {
+      @Override
+      public void onWritable() {
+        calls.incrementAndGet();
+      }
+
+      @Override
+      public void onError(Throwable cause) {
+        throw new AssertionError(cause);
+      }
+    };
+  }
+
   private static byte[] bytes(int n) {
     return new byte[n];
   }
@@ -205,17 +220,7 @@ class ServletEventOutputTest {
     assertFalse(output.canWrite(), "past the bound");
 
     AtomicInteger writable = new AtomicInteger();
-    output.notifyWritable(new EventOutput.Writable() {
-      @Override
-      public void onWritable() {
-        writable.incrementAndGet();
-      }
-
-      @Override
-      public void onError(Throwable cause) {
-        throw new AssertionError(cause);
-      }
-    });
+    output.notifyWritable(counting(writable));
     assertEquals(0, writable.get(), "no callback while over the bound");
     stream.ready = true;
     stream.readyAfterWrite = true;
@@ -230,17 +235,7 @@ class ServletEventOutputTest {
   @Test
   void notifyWritable_underTheBound_callsBackAtOnce() {
     AtomicInteger writable = new AtomicInteger();
-    output.notifyWritable(new EventOutput.Writable() {
-      @Override
-      public void onWritable() {
-        writable.incrementAndGet();
-      }
-
-      @Override
-      public void onError(Throwable cause) {
-        throw new AssertionError(cause);
-      }
-    });
+    output.notifyWritable(counting(writable));
     assertEquals(1, writable.get());
   }
 

@@ -1,8 +1,14 @@
 /**
- * Server-Sent Events for framestream channels: {@link io.framestream.transport.sse.SseHandler}, a Grizzly
- * {@code HttpHandler} that streams a channel to browsers' {@code EventSource} at {@code /sse/{channel}},
- * and {@link io.framestream.transport.sse.SseFrameSource}, a Java client that reads such a stream as a
- * {@link io.framestream.core.FrameSource}.
+ * Server-Sent Events for framestream channels: a channel streamed to browsers' {@code EventSource} at
+ * {@code /sse/{channel}} by either host, {@link io.framestream.transport.sse.SseHandler} (a Grizzly {@code
+ * HttpHandler}, as the embedded server uses) or {@link io.framestream.transport.sse.SseServlet} (a Jakarta
+ * Servlet 6 async servlet for Tomcat, Jetty, Undertow or Spring Boot), with the same wire and the same
+ * rules; and {@link io.framestream.transport.sse.SseFrameSource}, a Java client that reads such a stream as
+ * a {@link io.framestream.core.FrameSource}.
+ *
+ * <p>Dependencies: the client needs the JDK and {@code framestream-core} only. Grizzly is an optional
+ * dependency of this module and the Servlet API a provided one: a user who serves SSE brings the host
+ * (the embedded server declares Grizzly; a container provides the Servlet API).
  *
  * <p>The wire format, for {@code GET /sse/{channel}} (optionally {@code ?format=base64} and {@code
  * ?lastEventId=N}):

@@ -1,6 +1,6 @@
 package io.framestream.transport.sse;
 
-import static io.framestream.transport.sse.Await.await;
+import static io.framestream.testkit.Await.until;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -60,7 +60,7 @@ class GrizzlyCloseIT {
     Filler filler = new Filler();
     try (TestServer server = TestServer.start(filler, "/fill");
         Socket stalled = RawSse.send(server.port, "/fill", 4096)) {
-      await("queue filled", () -> filler.connection.get() != null, Duration.ofSeconds(20));
+      until("queue filled", () -> filler.connection.get() != null, Duration.ofSeconds(20));
       NIOConnection c = filler.connection.get();
       long queued = c.getAsyncWriteQueue().spaceInBytes();
       assertTrue(queued > 0, "queued " + queued);
@@ -77,10 +77,10 @@ class GrizzlyCloseIT {
         c.terminateSilently(); // clean up
       } else {
         c.terminateSilently();
-        await("closed", () -> !c.isOpen(), Duration.ofSeconds(5));
+        until("closed", () -> !c.isOpen(), Duration.ofSeconds(5));
         // The queued records are failed and dropped (Grizzly does not reset its byte counter on close, so
         // look at the records themselves).
-        await("queue released", () -> c.getAsyncWriteQueue().getQueue().isEmpty(), Duration.ofSeconds(5));
+        until("queue released", () -> c.getAsyncWriteQueue().getQueue().isEmpty(), Duration.ofSeconds(5));
       }
     }
   }

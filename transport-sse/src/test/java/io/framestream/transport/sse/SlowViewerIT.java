@@ -1,6 +1,6 @@
 package io.framestream.transport.sse;
 
-import static io.framestream.transport.sse.Await.await;
+import static io.framestream.testkit.Await.until;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -94,7 +94,7 @@ class SlowViewerIT {
         for (int i = 0; i < STALLED; i++) {
           stalled.add(RawSse.send(server.port, "/sse/load", 4096));
         }
-        await("all viewers subscribed", () -> channel.subscriberCount() == HEALTHY + STALLED
+        until("all viewers subscribed", () -> channel.subscriberCount() == HEALTHY + STALLED
             && handler.viewerCount() == HEALTHY + STALLED);
 
         byte[][] payloads = new byte[8][];
@@ -116,7 +116,7 @@ class SlowViewerIT {
           long due = start + i * period;
           long wait = due - System.nanoTime();
           if (wait > 0) {
-            Await.pace(wait);
+            io.framestream.testkit.Await.pace(wait);
           }
           Frame f = channel.publish(Frame.of("image/jpeg", payloads[(int) (i % payloads.length)]));
           if (firstSeq < 0) {
@@ -134,11 +134,11 @@ class SlowViewerIT {
         long publishedLast = lastSeq;
         long published = lastSeq - firstSeq + 1;
 
-        await("the stalled viewers are evicted", () -> handler.viewerCount() == HEALTHY, Duration.ofSeconds(20));
+        until("the stalled viewers are evicted", () -> handler.viewerCount() == HEALTHY, Duration.ofSeconds(20));
         if (evictedAtNanos < 0) {
           evictedAtNanos = System.nanoTime() - start;
         }
-        await("healthy viewers got the last frame",
+        until("healthy viewers got the last frame",
             () -> healthy.stream().allMatch(r -> r.ids.contains(publishedLast) || r.failure.get() != null),
             Duration.ofSeconds(20));
 

@@ -1,6 +1,6 @@
 package io.framestream.transport.sse;
 
-import static io.framestream.transport.sse.Await.await;
+import static io.framestream.testkit.Await.until;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -90,7 +90,7 @@ class SseFrameSourceIT {
     Channel channel = registry.channel("relay");
     SseFrameSource source = source("/sse/relay", 256);
     source.open();
-    await("subscribed", () -> channel.subscriberCount() == 1);
+    until("subscribed", () -> channel.subscriberCount() == 1);
 
     // One at a time: every frame must arrive, whole.
     int[] sizes = {1, 100, 5_000, 50_000, 200_000, 3, 65_536, 1_000_000};
@@ -166,7 +166,7 @@ class SseFrameSourceIT {
     Channel channel = registry.channel("flaky");
     SseFrameSource source = source("/sse/flaky", 8);
     source.open();
-    await("subscribed", () -> channel.subscriberCount() == 1);
+    until("subscribed", () -> channel.subscriberCount() == 1);
     byte[] a = payload(500, 1);
     channel.publish(Frame.of("image/jpeg", a));
     assertArrayEquals(a, source.nextFrame().copyPayload());
@@ -182,7 +182,7 @@ class SseFrameSourceIT {
       }
     }, "reader");
     reader.start();
-    await("resubscribed to the new channel", () -> registry.find("flaky").map(Channel::subscriberCount).orElse(0) == 1);
+    until("resubscribed to the new channel", () -> registry.find("flaky").map(Channel::subscriberCount).orElse(0) == 1);
     byte[] b = payload(700, 2);
     registry.channel("flaky").publish(Frame.of("image/jpeg", b));
     reader.join(20_000);
@@ -251,7 +251,7 @@ class SseFrameSourceIT {
     ExecutorService reader = Executors.newSingleThreadExecutor();
     try {
       Future<Frame> next = reader.submit(source::nextFrame);
-      await("three delays asked of the policy", () -> delays.get() >= 3); // the default waits 1 s, 2 s, ...
+      until("three delays asked of the policy", () -> delays.get() >= 3); // the default waits 1 s, 2 s, ...
       source.close();
       ExecutionException e = assertThrows(ExecutionException.class, () -> next.get(10, TimeUnit.SECONDS));
       assertTrue(e.getCause() instanceof EOFException, String.valueOf(e.getCause()));
@@ -333,11 +333,11 @@ class SseFrameSourceIT {
         .maxLineLength(10_100).build();
     sources.add(source);
     source.open();
-    await("subscribed", () -> channel.subscriberCount() == 1);
+    until("subscribed", () -> channel.subscriberCount() == 1);
     channel.publish(Frame.of("image/jpeg", payload(50_000, 1)));
     FrameCodecException e = assertThrows(FrameCodecException.class, source::nextFrame);
     assertTrue(e.getMessage().contains("limit"), e.getMessage());
-    await("the failed stream's connection is dropped", () -> channel.subscriberCount() == 0);
+    until("the failed stream's connection is dropped", () -> channel.subscriberCount() == 0);
   }
 
   @Test
@@ -345,7 +345,7 @@ class SseFrameSourceIT {
     Channel channel = registry.channel("quiet");
     SseFrameSource source = source("/sse/quiet", 8);
     source.open();
-    await("subscribed", () -> channel.subscriberCount() == 1);
+    until("subscribed", () -> channel.subscriberCount() == 1);
     AtomicReference<Throwable> thrown = new AtomicReference<>();
     Thread reader = new Thread(() -> {
       try {
@@ -355,12 +355,12 @@ class SseFrameSourceIT {
       }
     }, "blocked-reader");
     reader.start();
-    await("reader blocked", () -> reader.getState() == Thread.State.TIMED_WAITING
+    until("reader blocked", () -> reader.getState() == Thread.State.TIMED_WAITING
         || reader.getState() == Thread.State.WAITING);
     source.close();
     reader.join(10_000);
     assertTrue(thrown.get() instanceof EOFException, String.valueOf(thrown.get()));
-    await("connection closed", () -> channel.subscriberCount() == 0);
+    until("connection closed", () -> channel.subscriberCount() == 0);
     assertThrows(EOFException.class, source::nextFrame);
   }
 
@@ -372,14 +372,14 @@ class SseFrameSourceIT {
     List<byte[]> received = new CopyOnWriteArrayList<>();
     local.subscribe(io.framestream.core.FrameSink.of(f -> received.add(f.copyPayload())));
     try (SourceRunner runner = SourceRunner.builder(source, local).name("relay").build().start()) {
-      await("remote subscribed", () -> remote.subscriberCount() == 1);
+      until("remote subscribed", () -> remote.subscriberCount() == 1);
       List<byte[]> sent = new ArrayList<>();
       for (int i = 0; i < 5; i++) {
         byte[] p = payload(3000, i);
         sent.add(p);
         remote.publish(Frame.of("image/jpeg", p));
         int expected = i + 1;
-        await("relayed " + expected, () -> received.size() >= expected);
+        until("relayed " + expected, () -> received.size() >= expected);
       }
       for (int i = 0; i < sent.size(); i++) {
         assertTrue(Arrays.equals(sent.get(i), received.get(i)), "relayed frame " + i);
@@ -387,7 +387,7 @@ class SseFrameSourceIT {
     } finally {
       local.close();
     }
-    await("remote unsubscribed after the runner stopped", () -> remote.subscriberCount() == 0);
+    until("remote unsubscribed after the runner stopped", () -> remote.subscriberCount() == 0);
   }
 
   /** ffmpeg's H.264 sample with one frame per fragment: INIT, then 30 fragments, key frames at 0, 10, 20. */
@@ -415,7 +415,7 @@ class SseFrameSourceIT {
     Channel video = registry.channel("video");
     SseFrameSource source = source("/sse/video", 4);
     source.open();
-    await("subscribed", () -> video.subscriberCount() == 1);
+    until("subscribed", () -> video.subscriberCount() == 1);
     Map<Long, FrameKind> published = new HashMap<>();
     long last = 0;
     for (Fmp4Parser.Segment seg : segments) {
@@ -424,12 +424,12 @@ class SseFrameSourceIT {
       last = f.sequence();
       int sent = published.size();
       // One at a time, so that the server's own mailbox (where a key frame replaces what waits) drops nothing.
-      await("the server wrote frame " + sent, () -> video.stats().framesOut() >= sent);
+      until("the server wrote frame " + sent, () -> video.stats().framesOut() >= sent);
     }
     // Nobody reads meanwhile: 31 frames arrive for 4 places (and the one INIT). What the buffer keeps is
     // the INIT and the newest group it can deliver whole: key frame 20 and three deltas.
-    await(() -> "the client's buffer to overflow; dropped " + source.droppedFrames() + ", server stats "
-        + video.stats(), () -> source.droppedFrames() >= 26, Await.DEFAULT);
+    until(() -> "the client's buffer to overflow; dropped " + source.droppedFrames() + ", server stats "
+        + video.stats(), () -> source.droppedFrames() >= 26, io.framestream.testkit.Await.DEFAULT);
 
     List<Long> got = new ArrayList<>();
     List<FrameKind> kinds = new ArrayList<>();

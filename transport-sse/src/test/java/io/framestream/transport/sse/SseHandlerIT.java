@@ -1,6 +1,8 @@
 package io.framestream.transport.sse;
 
-import static io.framestream.transport.sse.Await.await;
+import static io.framestream.testkit.Await.until;
+import static io.framestream.transport.sse.Refusals.assertError;
+import static io.framestream.transport.sse.TestBytes.payload;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -12,6 +14,10 @@ import io.framestream.core.Channel;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameKind;
+import io.framestream.edge.AccessDecision;
+import io.framestream.edge.AccessGate;
+import io.framestream.edge.BearerTokens;
+import io.framestream.edge.TrustedProxies;
 import io.framestream.transport.sse.internal.SseEvents;
 import io.framestream.transport.sse.internal.SseViewer;
 import java.io.IOException;
@@ -23,7 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -53,11 +59,6 @@ class SseHandlerIT {
     registry.close();
   }
 
-  private static byte[] payload(int size, long seed) {
-    byte[] b = new byte[size];
-    new Random(seed).nextBytes(b);
-    return b;
-  }
 
   @Test
   void stream_hasTheHeadersThenRetryThenInitThenTheNewestFrameThenLiveFrames() throws Exception {
@@ -105,7 +106,7 @@ class SseHandlerIT {
       assertFalse(json.has("contentType"), init);
       assertEquals(0, json.get("lastSequence").asLong());
 
-      await("subscribed", () -> cam.subscriberCount() == 1);
+      until("subscribed", () -> cam.subscriberCount() == 1);
       byte[] p = payload(1234, 3);
       cam.publish(Frame.of("image/webp", p));
       assertEquals("id: 1\nevent: data\ndata: " + Base64.getEncoder().encodeToString(p) + "\n\n", sse.readBlock());
@@ -192,7 +193,7 @@ class SseHandlerIT {
         r.readBlock();
         r.readBlock();
       }
-      await("all subscribed", () -> cam.subscriberCount() == viewers);
+      until("all subscribed", () -> cam.subscriberCount() == viewers);
       long before = SseEvents.encoderRuns();
       Frame published = cam.publish(Frame.of("image/jpeg", payload(20_000, 9)));
       for (RawSse r : raw) {
@@ -276,12 +277,12 @@ class SseHandlerIT {
       a.readBlock();
       b.readBlock();
       b.readBlock();
-      await("two viewers", () -> handler.viewerCount() == 2 && cam.subscriberCount() == 2);
+      until("two viewers", () -> handler.viewerCount() == 2 && cam.subscriberCount() == 2);
       handler.close();
       assertEquals(-1, a.read(), "the response ends with the last chunk");
       assertEquals(-1, b.read());
-      await("no viewers left", () -> handler.viewerCount() == 0, Duration.ofSeconds(5));
-      await("unsubscribed", () -> cam.subscriberCount() == 0);
+      until("no viewers left", () -> handler.viewerCount() == 0, Duration.ofSeconds(5));
+      until("unsubscribed", () -> cam.subscriberCount() == 0);
       assertError(get("/sse/cam5"), 503, "shutting down");
     }
   }
@@ -291,9 +292,9 @@ class SseHandlerIT {
     Channel cam = registry.channel("cam6");
     RawSse sse = RawSse.open(server.port, "/sse/cam6");
     sse.readBlock();
-    await("subscribed", () -> cam.subscriberCount() == 1);
+    until("subscribed", () -> cam.subscriberCount() == 1);
     sse.close();
-    await("unsubscribed after the peer left", () -> cam.subscriberCount() == 0 && handler.viewerCount() == 0);
+    until("unsubscribed after the peer left", () -> cam.subscriberCount() == 0 && handler.viewerCount() == 0);
   }
 
   @Test
@@ -308,14 +309,14 @@ class SseHandlerIT {
           java.nio.charset.StandardCharsets.US_ASCII));
       junk.socket.getOutputStream().write(garbage);
       junk.socket.getOutputStream().flush();
-      await("subscribed", () -> cam.subscriberCount() >= 1);
+      until("subscribed", () -> cam.subscriberCount() >= 1);
       for (int i = 1; i <= 3; i++) {
         cam.publish(Frame.of("image/jpeg", payload(1000, i)));
         assertTrue(good.readBlock().startsWith("id: " + i + "\nevent: data\n"));
       }
     }
     // The well-behaved viewer's close is seen at once; the server still serves new viewers.
-    await("the good viewer gone", () -> handler.viewerCount() <= 1);
+    until("the good viewer gone", () -> handler.viewerCount() <= 1);
     try (RawSse again = RawSse.open(server.port, "/sse/cam8")) {
       assertEquals("HTTP/1.1 200 OK", again.statusLine);
     }
@@ -327,26 +328,59 @@ class SseHandlerIT {
     try (RawSse sse = RawSse.open(server.port, "/sse/cam7")) {
       sse.readBlock();
       sse.readBlock();
-      await("subscribed", () -> handler.viewerCount() == 1);
+      until("subscribed", () -> handler.viewerCount() == 1);
       cam.close();
       assertEquals(-1, sse.read());
-      await("viewer gone", () -> handler.viewerCount() == 0);
+      until("viewer gone", () -> handler.viewerCount() == 0);
       for (SseViewer v : handler.viewers()) {
         assertTrue(v.isEnded());
       }
     }
   }
 
+  @Test
+  void w6_theGateRefusesBeforeAnyChannelIsCreated_401WithAChallenge_403ForAForeignOrigin() throws Exception {
+    String token = "sse-test-token-0123456789";
+    AccessGate gate = AccessGate.builder().authorizer(BearerTokens.of(token))
+        .allowedOrigins(List.of("https://cams.example.com")).build();
+    SseHandler guarded = SseHandler.builder(registry).accessGate(gate).build();
+    try (TestServer s2 = TestServer.start(guarded)) {
+      HttpResponse<String> none = HTTP.send(HttpRequest.newBuilder(URI.create(s2.url("/sse/locked"))).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertError(none, 401, "");
+      assertEquals("Bearer", none.headers().firstValue("www-authenticate").orElse(""));
+      HttpResponse<String> foreign = HTTP.send(HttpRequest.newBuilder(URI.create(s2.url("/sse/locked?token=" + token)))
+          .header("Origin", "https://evil.example.com").build(), HttpResponse.BodyHandlers.ofString());
+      assertError(foreign, 403, "origin");
+      assertTrue(registry.find("locked").isEmpty(), "no channel created for a refused request");
+      try (RawSse ok = RawSse.open(s2.port, "/sse/locked?token=" + token, "Origin: https://cams.example.com")) {
+        assertEquals("HTTP/1.1 200 OK", ok.statusLine);
+      }
+    } finally {
+      guarded.close();
+    }
+  }
+
+  @Test
+  void h3_behindATrustedProxy_theGateSeesTheForwardedClient() throws Exception {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    AccessGate gate = AccessGate.builder().trustedProxies(TrustedProxies.of("127.0.0.1"))
+        .authorizer(r -> {
+          seen.add(r.remoteAddress());
+          return AccessDecision.ALLOW;
+        }).build();
+    SseHandler proxied = SseHandler.builder(registry).accessGate(gate).build();
+    try (TestServer s2 = TestServer.start(proxied);
+        RawSse sse = RawSse.open(s2.port, "/sse/behind", "X-Forwarded-For: 198.51.100.7")) {
+      assertEquals("HTTP/1.1 200 OK", sse.statusLine);
+      assertEquals(List.of("198.51.100.7"), seen);
+    } finally {
+      proxied.close();
+    }
+  }
+
   private HttpResponse<String> get(String path) throws IOException, InterruptedException {
     return HTTP.send(HttpRequest.newBuilder(URI.create(server.url(path))).GET().build(),
         HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static void assertError(HttpResponse<String> r, int status, String fragment) throws IOException {
-    assertEquals(status, r.statusCode(), r.body());
-    assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("application/json"),
-        r.headers().map().toString());
-    JsonNode json = JSON.readTree(r.body());
-    assertTrue(json.get("error").asText().contains(fragment), r.body());
   }
 }

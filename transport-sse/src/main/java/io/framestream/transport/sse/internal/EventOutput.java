@@ -5,7 +5,7 @@ import java.io.IOException;
 /**
  * What an HTTP host offers one SSE response: non-blocking writes with a writability signal, and two ways to
  * end. {@link SseViewer} holds the protocol logic and calls this from under its own lock; an adapter per
- * host (Grizzly now, Servlet async later) implements it.
+ * host implements it ({@link GrizzlyEventOutput}, {@link ServletEventOutput}).
  *
  * <h2>Thread safety</h2>
  *

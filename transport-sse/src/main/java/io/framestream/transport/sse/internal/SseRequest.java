@@ -1,9 +1,9 @@
 package io.framestream.transport.sse.internal;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.framestream.core.ChannelNames;
-import java.nio.charset.StandardCharsets;
+import io.framestream.edge.ErrorBody;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -12,7 +12,7 @@ import java.util.function.UnaryOperator;
 /**
  * A validated SSE view request ({@code GET /sse/{channel}[?format=base64][&lastEventId=N]}), parsed from
  * what any HTTP host provides. Invalid requests become a {@link Rejection} carrying the HTTP status and a
- * short JSON body; they are ordinary input, never logged with a stack trace.
+ * short JSON body ({@link ErrorBody}); they are ordinary input, never logged with a stack trace.
  *
  * <h2>Thread safety</h2>
  *
@@ -25,7 +25,12 @@ public final class SseRequest {
   /** The media type of the stream, exactly as sent in {@code Content-Type}. */
   public static final String CONTENT_TYPE = "text/event-stream; charset=utf-8";
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * The headers of a stream, in the order to set them: {@code Content-Type} ({@link #CONTENT_TYPE}), {@code
+   * Cache-Control: no-cache}, and {@code X-Accel-Buffering: no} (nginx must not buffer the stream).
+   */
+  public static final Map<String, String> STREAM_HEADERS = orderedHeaders(
+      "Content-Type", CONTENT_TYPE, "Cache-Control", "no-cache", "X-Accel-Buffering", "no");
 
   private final String channel;
   private final SseFormat format;
@@ -107,16 +112,12 @@ public final class SseRequest {
     return lastEventId;
   }
 
-  /**
-   * Renders {@code {"error":"..."}}.
-   *
-   * @param message the message
-   * @return UTF-8 JSON bytes
-   */
-  public static byte[] errorJson(String message) {
-    ObjectNode o = JSON.createObjectNode();
-    o.put("error", message);
-    return o.toString().getBytes(StandardCharsets.UTF_8);
+  private static Map<String, String> orderedHeaders(String... namesAndValues) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    for (int i = 0; i < namesAndValues.length; i += 2) {
+      headers.put(namesAndValues[i], namesAndValues[i + 1]);
+    }
+    return java.util.Collections.unmodifiableMap(headers);
   }
 
   /** Quotes at most 32 characters, escaping anything not printable ASCII. */
@@ -179,10 +180,34 @@ public final class SseRequest {
     /**
      * Returns the JSON body.
      *
-     * @return {@code {"error":"<message>"}} as UTF-8
+     * @return {@link ErrorBody#bytes(String)} of the message
      */
     public byte[] body() {
-      return errorJson(getMessage());
+      return ErrorBody.bytes(getMessage());
+    }
+
+    /**
+     * Returns the {@code WWW-Authenticate} header value to send with a 401.
+     *
+     * @return {@code Bearer} if this is a 401
+     */
+    public Optional<String> challenge() {
+      return status == 401 ? Optional.of("Bearer") : Optional.empty();
+    }
+
+    /**
+     * Returns the headers of the refusal, in the order to set them: {@code Content-Type} ({@link
+     * ErrorBody#CONTENT_TYPE}, UTF-8), {@code Allow: GET} with a 405, {@code WWW-Authenticate: Bearer} with
+     * a 401.
+     *
+     * @return header values by name
+     */
+    public Map<String, String> headers() {
+      Map<String, String> headers = new LinkedHashMap<>();
+      headers.put("Content-Type", ErrorBody.CONTENT_TYPE + ";charset=UTF-8");
+      allow().ifPresent(allow -> headers.put("Allow", allow));
+      challenge().ifPresent(challenge -> headers.put("WWW-Authenticate", challenge));
+      return headers;
     }
 
     /**

@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.framestream.testkit.Await;
 import io.framestream.testkit.RecordingSink;
 import java.io.IOException;
+import java.lang.reflect.RecordComponent;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** Registry rules R1–R7 of docs/contract.md, and S5 for sources the registry restarts. */
@@ -409,26 +410,33 @@ class ChannelRegistryTest {
     assertEquals(List.of(), source.violations);
   }
 
+  /**
+   * The server's API writes the stats records with Jackson, which names a record's members after its
+   * components: those names are the API's JSON, so they are pinned here (core itself has no JSON mapper).
+   */
   @Test
-  void statsSerialiseToJsonWithJackson() throws Exception {
+  void statsRecordsKeepTheirJsonMemberNames() {
     try (ChannelRegistry registry = ChannelRegistry.builder().build()) {
       Channel ch = registry.channel("json");
       RecordingSink s = RecordingSink.immediate();
       Subscription sub = ch.subscribe(s);
       ch.publish(Frame.of("image/jpeg", new byte[100]));
       Await.until("delivered", () -> ch.stats().framesOut() == 1);
-      ObjectMapper mapper = new ObjectMapper();
-      JsonNode json = mapper.readTree(mapper.writeValueAsString(ch.stats()));
-      assertEquals("json", json.get("channel").asText());
-      assertEquals(1, json.get("subscribers").asInt());
-      assertEquals(1, json.get("framesIn").asLong());
-      assertEquals(100, json.get("bytesOut").asLong());
-      assertEquals("image/jpeg", json.get("contentType").asText());
-      assertEquals(0, json.get("drops").get("SUPERSEDED").asLong());
-      assertEquals(1, json.get("latency").get("count").asLong());
-      JsonNode subJson = mapper.readTree(mapper.writeValueAsString(sub.stats()));
-      assertEquals(1, subJson.get("framesOut").asLong());
-      assertEquals(sub.id(), subJson.get("id").asLong());
+      ChannelStats stats = ch.stats();
+      assertEquals("json", stats.channel());
+      assertEquals(1, stats.subscribers());
+      assertEquals(100, stats.bytesOut());
+      assertEquals(0L, stats.drops().get(DropReason.SUPERSEDED));
+      assertEquals(1, stats.latency().count());
+      assertEquals(1, sub.stats().framesOut());
+      assertTrue(components(ChannelStats.class).containsAll(List.of("channel", "subscribers", "framesIn",
+          "bytesOut", "contentType", "drops", "latency")), components(ChannelStats.class).toString());
+      assertTrue(components(SubscriberStats.class).containsAll(List.of("id", "framesOut")));
+      assertTrue(components(LatencyStats.class).contains("count"));
     }
+  }
+
+  private static List<String> components(Class<? extends Record> type) {
+    return Arrays.stream(type.getRecordComponents()).map(RecordComponent::getName).collect(Collectors.toList());
   }
 }

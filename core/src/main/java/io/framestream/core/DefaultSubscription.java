@@ -28,6 +28,7 @@ final class DefaultSubscription implements Subscription, Runnable {
   private final DefaultChannel channel;
   private final FrameSink sink;
   private final Dispatcher dispatcher;
+  private final Ticker ticker;
   private final int maxInFlight;
   private final long minIntervalNanos;
   private final long maxAgeNanos;
@@ -48,7 +49,7 @@ final class DefaultSubscription implements Subscription, Runnable {
   private double latencyAvgNanos;
   private long latencyMaxNanos;
   private long fpsSampleFrames;
-  private long fpsSampleNanos = System.nanoTime();
+  private long fpsSampleNanos;
   private double fpsOut;
 
   private final boolean relay;
@@ -57,6 +58,8 @@ final class DefaultSubscription implements Subscription, Runnable {
     this.channel = channel;
     this.sink = sink;
     this.dispatcher = channel.dispatcher();
+    this.ticker = dispatcher.ticker();
+    this.fpsSampleNanos = ticker.nanoTime();
     ChannelConfig config = channel.config();
     this.maxInFlight = config.maxInFlight();
     this.mailbox = new Mailbox(config.maxQueuedFrames(), channel::recordDrop);
@@ -145,7 +148,7 @@ final class DefaultSubscription implements Subscription, Runnable {
       ChannelState notice = null;
       long rateDelay = 0;
       synchronized (this) {
-        long now = System.nanoTime();
+        long now = ticker.nanoTime();
         if (reason != null) {
           if (closedSignalled) {
             return; // scheduled stays true: nothing is ever scheduled again
@@ -236,7 +239,7 @@ final class DefaultSubscription implements Subscription, Runnable {
   }
 
   private void completed(Frame f) {
-    long now = System.nanoTime();
+    long now = ticker.nanoTime();
     long latency = now - f.publishNanoTime();
     boolean run;
     synchronized (this) {

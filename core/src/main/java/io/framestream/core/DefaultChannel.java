@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -65,6 +66,7 @@ final class DefaultChannel implements Channel {
   private final LatencyHistogram latency = new LatencyHistogram();
 
   // Written by the sweeper only.
+  private final AtomicLong sweeps = new AtomicLong(); // finished sweeps, so that a test knows one looked
   private long fpsSampleNanos;
   private long fpsSampleIn;
   private long fpsSampleOut;
@@ -331,6 +333,12 @@ final class DefaultChannel implements Channel {
       fpsSampleOut = out;
       fpsSampleNanos = now;
     }
+    sweeps.incrementAndGet();
+  }
+
+  /** How many sweeps (stall checks, rate samples) have finished; for tests. */
+  long sweepsForTest() {
+    return sweeps.get();
   }
 
   @Override

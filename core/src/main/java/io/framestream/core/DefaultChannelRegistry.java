@@ -14,6 +14,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -49,6 +50,9 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
   private volatile boolean closed;
   private final CopyOnWriteArrayList<RegistryListener> listeners = new CopyOnWriteArrayList<>();
+  /** Finished idle sweeps and grace-period checks, so that a test knows the timer has looked at its clock. */
+  private final AtomicLong idleSweeps = new AtomicLong();
+  private final AtomicLong graceChecks = new AtomicLong();
 
   /** A channel and what the registry knows about it. Mutable fields guarded by the entry. */
   private static final class Entry {
@@ -287,6 +291,17 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
         stopSource(e);
       }
     }
+    graceChecks.incrementAndGet();
+  }
+
+  /** How many grace periods have ended (whether or not they stopped a source); for tests. */
+  long graceChecksForTest() {
+    return graceChecks.get();
+  }
+
+  /** How many idle sweeps have finished; for tests. */
+  long idleSweepsForTest() {
+    return idleSweeps.get();
   }
 
   @Override
@@ -339,6 +354,7 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
         LOG.log(System.Logger.Level.DEBUG, "closed idle channel {0}", e.channel.name());
       }
     }
+    idleSweeps.incrementAndGet();
   }
 
   @Override

@@ -331,6 +331,11 @@ final class DefaultSubscription implements Subscription, Runnable {
   }
 
 
+  /** Whether the subscriber waits for its frame rate to let the next frame go; for tests. */
+  synchronized boolean heldByRateForTest() {
+    return rateTimerPending;
+  }
+
   /** [queued, in flight], for channel statistics. */
   synchronized long[] occupancy() {
     return new long[] {mailbox.size(), inFlight};

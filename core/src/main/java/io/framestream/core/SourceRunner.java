@@ -325,8 +325,7 @@ public final class SourceRunner implements AutoCloseable {
           long nextTick = ticker.nanoTime();
           while (!stopping) {
             if (periodNanos > 0) {
-              long wait = nextTick - ticker.nanoTime();
-              if (wait > 0 && Waits.await(ticker, stopSignal, wait)) {
+              if (Waits.awaitUntil(ticker, stopSignal, nextTick)) {
                 break;
               }
               long now = ticker.nanoTime();
@@ -366,8 +365,9 @@ public final class SourceRunner implements AutoCloseable {
         if (produced) {
           attempts.reset();
         }
+        long restartAt = ticker.nanoTime() + attempts.nextDelayNanos(); // counted from the failure
         state = State.BACKING_OFF;
-        if (Waits.await(ticker, stopSignal, attempts.nextDelayNanos())) {
+        if (Waits.awaitUntil(ticker, stopSignal, restartAt)) {
           break;
         }
         restarts.incrementAndGet();

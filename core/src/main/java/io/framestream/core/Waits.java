@@ -24,7 +24,10 @@ final class Waits {
   }
 
   private static boolean await(Ticker ticker, long timeoutNanos, Wait wait) throws InterruptedException {
-    long deadline = ticker.nanoTime() + Math.max(0, timeoutNanos);
+    return awaitUntil(ticker, ticker.nanoTime() + Math.max(0, timeoutNanos), wait);
+  }
+
+  private static boolean awaitUntil(Ticker ticker, long deadline, Wait wait) throws InterruptedException {
     while (true) {
       long remaining = deadline - ticker.nanoTime();
       if (remaining <= 0) {
@@ -43,6 +46,15 @@ final class Waits {
    */
   static boolean await(Ticker ticker, CountDownLatch latch, long timeoutNanos) throws InterruptedException {
     return latch.getCount() == 0 || await(ticker, timeoutNanos, n -> latch.await(n, TimeUnit.NANOSECONDS));
+  }
+
+  /**
+   * Waits until the latch opens or the ticker reaches the deadline.
+   *
+   * @return whether the latch opened
+   */
+  static boolean awaitUntil(Ticker ticker, CountDownLatch latch, long deadline) throws InterruptedException {
+    return latch.getCount() == 0 || awaitUntil(ticker, deadline, n -> latch.await(n, TimeUnit.NANOSECONDS));
   }
 
   /**

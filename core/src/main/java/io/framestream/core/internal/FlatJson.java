@@ -36,6 +36,10 @@ public final class FlatJson {
   /** The deepest nesting of objects and arrays accepted; the outer object is depth 1. */
   public static final int MAX_DEPTH = 4;
 
+  /** The characters with a short escape, and the letter of each after the backslash. */
+  private static final String ESCAPED = "\"\\/\b\f\n\r\t";
+  private static final String ESCAPES = "\"\\/bfnrt";
+
   private FlatJson() {}
 
   /**
@@ -237,34 +241,50 @@ public final class FlatJson {
       pos++;
     }
 
-    /** At a '{': reads the object; keeps the named members when it is the outer one. */
-    void object(int depth) {
+    /**
+     * At a '{' or '[' of the given depth: moves past it and tells whether the container is empty (then it
+     * moves past its end too).
+     */
+    boolean enter(int depth, char end) {
       if (depth > MAX_DEPTH) {
         throw error("nested deeper than " + MAX_DEPTH);
       }
       pos++;
       skipWhitespace();
-      if (peek("a member or '}'") == '}') {
+      if (peek("'" + end + "' or more") == end) {
         pos++;
+        return true;
+      }
+      return false;
+    }
+
+    /** After an entry of a container: moves past ',' (returns true) or its end (returns false). */
+    boolean next(char end) {
+      skipWhitespace();
+      char c = peek("',' or '" + end + "'");
+      if (c != ',' && c != end) {
+        throw error("expected ',' or '" + end + "'");
+      }
+      pos++;
+      return c == ',';
+    }
+
+    /** At a '{': reads the object; keeps the named members when it is the outer one. */
+    void object(int depth) {
+      if (enter(depth, '}')) {
         return;
       }
-      while (true) {
+      do {
         skipWhitespace();
         if (peek("a member name") != '"') {
           throw error("expected a member name");
         }
         int keyAt = pos;
-        int wanted = -1;
-        if (depth == 1) {
-          int keyEnd = string();
-          wanted = named(keyAt + 1, keyEnd - 1);
-        } else {
-          string();
-        }
+        int keyEnd = string();
+        int wanted = depth == 1 ? named(keyAt + 1, keyEnd - 1) : -1;
         skipWhitespace();
         expect(':');
         skipWhitespace();
-        int valueAt = pos;
         Value v = value(depth);
         if (wanted >= 0) {
           if (found[wanted] != null) {
@@ -272,17 +292,7 @@ public final class FlatJson {
           }
           found[wanted] = v;
         }
-        skipWhitespace();
-        char c = peek("',' or '}'");
-        pos++;
-        if (c == '}') {
-          return;
-        }
-        if (c != ',') {
-          pos--;
-          throw error("expected ',' or '}' after member at column " + (valueAt + 1));
-        }
-      }
+      } while (next('}'));
     }
 
     /** The index of the name between from and to (a string's inside), or -1. */
@@ -299,29 +309,13 @@ public final class FlatJson {
 
     /** At a '[': reads the array. */
     void array(int depth) {
-      if (depth > MAX_DEPTH) {
-        throw error("nested deeper than " + MAX_DEPTH);
-      }
-      pos++;
-      skipWhitespace();
-      if (peek("a value or ']'") == ']') {
-        pos++;
+      if (enter(depth, ']')) {
         return;
       }
-      while (true) {
+      do {
         skipWhitespace();
         value(depth);
-        skipWhitespace();
-        char c = peek("',' or ']'");
-        if (c == ']') {
-          pos++;
-          return;
-        }
-        if (c != ',') {
-          throw error("expected ',' or ']'");
-        }
-        pos++;
-      }
+      } while (next(']'));
     }
 
     /** Reads any value; its depth is that of its container. */
@@ -466,7 +460,7 @@ public final class FlatJson {
               }
               pos++;
             }
-          } else if ("\"\\/bfnrt".indexOf(e) < 0) {
+          } else if (ESCAPES.indexOf(e) < 0) {
             pos--;
             throw error("invalid escape '\\" + printable(e) + "'");
           }
@@ -510,30 +504,12 @@ public final class FlatJson {
         continue;
       }
       char e = text.charAt(++i);
-      switch (e) {
-        case 'b':
-          out.append('\b');
-          break;
-        case 'f':
-          out.append('\f');
-          break;
-        case 'n':
-          out.append('\n');
-          break;
-        case 'r':
-          out.append('\r');
-          break;
-        case 't':
-          out.append('\t');
-          break;
-        case 'u':
-          out.append((char) (hex(text.charAt(i + 1)) << 12 | hex(text.charAt(i + 2)) << 8
-              | hex(text.charAt(i + 3)) << 4 | hex(text.charAt(i + 4))));
-          i += 4;
-          break;
-        default:
-          out.append(e); // '"', '\\' or '/'
-          break;
+      if (e == 'u') {
+        out.append((char) (hex(text.charAt(i + 1)) << 12 | hex(text.charAt(i + 2)) << 8
+            | hex(text.charAt(i + 3)) << 4 | hex(text.charAt(i + 4))));
+        i += 4;
+      } else {
+        out.append(ESCAPED.charAt(ESCAPES.indexOf(e)));
       }
     }
   }
@@ -639,29 +615,11 @@ public final class FlatJson {
         out.append(s, done, i);
         done = i + 1;
         out.append('\\');
-        switch (c) {
-          case '"':
-          case '\\':
-            out.append(c);
-            break;
-          case '\b':
-            out.append('b');
-            break;
-          case '\t':
-            out.append('t');
-            break;
-          case '\n':
-            out.append('n');
-            break;
-          case '\f':
-            out.append('f');
-            break;
-          case '\r':
-            out.append('r');
-            break;
-          default:
-            out.append("u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
-            break;
+        int shortEscape = ESCAPED.indexOf(c); // '/' never gets here: it is written as is
+        if (shortEscape >= 0) {
+          out.append(ESCAPES.charAt(shortEscape));
+        } else {
+          out.append("u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
         }
       }
       out.append(s, done, s.length()).append('"');

@@ -94,12 +94,18 @@ final class Dispatcher implements Executor, AutoCloseable {
     runAt(task, ticker.nanoTime() + Math.max(0, delayNanos));
   }
 
+  /** Sleeps on the timer as long as the ticker allows, then runs the task or, if it is too early, sleeps again. */
   private void runAt(Runnable task, long deadline) {
     long remaining = deadline - ticker.nanoTime();
-    Runnable step = remaining <= 0 ? task : () -> runAt(task, deadline);
+    long sleep = remaining <= 0 ? 0 : Math.max(1, Math.min(remaining, ticker.maxSleepNanos(remaining)));
     try {
-      timer.schedule(guard(step), Math.max(0, Math.min(remaining, ticker.maxSleepNanos(Math.max(1, remaining)))),
-          TimeUnit.NANOSECONDS);
+      timer.schedule(guard(() -> {
+        if (deadline - ticker.nanoTime() > 0) {
+          runAt(task, deadline);
+        } else {
+          task.run();
+        }
+      }), sleep, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       execute(task);
     }

@@ -161,6 +161,7 @@ public interface ChannelRegistry extends AutoCloseable {
     Duration sourceGracePeriod = DEFAULT_SOURCE_GRACE_PERIOD;
     Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     int deliveryThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
+    Ticker ticker = Ticker.system();
 
     Builder() {}
 
@@ -253,6 +254,22 @@ public interface ChannelRegistry extends AutoCloseable {
         throw new IllegalArgumentException("deliveryThreads must be 1..256, got " + n);
       }
       this.deliveryThreads = n;
+      return this;
+    }
+
+    /**
+     * Sets the time source (default {@link Ticker#system()}). Every delay, timeout, rate and age of the
+     * registry, its channels and its sources' runners is measured with it: idle expiry, the source grace
+     * period, stall eviction, frame rates and ages, publish limits, statistics, restart delays, stop and
+     * shutdown timeouts. Tests pass a manual clock and advance it instead of waiting.
+     *
+     * @param time the ticker
+     * @return this builder
+     * @throws NullPointerException if {@code time} is {@code null}
+     * @since 0.2.0
+     */
+    public Builder ticker(Ticker time) {
+      this.ticker = Objects.requireNonNull(time, "ticker");
       return this;
     }
 

@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -33,6 +34,7 @@ final class DefaultChannel implements Channel {
   private final String name;
   private final ChannelConfig config;
   private final Dispatcher dispatcher;
+  private final Ticker ticker;
   private final Listener listener;
   private final ScheduledFuture<?> sweeper;
 
@@ -52,7 +54,7 @@ final class DefaultChannel implements Channel {
   private int publishers;
   private ChannelState state; // null until the first publisher
   private volatile boolean closed;
-  private volatile long lastActivityNanos = System.nanoTime();
+  private volatile long lastActivityNanos;
 
   // Updated from delivery threads.
   private final LongAdder framesOut = new LongAdder();
@@ -64,7 +66,8 @@ final class DefaultChannel implements Channel {
   private final LatencyHistogram latency = new LatencyHistogram();
 
   // Written by the sweeper only.
-  private long fpsSampleNanos = System.nanoTime();
+  private final AtomicLong sweeps = new AtomicLong(); // finished sweeps, so that a test knows one looked
+  private long fpsSampleNanos;
   private long fpsSampleIn;
   private long fpsSampleOut;
   private volatile double fpsIn;
@@ -74,7 +77,10 @@ final class DefaultChannel implements Channel {
     this.name = ChannelNames.requireValid(name);
     this.config = Objects.requireNonNull(config, "config");
     this.dispatcher = dispatcher;
+    this.ticker = dispatcher.ticker();
     this.listener = listener;
+    this.lastActivityNanos = ticker.nanoTime();
+    this.fpsSampleNanos = lastActivityNanos;
     for (int i = 0; i < drops.length; i++) {
       drops[i] = new LongAdder();
     }
@@ -97,6 +103,11 @@ final class DefaultChannel implements Channel {
     return dispatcher;
   }
 
+  /** The time source of this channel, its subscriptions and publishers. */
+  Ticker ticker() {
+    return ticker;
+  }
+
   @Override
   public Frame publish(Frame frame) {
     Objects.requireNonNull(frame, "frame");
@@ -104,7 +115,7 @@ final class DefaultChannel implements Channel {
       if (closed) {
         throw new ChannelClosedException("channel '" + name + "' is closed");
       }
-      long now = System.nanoTime();
+      long now = ticker.nanoTime();
       Frame f = frame.published(++lastSequence, now);
       remember(f);
       latest = f;
@@ -181,7 +192,7 @@ final class DefaultChannel implements Channel {
       next[current.length] = s;
       subscribers = next;
       viewers = countViewers(next);
-      lastActivityNanos = System.nanoTime();
+      lastActivityNanos = ticker.nanoTime();
     }
     s.kick();
     if (listener != null && !s.isRelay()) {
@@ -205,7 +216,7 @@ final class DefaultChannel implements Channel {
       if (publishers++ == 0) {
         changeState(ChannelState.ONLINE);
       }
-      lastActivityNanos = System.nanoTime();
+      lastActivityNanos = ticker.nanoTime();
       p = new DefaultPublisher(this, description, config);
     }
     if (listener != null) {
@@ -219,7 +230,7 @@ final class DefaultChannel implements Channel {
       if (--publishers == 0 && !closed) {
         changeState(ChannelState.OFFLINE);
       }
-      lastActivityNanos = System.nanoTime();
+      lastActivityNanos = ticker.nanoTime();
     }
     if (listener != null) {
       listener.publishersChanged(this);
@@ -277,7 +288,7 @@ final class DefaultChannel implements Channel {
           break;
         }
       }
-      lastActivityNanos = System.nanoTime();
+      lastActivityNanos = ticker.nanoTime();
     }
     if (removed && listener != null) {
       listener.subscribersChanged(this);
@@ -303,7 +314,7 @@ final class DefaultChannel implements Channel {
   }
 
   private void sweep() {
-    long now = System.nanoTime();
+    long now = ticker.nanoTime();
     long stallNanos = config.stallTimeout().toNanos();
     boolean updateFps = now - fpsSampleNanos >= FPS_WINDOW_NANOS;
     for (DefaultSubscription s : subscribers) {
@@ -322,6 +333,12 @@ final class DefaultChannel implements Channel {
       fpsSampleOut = out;
       fpsSampleNanos = now;
     }
+    sweeps.incrementAndGet();
+  }
+
+  /** How many sweeps (stall checks, rate samples) have finished; for tests. */
+  long sweepsForTest() {
+    return sweeps.get();
   }
 
   @Override
@@ -355,7 +372,7 @@ final class DefaultChannel implements Channel {
     return subscribers.clone();
   }
 
-  /** System.nanoTime() of the last publish, subscribe or unsubscribe. */
+  /** The ticker's time of the last publish, subscribe or unsubscribe. */
   long lastActivityNanos() {
     return lastActivityNanos;
   }
@@ -420,7 +437,7 @@ final class DefaultChannel implements Channel {
         return false;
       }
       if (ifIdleNanos >= 0
-          && (viewers > 0 || publishers > 0 || System.nanoTime() - lastActivityNanos <= ifIdleNanos)) {
+          && (viewers > 0 || publishers > 0 || ticker.nanoTime() - lastActivityNanos <= ifIdleNanos)) {
         return false;
       }
       closed = true;

@@ -14,6 +14,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -38,6 +39,7 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
   private final Duration idleTimeout;
   private final Duration sourceGracePeriod;
   private final Duration shutdownTimeout;
+  private final Ticker ticker;
   private final Dispatcher dispatcher;
   private final ScheduledFuture<?> idleSweep;
   private final String stopperPrefix;
@@ -48,6 +50,9 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
   private volatile boolean closed;
   private final CopyOnWriteArrayList<RegistryListener> listeners = new CopyOnWriteArrayList<>();
+  /** Finished idle sweeps and grace-period checks, so that a test knows the timer has looked at its clock. */
+  private final AtomicLong idleSweeps = new AtomicLong();
+  private final AtomicLong graceChecks = new AtomicLong();
 
   /** A channel and what the registry knows about it. Mutable fields guarded by the entry. */
   private static final class Entry {
@@ -78,7 +83,8 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
     this.idleTimeout = b.idleTimeout;
     this.sourceGracePeriod = b.sourceGracePeriod;
     this.shutdownTimeout = b.shutdownTimeout;
-    this.dispatcher = new Dispatcher("framestream", b.deliveryThreads);
+    this.ticker = b.ticker;
+    this.dispatcher = new Dispatcher("framestream", b.deliveryThreads, ticker);
     this.stopperPrefix = dispatcher.name() + "-source-stop-";
     AtomicInteger stopperCount = new AtomicInteger();
     this.stopperThreads = r -> {
@@ -268,8 +274,8 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
             p.publish(frame);
             done.completed();
           };
-          e.runner = SourceRunner.builder(e.source, viaPublisher).name(channel.name()).fps(e.fps).build()
-              .start(e.previous); // its own thread waits for the previous run's close (S5), not this one
+          e.runner = SourceRunner.builder(e.source, viaPublisher).name(channel.name()).fps(e.fps).ticker(ticker)
+              .build().start(e.previous); // its own thread waits for the previous run's close (S5), not this one
           e.previous = null;
         }
       } else if (e.runner != null) {
@@ -285,6 +291,17 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
         stopSource(e);
       }
     }
+    graceChecks.incrementAndGet();
+  }
+
+  /** How many grace periods have ended (whether or not they stopped a source); for tests. */
+  long graceChecksForTest() {
+    return graceChecks.get();
+  }
+
+  /** How many idle sweeps have finished; for tests. */
+  long idleSweepsForTest() {
+    return idleSweeps.get();
   }
 
   @Override
@@ -337,6 +354,7 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
         LOG.log(System.Logger.Level.DEBUG, "closed idle channel {0}", e.channel.name());
       }
     }
+    idleSweeps.incrementAndGet();
   }
 
   @Override
@@ -374,10 +392,10 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
     for (Entry e : all) {
       e.channel.close();
     }
-    long deadline = System.nanoTime() + shutdownTimeout.toNanos();
+    long deadline = ticker.nanoTime() + shutdownTimeout.toNanos();
     for (SourceRunner r : runners) {
       try {
-        r.awaitTermination(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        r.awaitTermination(Duration.ofNanos(Math.max(1, deadline - ticker.nanoTime())));
       } catch (InterruptedException ex) {
         Thread.currentThread().interrupt();
         break;
@@ -386,8 +404,8 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
     stopper.shutdown();
     if (!Thread.currentThread().getName().startsWith(stopperPrefix)) {
       try {
-        if (!stopper.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-          LOG.log(System.Logger.Level.WARNING, "a source's close() did not return within {0}", shutdownTimeout);
+        if (!Waits.awaitTermination(ticker, stopper, deadline - ticker.nanoTime())) {
+          LOG.log(System.Logger.Level.WARNING, "a source''s close() did not return within {0}", shutdownTimeout);
           stopper.shutdownNow();
         }
       } catch (InterruptedException ex) {
@@ -399,7 +417,7 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
       dispatcher.shutdown(0); // cannot wait for our own thread
       return;
     }
-    if (!dispatcher.shutdown(Math.max(0, deadline - System.nanoTime()))) {
+    if (!dispatcher.shutdown(Math.max(0, deadline - ticker.nanoTime()))) {
       LOG.log(System.Logger.Level.WARNING, "delivery threads did not finish within {0}", shutdownTimeout);
     }
   }

@@ -17,13 +17,14 @@ final class DefaultPublisher implements Publisher {
   // Guarded by this.
   private double frameTokens;
   private double byteTokens;
-  private long refilledAt = System.nanoTime();
+  private long refilledAt;
 
   DefaultPublisher(DefaultChannel channel, String description, ChannelConfig config) {
     this.channel = channel;
     this.description = description;
     this.maxFps = config.maxPublishFps();
     this.maxBytesPerSecond = config.maxPublishBytesPerSecond();
+    this.refilledAt = channel.ticker().nanoTime();
     // Start with one second's worth, so a publisher may begin with a burst of that size.
     this.frameTokens = maxFps;
     this.byteTokens = maxBytesPerSecond;
@@ -47,7 +48,7 @@ final class DefaultPublisher implements Publisher {
     if (maxFps <= 0 && maxBytesPerSecond <= 0) {
       return true;
     }
-    long now = System.nanoTime();
+    long now = channel.ticker().nanoTime();
     double seconds = (now - refilledAt) / (double) TimeUnit.SECONDS.toNanos(1);
     refilledAt = now;
     if (maxFps > 0) {

@@ -1,8 +1,6 @@
 package io.framestream.core;
 
-import java.util.ArrayDeque;
 import java.util.EnumMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,12 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * at most one loop runs at a time, which serialises every call to the sink, {@code closed} included. The
  * sink is always called outside the monitor.
  *
- * <p>The queue is bounded for every kind of entry (rules C2, C3, C9): a {@code DELTA} enters only while fewer
- * than {@code maxQueued} entries wait (late-joiner entries aside); a {@code KEY} replaces every waiting frame
- * but the {@code INIT}; an {@code INIT} replaces every waiting frame, so at most one {@code INIT} waits; status
- * notices that become neighbours collapse to the newer one, and a notice that finds the queue full takes the
- * place of the newest waiting deltas. So at most {@code max(maxQueued, 5)} entries wait besides the late-joiner
- * ones: 5 being a notice, the {@code INIT}, a notice, a {@code KEY} and a notice, none of which may go.
+ * <p>What waits and what is dropped (rules C2, C3, C4, C9) is the {@link Mailbox}'s policy, a plain class this
+ * subscription guards with its monitor; here are the threads, the in-flight limit, the frame rate, the frame
+ * age and stall eviction.
  */
 final class DefaultSubscription implements Subscription, Runnable {
 
@@ -33,37 +28,14 @@ final class DefaultSubscription implements Subscription, Runnable {
   private final DefaultChannel channel;
   private final FrameSink sink;
   private final Dispatcher dispatcher;
+  private final Ticker ticker;
   private final int maxInFlight;
-  private final int maxQueued;
   private final long minIntervalNanos;
   private final long maxAgeNanos;
 
-  /** What prune removes. */
-  private enum Prune {
-    /** Every waiting frame: a new {@code INIT} arrived. */
-    ALL_FRAMES,
-    /** Every waiting frame but the {@code INIT}: a new {@code KEY} arrived. */
-    ALL_BUT_INIT,
-    /** Waiting deltas up to the first waiting {@code KEY}: a delta's reference was dropped. */
-    DELTAS_UNTIL_KEY
-  }
-
-  /** A status notice waiting in the queue; collapsing a newer one into it changes it in place. */
-  private static final class Notice {
-    ChannelState state; // guarded by the subscription
-
-    Notice(ChannelState state) {
-      this.state = state;
-    }
-  }
-
   // Guarded by this.
-  /** Frames, and {@link Notice}s in order with them. */
-  private final ArrayDeque<Object> queue = new ArrayDeque<>();
-  /** Late-joiner entries (frames and a notice) still at the head of the queue; not counted against maxQueued. */
-  private int catchUp;
+  private final Mailbox mailbox;
   private int inFlight;
-  private boolean skipToKey;
   private boolean scheduled;
   private boolean rateTimerPending;
   private boolean rateHeld;
@@ -74,11 +46,10 @@ final class DefaultSubscription implements Subscription, Runnable {
   private boolean closedSignalled;
   private long framesOut;
   private long bytesOut;
-  private final long[] drops = new long[DropReason.values().length];
   private double latencyAvgNanos;
   private long latencyMaxNanos;
   private long fpsSampleFrames;
-  private long fpsSampleNanos = System.nanoTime();
+  private long fpsSampleNanos;
   private double fpsOut;
 
   private final boolean relay;
@@ -87,9 +58,11 @@ final class DefaultSubscription implements Subscription, Runnable {
     this.channel = channel;
     this.sink = sink;
     this.dispatcher = channel.dispatcher();
+    this.ticker = dispatcher.ticker();
+    this.fpsSampleNanos = ticker.nanoTime();
     ChannelConfig config = channel.config();
     this.maxInFlight = config.maxInFlight();
-    this.maxQueued = config.maxQueuedFrames();
+    this.mailbox = new Mailbox(config.maxQueuedFrames(), channel::recordDrop);
     double cap = config.maxFpsPerSubscriber();
     double asked = options.maxFps();
     double fps = asked == 0 ? cap : cap == 0 ? asked : Math.min(asked, cap);
@@ -106,19 +79,14 @@ final class DefaultSubscription implements Subscription, Runnable {
 
   /** Called under the channel lock, before the subscription becomes visible to publishers. */
   synchronized void preload(List<Frame> frames, boolean startsWithKey, ChannelState status) {
-    queue.addAll(frames);
-    if (status != null) {
-      queue.add(new Notice(status));
-    }
-    catchUp = queue.size();
-    skipToKey = !startsWithKey; // a codec stream must start at a key frame
+    mailbox.preload(frames, startsWithKey, status);
   }
 
   /** Starts delivery of preloaded frames. */
   void kick() {
     boolean run;
     synchronized (this) {
-      run = reason == null && !scheduled && !queue.isEmpty();
+      run = reason == null && !scheduled && !mailbox.isEmpty();
       if (run) {
         scheduled = true;
       }
@@ -135,31 +103,8 @@ final class DefaultSubscription implements Subscription, Runnable {
       if (reason != null) {
         return;
       }
-      switch (f.kind()) {
-        case INIT:
-          prune(Prune.ALL_FRAMES, DropReason.SUPERSEDED); // a waiting INIT and its stream's frames go
-          queue.add(f);
-          skipToKey = true; // a new stream starts at its first key frame
-          break;
-        case KEY:
-          prune(Prune.ALL_BUT_INIT, rateHeld ? DropReason.RATE_LIMITED : DropReason.SUPERSEDED);
-          queue.add(f);
-          skipToKey = false;
-          break;
-        case DELTA:
-          if (skipToKey) {
-            countDrop(DropReason.SKIPPED_TO_KEY);
-            return;
-          }
-          if (waiting() >= maxQueued) {
-            countDrop(DropReason.SKIPPED_TO_KEY);
-            skipToKey = true;
-            return;
-          }
-          queue.add(f);
-          break;
-        default:
-          throw new AssertionError(f.kind());
+      if (!mailbox.offer(f, rateHeld)) {
+        return;
       }
       run = !scheduled && !rateTimerPending && inFlight < maxInFlight;
       if (run) {
@@ -182,17 +127,7 @@ final class DefaultSubscription implements Subscription, Runnable {
       if (reason != null) {
         return;
       }
-      while (waiting() >= maxQueued && queue.peekLast() instanceof Frame
-          && ((Frame) queue.peekLast()).kind() == FrameKind.DELTA) {
-        queue.pollLast(); // live, never a late-joiner entry: those are at the head and do not count
-        countDrop(DropReason.SKIPPED_TO_KEY);
-        skipToKey = true;
-      }
-      if (queue.peekLast() instanceof Notice) {
-        ((Notice) queue.peekLast()).state = status;
-      } else {
-        queue.add(new Notice(status));
-      }
+      mailbox.offerStatus(status);
       run = !scheduled && !rateTimerPending && inFlight < maxInFlight;
       if (run) {
         scheduled = true;
@@ -201,70 +136,6 @@ final class DefaultSubscription implements Subscription, Runnable {
     if (run) {
       dispatcher.execute(this);
     }
-  }
-
-  /** Entries waiting that count against {@code maxQueued}: all but the late-joiner ones. Caller holds the monitor. */
-  private int waiting() {
-    return queue.size() - catchUp;
-  }
-
-  /**
-   * Removes waiting frames as {@code what} says, counting each as {@code why}, and collapses status notices
-   * that the removal left next to each other into the newer one. Caller holds the monitor.
-   *
-   * @return {@code true} if {@link Prune#DELTAS_UNTIL_KEY} stopped at a waiting key frame
-   */
-  private boolean prune(Prune what, DropReason why) {
-    if (queue.isEmpty()) {
-      return false; // the usual case for a subscriber that keeps up
-    }
-    int index = 0;
-    int keptCatchUp = 0;
-    Notice previous = null; // the entry kept last, when it is a notice
-    boolean stoppedAtKey = false;
-    for (Iterator<Object> it = queue.iterator(); it.hasNext(); index++) {
-      Object o = it.next();
-      if (o instanceof Notice) {
-        if (previous != null) {
-          previous.state = ((Notice) o).state;
-          it.remove();
-          continue;
-        }
-        previous = (Notice) o;
-      } else {
-        FrameKind kind = ((Frame) o).kind();
-        if (what == Prune.DELTAS_UNTIL_KEY && kind == FrameKind.KEY) {
-          keptCatchUp += Math.max(0, catchUp - index); // this entry and the rest stay as they are
-          stoppedAtKey = true;
-          break;
-        }
-        boolean drop = what == Prune.ALL_FRAMES || kind == FrameKind.DELTA
-            || what == Prune.ALL_BUT_INIT && kind == FrameKind.KEY;
-        if (drop) {
-          it.remove();
-          countDrop(why);
-          continue;
-        }
-        previous = null;
-      }
-      if (index < catchUp) {
-        keptCatchUp++;
-      }
-    }
-    catchUp = keptCatchUp;
-    return stoppedAtKey;
-  }
-
-  /** Drops waiting deltas up to the next waiting key frame; if none, skips future deltas. */
-  private void dropDeltasUntilKey() {
-    if (!prune(Prune.DELTAS_UNTIL_KEY, DropReason.SKIPPED_TO_KEY)) {
-      skipToKey = true;
-    }
-  }
-
-  private void countDrop(DropReason why) {
-    drops[why.ordinal()]++;
-    channel.recordDrop(why);
   }
 
   /** The delivery loop. Only one instance runs at a time (guarded by {@code scheduled}). */
@@ -277,7 +148,7 @@ final class DefaultSubscription implements Subscription, Runnable {
       ChannelState notice = null;
       long rateDelay = 0;
       synchronized (this) {
-        long now = System.nanoTime();
+        long now = ticker.nanoTime();
         if (reason != null) {
           if (closedSignalled) {
             return; // scheduled stays true: nothing is ever scheduled again
@@ -287,18 +158,15 @@ final class DefaultSubscription implements Subscription, Runnable {
           toSend = null;
           delivery = null;
         } else {
-          if (queue.isEmpty() || inFlight >= maxInFlight) {
+          if (mailbox.isEmpty() || inFlight >= maxInFlight) {
             scheduled = false;
             return;
           }
-          if (queue.peek() instanceof Notice) {
-            notice = ((Notice) queue.poll()).state;
-            if (catchUp > 0) {
-              catchUp--;
-            }
+          notice = mailbox.pollNotice();
+          if (notice != null) {
             toSend = null;
             delivery = null;
-          } else if (minIntervalNanos > 0 && sentAny && ((Frame) queue.peek()).kind() != FrameKind.INIT
+          } else if (minIntervalNanos > 0 && sentAny && mailbox.peekFrame().kind() != FrameKind.INIT
               && now - lastSendNanos < minIntervalNanos) {
             scheduled = false;
             rateHeld = true;
@@ -307,16 +175,13 @@ final class DefaultSubscription implements Subscription, Runnable {
             toSend = null;
             delivery = null;
           } else {
-            Frame head = (Frame) queue.poll();
+            Frame head = mailbox.peekFrame();
             rateHeld = false;
-            if (catchUp > 0) {
-              catchUp--;
-            }
             if (maxAgeNanos > 0 && head.kind() != FrameKind.INIT && now - head.publishNanoTime() > maxAgeNanos) {
-              countDrop(DropReason.TOO_OLD);
-              dropDeltasUntilKey();
+              mailbox.dropHead(DropReason.TOO_OLD);
               continue;
             }
+            mailbox.pollFrame();
             if (inFlight++ == 0) {
               progressMark = now;
             }
@@ -355,7 +220,7 @@ final class DefaultSubscription implements Subscription, Runnable {
     boolean run;
     synchronized (this) {
       rateTimerPending = false;
-      run = reason == null && !scheduled && !queue.isEmpty() && inFlight < maxInFlight;
+      run = reason == null && !scheduled && !mailbox.isEmpty() && inFlight < maxInFlight;
       if (run) {
         scheduled = true;
       }
@@ -374,7 +239,7 @@ final class DefaultSubscription implements Subscription, Runnable {
   }
 
   private void completed(Frame f) {
-    long now = System.nanoTime();
+    long now = ticker.nanoTime();
     long latency = now - f.publishNanoTime();
     boolean run;
     synchronized (this) {
@@ -384,7 +249,7 @@ final class DefaultSubscription implements Subscription, Runnable {
       bytesOut += f.size();
       latencyAvgNanos = latencyAvgNanos == 0 ? latency : latencyAvgNanos + (latency - latencyAvgNanos) / 16;
       latencyMaxNanos = Math.max(latencyMaxNanos, latency);
-      run = reason == null && !scheduled && !rateTimerPending && !queue.isEmpty();
+      run = reason == null && !scheduled && !rateTimerPending && !mailbox.isEmpty();
       if (run) {
         scheduled = true;
       }
@@ -443,8 +308,7 @@ final class DefaultSubscription implements Subscription, Runnable {
         return false;
       }
       reason = why;
-      queue.clear();
-      catchUp = 0;
+      mailbox.clear();
       run = !scheduled;
       scheduled = true;
     }
@@ -467,9 +331,14 @@ final class DefaultSubscription implements Subscription, Runnable {
   }
 
 
+  /** Whether the subscriber waits for its frame rate to let the next frame go; for tests. */
+  synchronized boolean heldByRateForTest() {
+    return rateTimerPending;
+  }
+
   /** [queued, in flight], for channel statistics. */
   synchronized long[] occupancy() {
-    return new long[] {queue.size(), inFlight};
+    return new long[] {mailbox.size(), inFlight};
   }
 
   @Override
@@ -486,9 +355,9 @@ final class DefaultSubscription implements Subscription, Runnable {
   public synchronized SubscriberStats stats() {
     Map<DropReason, Long> dropMap = new EnumMap<>(DropReason.class);
     for (DropReason r : DropReason.values()) {
-      dropMap.put(r, drops[r.ordinal()]);
+      dropMap.put(r, mailbox.drops(r));
     }
-    return new SubscriberStats(id, framesOut, bytesOut, fpsOut, dropMap, inFlight, queue.size(),
+    return new SubscriberStats(id, framesOut, bytesOut, fpsOut, dropMap, inFlight, mailbox.size(),
         latencyAvgNanos / 1e6, latencyMaxNanos / 1e6, reason != null);
   }
 

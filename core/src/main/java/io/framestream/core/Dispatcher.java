@@ -4,7 +4,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +13,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The threads that deliver frames: a small work-stealing pool (FIFO mode) that runs mailbox drains, and one
  * timer thread for stall sweeps, statistics and rate limits. One per registry, plus one JVM-wide instance
  * for stand-alone channels.
+ *
+ * <p>Time is the dispatcher's {@link Ticker}: a delayed task runs once that much of the ticker's time has
+ * passed, and the timer looks at the ticker as often as it asks ({@link Ticker#maxSleepNanos(long)}), so
+ * that a test's manual clock drives stall sweeps, idle expiry, grace periods and frame rates.
  */
 final class Dispatcher implements Executor, AutoCloseable {
 
@@ -22,15 +25,17 @@ final class Dispatcher implements Executor, AutoCloseable {
 
   private static final class SharedHolder {
     static final Dispatcher SHARED =
-        new Dispatcher("framestream-shared", Runtime.getRuntime().availableProcessors());
+        new Dispatcher("framestream-shared", Runtime.getRuntime().availableProcessors(), Ticker.system());
   }
 
   private final ForkJoinPool pool;
   private final ScheduledThreadPoolExecutor timer;
   private final String name;
+  private final Ticker ticker;
 
-  Dispatcher(String prefix, int threads) {
+  Dispatcher(String prefix, int threads, Ticker ticker) {
     this.name = prefix + "-" + POOLS.incrementAndGet();
+    this.ticker = ticker;
     AtomicInteger n = new AtomicInteger();
     this.pool = new ForkJoinPool(
         Math.max(1, threads),
@@ -56,6 +61,11 @@ final class Dispatcher implements Executor, AutoCloseable {
     return name;
   }
 
+  /** The time source of everything this dispatcher runs. */
+  Ticker ticker() {
+    return ticker;
+  }
+
   static Dispatcher shared() {
     return SharedHolder.SHARED;
   }
@@ -70,20 +80,35 @@ final class Dispatcher implements Executor, AutoCloseable {
     }
   }
 
+  /**
+   * Runs a task periodically, for sweeps that compare the ticker's time with their deadlines: every {@code
+   * periodNanos} of real time, or as often as the ticker asks to be looked at.
+   */
   ScheduledFuture<?> scheduleAtFixedRate(Runnable task, long periodNanos) {
-    return timer.scheduleAtFixedRate(guard(task), periodNanos, periodNanos, TimeUnit.NANOSECONDS);
+    long period = Math.max(1, Math.min(periodNanos, ticker.maxSleepNanos(periodNanos)));
+    return timer.scheduleAtFixedRate(guard(task), period, period, TimeUnit.NANOSECONDS);
   }
 
+  /** Runs the task on the timer thread once {@code delayNanos} of the ticker's time have passed. */
   void schedule(Runnable task, long delayNanos) {
+    runAt(task, ticker.nanoTime() + Math.max(0, delayNanos));
+  }
+
+  /** Sleeps on the timer as long as the ticker allows, then runs the task or, if it is too early, sleeps again. */
+  private void runAt(Runnable task, long deadline) {
+    long remaining = deadline - ticker.nanoTime();
+    long sleep = remaining <= 0 ? 0 : Math.max(1, Math.min(remaining, ticker.maxSleepNanos(remaining)));
     try {
-      timer.schedule(guard(task), delayNanos, TimeUnit.NANOSECONDS);
+      timer.schedule(guard(() -> {
+        if (deadline - ticker.nanoTime() > 0) {
+          runAt(task, deadline);
+        } else {
+          task.run();
+        }
+      }), sleep, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       execute(task);
     }
-  }
-
-  ScheduledExecutorService timer() {
-    return timer;
   }
 
   /** Tells whether the calling thread is one of this dispatcher's (then it must not wait for them). */
@@ -112,12 +137,12 @@ final class Dispatcher implements Executor, AutoCloseable {
       pool.shutdown();
       return false;
     }
-    long deadline = System.nanoTime() + timeoutNanos;
+    long deadline = ticker.nanoTime() + timeoutNanos;
     timer.shutdown();
     pool.shutdown();
     try {
-      boolean ok = pool.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-      ok &= timer.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      boolean ok = Waits.awaitTermination(ticker, pool, deadline - ticker.nanoTime());
+      ok &= Waits.awaitTermination(ticker, timer, deadline - ticker.nanoTime());
       if (!ok) {
         pool.shutdownNow();
         timer.shutdownNow();

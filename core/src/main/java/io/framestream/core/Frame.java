@@ -214,8 +214,9 @@ public final class Frame {
   }
 
   /**
-   * Returns the {@link System#nanoTime()} at which a channel accepted the frame, or {@code 0} before
-   * publication. Used for frame age and publish-to-delivery latency; meaningful only within this JVM.
+   * Returns the time at which a channel accepted the frame, read from the channel's {@link Ticker} ({@link
+   * System#nanoTime()} unless its registry was given another), or {@code 0} before publication. Used for
+   * frame age and publish-to-delivery latency; meaningful only within this JVM, against that ticker.
    *
    * @return the monotonic publication time
    */

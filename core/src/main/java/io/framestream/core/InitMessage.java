@@ -1,8 +1,8 @@
 package io.framestream.core;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.framestream.core.internal.FlatJson;
+import io.framestream.core.wire.StreamDescription;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -19,6 +19,8 @@ import java.util.Optional;
  * codec}, {@code initSegment}); {@code skipped} appears when a viewer resumed from an earlier frame id and
  * counts the frames it missed. {@code initSegment} carries an {@link FrameKind#INIT} frame's payload as
  * base64 for transports that embed it (SSE); WebSocket sends the init segment as its own binary message.
+ * The description members are written by {@link StreamDescription}, which is also what clients read them
+ * back with.
  *
  * <h2>Thread safety</h2>
  *
@@ -27,8 +29,6 @@ import java.util.Optional;
  * @since 0.1.0
  */
 public final class InitMessage {
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String channel;
   private final Optional<Frame> describes;
@@ -114,25 +114,18 @@ public final class InitMessage {
    * @return the JSON object as a string
    */
   public String toJson() {
-    ObjectNode o = JSON.createObjectNode();
-    o.put("type", "init");
-    o.put("channel", channel);
-    describes.ifPresent(f -> {
-      o.put("contentType", f.contentType());
-      f.width().ifPresent(w -> o.put("width", w));
-      f.height().ifPresent(h -> o.put("height", h));
-      f.codec().ifPresent(c -> o.put("codec", c));
-    });
-    o.put("lastSequence", lastSequence);
+    String segment = initSegment.map(Frame::base64).orElse("");
+    FlatJson.Writer w = new FlatJson.Writer(160 + channel.length() + segment.length());
+    w.add("type", "init").add("channel", channel);
+    describes.ifPresent(f -> w.addAll(StreamDescription.of(f).toJson()));
+    w.add("lastSequence", lastSequence);
     if (skipped >= 0) {
-      o.put("skipped", skipped);
+      w.add("skipped", skipped);
     }
-    initSegment.ifPresent(f -> o.put("initSegment", f.base64()));
-    try {
-      return JSON.writeValueAsString(o);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot render init message", e);
+    if (initSegment.isPresent()) {
+      w.add("initSegment", segment);
     }
+    return w.toString();
   }
 
   /**
@@ -145,11 +138,9 @@ public final class InitMessage {
    * @throws NullPointerException if an argument is {@code null}
    */
   public static String statusJson(String channelName, ChannelState state) {
-    ObjectNode o = JSON.createObjectNode();
-    o.put("type", "status");
-    o.put("channel", Objects.requireNonNull(channelName, "channelName"));
-    o.put("status", state.name().toLowerCase(java.util.Locale.ROOT));
-    return o.toString();
+    Objects.requireNonNull(channelName, "channelName");
+    return new FlatJson.Writer().add("type", "status").add("channel", channelName)
+        .add("status", state.name().toLowerCase(Locale.ROOT)).toString();
   }
 
   @Override

@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -110,6 +109,7 @@ public final class SourceRunner implements AutoCloseable {
   private final RetryPolicy retryPolicy;
   private final Duration stopTimeout;
   private final boolean restartOnEnd;
+  private final Ticker ticker;
   private final Thread thread;
 
   private final CountDownLatch stopSignal = new CountDownLatch(1);
@@ -149,6 +149,7 @@ public final class SourceRunner implements AutoCloseable {
     this.retryPolicy = b.retryPolicy;
     this.stopTimeout = b.stopTimeout;
     this.restartOnEnd = b.restartOnEnd;
+    this.ticker = b.ticker;
     this.thread = new Thread(this::run, "framestream-source-" + name);
     this.thread.setDaemon(true);
   }
@@ -230,11 +231,7 @@ public final class SourceRunner implements AutoCloseable {
    * @throws InterruptedException if interrupted while waiting
    */
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
-    if (!thread.isAlive()) {
-      return true;
-    }
-    thread.join(Math.max(1, timeout.toMillis()));
-    return !thread.isAlive();
+    return Waits.join(ticker, thread, timeout.toNanos());
   }
 
   /**
@@ -247,7 +244,7 @@ public final class SourceRunner implements AutoCloseable {
     requestStop();
     if (Thread.currentThread() != thread && thread.isAlive()) {
       try {
-        thread.join(Math.max(1, stopTimeout.toMillis()));
+        Waits.join(ticker, thread, stopTimeout.toNanos());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -325,14 +322,13 @@ public final class SourceRunner implements AutoCloseable {
           if (stopping) {
             break;
           }
-          long nextTick = System.nanoTime();
+          long nextTick = ticker.nanoTime();
           while (!stopping) {
             if (periodNanos > 0) {
-              long wait = nextTick - System.nanoTime();
-              if (wait > 0 && stopSignal.await(wait, TimeUnit.NANOSECONDS)) {
+              if (Waits.awaitUntil(ticker, stopSignal, nextTick)) {
                 break;
               }
-              long now = System.nanoTime();
+              long now = ticker.nanoTime();
               nextTick += periodNanos;
               if (now - nextTick >= 0) {
                 nextTick = now + periodNanos; // fell behind: skip missed ticks, no burst
@@ -369,8 +365,9 @@ public final class SourceRunner implements AutoCloseable {
         if (produced) {
           attempts.reset();
         }
+        long restartAt = ticker.nanoTime() + attempts.nextDelayNanos(); // counted from the failure
         state = State.BACKING_OFF;
-        if (stopSignal.await(attempts.nextDelayNanos(), TimeUnit.NANOSECONDS)) {
+        if (Waits.awaitUntil(ticker, stopSignal, restartAt)) {
           break;
         }
         restarts.incrementAndGet();
@@ -399,11 +396,11 @@ public final class SourceRunner implements AutoCloseable {
    */
   private boolean awaitPrevious() {
     SourceRunner before = previous;
-    long warnAt = System.nanoTime() + stopTimeout.toNanos();
+    long warnAt = ticker.nanoTime() + stopTimeout.toNanos();
     boolean warned = false;
     while (before != null && !stopping) {
       try {
-        if (before.finished.await(Math.max(1, stopTimeout.toMillis()), TimeUnit.MILLISECONDS)) {
+        if (Waits.await(ticker, before.finished, stopTimeout.toNanos())) {
           SourceRunner opener = before.lastOpener(); // one stopped before opening: wait for its predecessor
           before = opener == before ? null : opener;
           continue;
@@ -411,7 +408,7 @@ public final class SourceRunner implements AutoCloseable {
       } catch (InterruptedException e) {
         continue; // stopping, or a stray interrupt: the loop condition decides
       }
-      if (!warned && System.nanoTime() - warnAt > 0) {
+      if (!warned && ticker.nanoTime() - warnAt >= 0) {
         warned = true;
         LOG.log(System.Logger.Level.WARNING, "source {0} is waiting for the previous run to close it (over {1})",
             name, stopTimeout);
@@ -433,17 +430,17 @@ public final class SourceRunner implements AutoCloseable {
    * runner that opened the source, for its own {@code close()}, so at most one runner of a source waits here.
    */
   private void awaitEvenIfStopped(CountDownLatch done, String what) {
-    long warnAt = System.nanoTime() + stopTimeout.toNanos();
+    long warnAt = ticker.nanoTime() + stopTimeout.toNanos();
     boolean warned = false;
     while (true) {
       try {
-        if (done.await(Math.max(1, stopTimeout.toMillis()), TimeUnit.MILLISECONDS)) {
+        if (Waits.await(ticker, done, stopTimeout.toNanos())) {
           return;
         }
       } catch (InterruptedException e) {
         // stopping: keep waiting
       }
-      if (!warned && System.nanoTime() - warnAt > 0) {
+      if (!warned && ticker.nanoTime() - warnAt >= 0) {
         warned = true;
         LOG.log(System.Logger.Level.WARNING, "source {0} is waiting for {1} (over {2})", name, what, stopTimeout);
       }
@@ -551,6 +548,7 @@ public final class SourceRunner implements AutoCloseable {
     private RetryPolicy retryPolicy = new Backoff(DEFAULT_MIN_BACKOFF, DEFAULT_MAX_BACKOFF);
     private Duration stopTimeout = DEFAULT_STOP_TIMEOUT;
     private boolean restartOnEnd;
+    private Ticker ticker = Ticker.system();
 
     private Builder(FrameSource source, FrameSink sink) {
       this.source = source;
@@ -639,6 +637,21 @@ public final class SourceRunner implements AutoCloseable {
      */
     public Builder restartOnEnd(boolean restart) {
       this.restartOnEnd = restart;
+      return this;
+    }
+
+    /**
+     * Sets the time source (default {@link Ticker#system()}): the frame-rate schedule, restart delays and
+     * stop timeouts are measured with it. A runner attached through a {@link ChannelRegistry} uses the
+     * registry's.
+     *
+     * @param time the ticker
+     * @return this builder
+     * @throws NullPointerException if {@code time} is {@code null}
+     * @since 0.2.0
+     */
+    public Builder ticker(Ticker time) {
+      this.ticker = Objects.requireNonNull(time, "ticker");
       return this;
     }
 

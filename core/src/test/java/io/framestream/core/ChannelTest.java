@@ -7,23 +7,37 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.framestream.testkit.Await;
+import io.framestream.testkit.ManualClock;
 import io.framestream.testkit.RecordingSink;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The channel's delivery rules C1–C8 of docs/contract.md, each against real delivery threads. */
+/**
+ * The channel's delivery rules C1–C8 of docs/contract.md, each against real delivery threads. Time (stall
+ * timeout, frame rate, frame age) is a {@link ManualClock} the tests advance.
+ */
 class ChannelTest {
 
+  private final ManualClock clock = new ManualClock();
   private ChannelRegistry registry;
 
   @BeforeEach
   void setUp() {
-    registry = ChannelRegistry.builder().deliveryThreads(2).build();
+    registry = ChannelRegistry.builder().deliveryThreads(2).ticker(clock).build();
+  }
+
+  /** Waits until two sweeps of the channel finished: at least one began after this call. */
+  private static void awaitSweeps(Channel ch) {
+    DefaultChannel impl = (DefaultChannel) ch;
+    long done = impl.sweepsForTest();
+    Await.until("two sweeps", () -> impl.sweepsForTest() >= done + 2);
   }
 
   @AfterEach
@@ -185,18 +199,22 @@ class ChannelTest {
   }
 
   @Test
-  void c5_stalledSubscriberIsEvictedAndReleased() {
+  void c5_stalledSubscriberIsEvictedAfterStallTimeoutAndReleased() {
     Channel ch = channel(ChannelConfig.builder().stallTimeout(Duration.ofMillis(300)).build());
     RecordingSink stuck = new RecordingSink(RecordingSink.Mode.NEVER);
     RecordingSink healthy = RecordingSink.immediate();
     Subscription s = ch.subscribe(stuck);
     ch.subscribe(healthy);
-    long start = System.nanoTime();
     ch.publish(image(1));
+    Await.until("frame 1 in flight", () -> stuck.count() == 1);
     ch.publish(image(2));
+    Await.until("the healthy one has frame 2", () -> healthy.lastSequence() == 2);
+    clock.advanceMillis(300);
+    awaitSweeps(ch);
+    assertFalse(stuck.isClosed(), "no completion for exactly stallTimeout: not yet evicted");
+    assertEquals(1, s.stats().queued());
+    clock.advanceMillis(1);
     Await.until("evicted", stuck::isClosed);
-    long tookMs = (System.nanoTime() - start) / 1_000_000;
-    assertTrue(tookMs >= 250, "evicted too early: " + tookMs + " ms");
     assertEquals(CloseReason.Code.STALLED, stuck.closeReason().code());
     assertTrue(stuck.closeReason().message().contains("stallTimeout"), stuck.closeReason().message());
     assertTrue(s.isClosed());
@@ -208,59 +226,117 @@ class ChannelTest {
     stuck.assertRulesHeld();
   }
 
+  /**
+   * Publishes 100 frames, one every 10 ms of the clock, waiting after each until the subscriber has it or is
+   * held by its rate; then lets the clock run on by {@code tail}. A subscriber held to f frames per second decides to
+   * send at least 1/f apart, so it receives at most (1 s + tail) * f + 1 of them.
+   */
+  private void publishOneSecondAt100Fps(Channel ch, RecordingSink sink, Subscription sub, Duration tail) {
+    for (int i = 1; i <= 100; i++) {
+      ch.publish(image(i));
+      long published = i;
+      Await.until("frame " + i + " delivered or held", () -> sink.lastSequence() == published
+          || ((DefaultSubscription) sub).heldByRateForTest());
+      clock.advanceMillis(10);
+    }
+    clock.advance(tail);
+    Await.until("the newest frame arrives", () -> sink.lastSequence() == 100);
+  }
+
   @Test
   void c6_maxFpsHoldsASubscriberToItsRate() {
     Channel ch = channel(ChannelConfig.DEFAULTS);
     RecordingSink capped = RecordingSink.immediate();
     RecordingSink free = RecordingSink.immediate();
     Subscription cappedSub = ch.subscribe(capped, SubscriberOptions.DEFAULTS.withMaxFps(10));
-    ch.subscribe(free);
-    long start = System.nanoTime();
-    int published = 0;
-    while (System.nanoTime() - start < 1_000_000_000L && published < 1000) {
-      ch.publish(image(published++));
-      Await.pace(2_000_000);
-    }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    Await.until("free subscriber done", () -> free.lastSequence() == ch.stats().lastSequence());
-    Await.until("capped subscriber gets the newest frame", () -> capped.lastSequence() == ch.stats().lastSequence(),
-        Duration.ofSeconds(5));
+    Subscription freeSub = ch.subscribe(free);
+    publishOneSecondAt100Fps(ch, capped, cappedSub, Duration.ofMillis(100));
     int got = capped.count();
-    assertTrue(got <= 10 * seconds + 3, "capped at 10 fps but got " + got + " in " + seconds + " s");
-    assertTrue(got >= 4, "got only " + got);
+    assertTrue(got <= 12 && got >= 2, "10 fps for 1.1 s: at most 12 frames, got " + got);
     assertTrue(cappedSub.stats().drops().get(DropReason.RATE_LIMITED) > 0);
     capped.assertInOrder();
+    Await.until("the free subscriber has the newest frame", () -> free.lastSequence() == 100);
+    assertEquals(0L, freeSub.stats().drops().get(DropReason.RATE_LIMITED), "the free subscriber is not held");
   }
 
   @Test
   void c6_channelCapLimitsSubscribersThatAskForMore() {
     Channel ch = channel(ChannelConfig.builder().maxFpsPerSubscriber(5).build());
     RecordingSink sink = RecordingSink.immediate();
-    ch.subscribe(sink, SubscriberOptions.DEFAULTS.withMaxFps(100));
-    long start = System.nanoTime();
-    for (int i = 0; i < 300 && System.nanoTime() - start < 1_000_000_000L; i++) {
-      ch.publish(image(i));
-      Await.pace(3_000_000);
+    Subscription sub = ch.subscribe(sink, SubscriberOptions.DEFAULTS.withMaxFps(100));
+    publishOneSecondAt100Fps(ch, sink, sub, Duration.ofMillis(200));
+    assertTrue(sink.count() <= 7, "capped at 5 fps for 1.2 s, not 100 fps: got " + sink.count());
+  }
+
+  /** A sink whose sends complete one at a time, when the test says. */
+  private static final class OneByOneSink implements FrameSink {
+    final List<Long> sequences = new CopyOnWriteArrayList<>();
+    final ConcurrentLinkedQueue<SendCallback> pending = new ConcurrentLinkedQueue<>();
+
+    @Override
+    public void send(Frame frame, SendCallback callback) {
+      pending.add(callback);
+      sequences.add(frame.sequence());
     }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    assertTrue(sink.count() <= 5 * seconds + 3, "got " + sink.count() + " in " + seconds + " s");
+
+    @Override
+    public void closed(CloseReason reason) {}
+
+    /** Completes the one send in flight. */
+    void completeOne() {
+      SendCallback cb = pending.poll();
+      assertTrue(cb != null, "a send in flight");
+      cb.completed();
+    }
   }
 
   @Test
   void c6_framesOlderThanMaxAgeAreNotDelivered() {
     Channel ch = channel(ChannelConfig.DEFAULTS);
-    RecordingSink slow = new RecordingSink(RecordingSink.Mode.MANUAL);
+    OneByOneSink slow = new OneByOneSink();
     Subscription sub = ch.subscribe(slow, SubscriberOptions.DEFAULTS.withMaxFrameAge(Duration.ofMillis(100)));
     ch.publish(image(1));
-    Await.until("in flight", () -> slow.count() == 1);
-    ch.publish(image(2)); // waits, then ages
-    long published = System.nanoTime();
-    Await.until("frame 2 is older than 100 ms", () -> System.nanoTime() - published > 150_000_000L);
-    slow.completeAll();
+    Await.until("in flight", () -> slow.sequences.size() == 1);
+    ch.publish(image(2)); // waits
+    clock.advanceMillis(100);
+    slow.completeOne();
+    Await.until("frame 2, exactly maxFrameAge old, is delivered", () -> slow.sequences.size() == 2);
+    ch.publish(image(3)); // waits behind frame 2, then ages
+    clock.advanceMillis(101);
+    slow.completeOne();
     Await.until("dropped as too old", () -> sub.stats().drops().get(DropReason.TOO_OLD) == 1);
-    assertEquals(1, slow.count());
-    ch.publish(image(3));
-    Await.until("fresh frame delivered", () -> slow.lastSequence() == 3);
+    assertEquals(List.of(1L, 2L), slow.sequences);
+    ch.publish(image(4));
+    Await.until("fresh frame delivered", () -> slow.sequences.size() == 3);
+    assertEquals(4L, slow.sequences.get(2));
+  }
+
+  /** Rates and latency in the statistics are measured with the registry's clock, to the nanosecond. */
+  @Test
+  void stats_ratesAndLatencyFollowTheClock() {
+    Channel ch = channel(ChannelConfig.DEFAULTS);
+    OneByOneSink slow = new OneByOneSink();
+    Subscription sub = ch.subscribe(slow);
+    ch.publish(image(1));
+    Await.until("in flight", () -> slow.sequences.size() == 1);
+    clock.advanceMillis(250);
+    slow.completeOne();
+    Await.until("latency recorded", () -> ch.stats().latency().count() == 1);
+    assertEquals(250.0, sub.stats().latencyMaxMillis(), 1e-9);
+    assertEquals(250.0, ch.stats().latency().maxMillis(), 1e-9);
+    for (int i = 2; i <= 10; i++) {
+      ch.publish(image(i));
+      int sent = i;
+      Await.until("frame " + i + " in flight", () -> slow.sequences.size() == sent);
+      slow.completeOne();
+    }
+    Await.until("ten delivered", () -> ch.stats().framesOut() == 10);
+    assertEquals(0.0, ch.stats().fpsIn(), "no rate before a whole second of the clock");
+    clock.advanceMillis(750);
+    Await.until("the rates are sampled", () -> ch.stats().fpsIn() > 0 && sub.stats().fpsOut() > 0);
+    assertEquals(10.0, ch.stats().fpsIn(), 1e-9, "10 frames in one second of the clock");
+    assertEquals(10.0, ch.stats().fpsOut(), 1e-9);
+    assertEquals(10.0, sub.stats().fpsOut(), 1e-9);
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.framestream.testkit.Await;
+import io.framestream.testkit.ManualClock;
 import io.framestream.testkit.RecordingSink;
 import java.util.List;
 import java.util.Optional;
@@ -113,26 +114,40 @@ class PublisherTest {
 
   @Test
   void c9_publishRateLimitsDropAndCountTheExcess() {
-    Channel ch = registry.declare("fast",
-        ChannelConfig.builder().maxPublishFps(10).maxPublishBytesPerSecond(0).build());
-    try (Publisher p = ch.openPublisher("burst")) {
-      int published = 0;
-      for (int i = 0; i < 100; i++) {
-        if (p.publish(image(i))) {
-          published++;
-        }
+    ManualClock clock = new ManualClock();
+    try (ChannelRegistry timed = ChannelRegistry.builder().ticker(clock).build()) {
+      Channel ch = timed.declare("fast", ChannelConfig.builder().maxPublishFps(10).maxPublishBytesPerSecond(0).build());
+      try (Publisher p = ch.openPublisher("burst")) {
+        assertEquals(10, publishBurst(p, 100), "a burst of 100 at 10 fps: one second's worth gets through");
+        clock.advanceMillis(99);
+        assertEquals(0, publishBurst(p, 5), "99 ms refill less than one frame");
+        clock.advanceMillis(2);
+        assertEquals(1, publishBurst(p, 5), "101 ms refill one frame");
+        clock.advanceMillis(5_000);
+        assertEquals(10, publishBurst(p, 20), "a long pause refills one second's worth, no more");
+        assertEquals(100 - 10 + 5 + 4 + 10, p.rejectedFrames());
+        assertEquals(p.rejectedFrames(), ch.stats().publishRejected());
       }
-      assertTrue(published >= 10 && published <= 12, "a burst of 100 at 10 fps lets about 10 through: " + published);
-      assertEquals(100 - published, p.rejectedFrames());
-      assertEquals(100 - published, ch.stats().publishRejected());
+      Channel bytes = timed.declare("bytes",
+          ChannelConfig.builder().maxPublishFps(0).maxPublishBytesPerSecond(1000).build());
+      try (Publisher p = bytes.openPublisher("big")) {
+        assertTrue(p.publish(Frame.of("image/jpeg", new byte[600])));
+        assertFalse(p.publish(Frame.of("image/jpeg", new byte[600])), "over 1000 bytes in the first second");
+        clock.advanceMillis(300);
+        assertTrue(p.publish(Frame.of("image/jpeg", new byte[600])), "300 ms refill 300 bytes: 700 wait");
+        assertEquals(1, bytes.stats().publishRejected());
+      }
     }
-    Channel bytes = registry.declare("bytes",
-        ChannelConfig.builder().maxPublishFps(0).maxPublishBytesPerSecond(1000).build());
-    try (Publisher p = bytes.openPublisher("big")) {
-      assertTrue(p.publish(Frame.of("image/jpeg", new byte[600])));
-      assertFalse(p.publish(Frame.of("image/jpeg", new byte[600])), "over 1000 bytes in the first second");
-      assertEquals(1, bytes.stats().publishRejected());
+  }
+
+  private static int publishBurst(Publisher p, int frames) {
+    int published = 0;
+    for (int i = 0; i < frames; i++) {
+      if (p.publish(image(i))) {
+        published++;
+      }
     }
+    return published;
   }
 
   @Test

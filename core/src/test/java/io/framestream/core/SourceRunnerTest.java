@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.framestream.core.SourceRunner.State;
+import io.framestream.testkit.ManualClock;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,10 +33,12 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
+import java.util.random.RandomGenerator;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,8 +47,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Tests of the {@link SourceRunner} rules S1 to S8: S1 to S5 are rules 1 to 5 of {@link FrameSource}, S6
  * pacing, S7 back-pressure and S8 stopping are described in {@link SourceRunner}. The machine running
- * them may be slow and busy: every wait is on a condition with a bound, and timing assertions use generous
- * bands or firm one-sided bounds.
+ * them may be slow and busy: every wait is on a condition with a bound. Time is a {@link ManualClock} where a
+ * rule is about time (restart delays, pacing, stop timeouts): the test moves it and asserts exact times.
  */
 class SourceRunnerTest {
 
@@ -216,30 +219,61 @@ class SourceRunnerTest {
 
   // ---- S3: after a failure, close, then an exponentially growing, jittered backoff ---------------
 
+  /** Jitter that always draws the largest value: every delay of an exponential policy is its whole step. */
+  private static final RandomGenerator HIGHEST = new RandomGenerator() {
+    @Override
+    public long nextLong() {
+      throw new AssertionError("only nextLong(bound) is used");
+    }
+
+    @Override
+    public long nextLong(long bound) {
+      return bound - 1;
+    }
+  };
+
+  /** A runner on a manual clock that the source records its calls with. */
+  private static SourceRunner.Builder runner(FakeSource source, FrameSink sink, ManualClock clock) {
+    source.time = clock;
+    return runner(source, sink).ticker(clock);
+  }
+
+  /**
+   * Waits until the runner backs off after the source's close number {@code closes}, moves the clock on by
+   * {@code delay} (in two steps: it must not reopen before the second), waits for the reopening and returns
+   * the time on the clock from that close to that open.
+   */
+  private static Duration restartAfter(ManualClock clock, SourceRunner runner, FakeSource source, int closes,
+      Duration delay) {
+    await("close " + closes + ", then backing off",
+        () -> source.closes.get() == closes && runner.state() == State.BACKING_OFF);
+    int opens = source.openAttempts.get();
+    clock.advance(delay.minusNanos(1));
+    clock.advance(Duration.ofNanos(1));
+    await("opening " + (opens + 1), () -> source.openAttempts.get() == opens + 1);
+    return Duration.ofNanos(source.openTimes.get(opens) - source.closeTimes.get(closes - 1));
+  }
+
   @Test
   void s3_failureRestartsWithGrowingBackoff() {
     FakeSource source = new FakeSource();
     source.onNext = call -> {
       throw new IOException("broken");
     };
-    int openings = 9;
-    try (SourceRunner runner = runner(source, new CountingSink()).backoff(ms(20), ms(200)).build()) {
+    ManualClock clock = new ManualClock();
+    RetryPolicy policy = RetryPolicy.exponential(ms(20), ms(200), HIGHEST);
+    try (SourceRunner runner = runner(source, new CountingSink(), clock).retryPolicy(policy).build()) {
       runner.start();
-      await(openings + " openings", () -> source.openAttempts.get() >= openings);
-      assertTrue(runner.stats().restarts() >= openings - 1, runner.stats().toString());
-      assertTrue(runner.stats().failures() >= openings - 1, runner.stats().toString());
+      for (int i = 0; i < 8; i++) {
+        Duration nominal = ms(Math.min(200, 20L << i));
+        assertEquals(nominal, restartAfter(clock, runner, source, i + 1, nominal),
+            "restart " + (i + 1) + " waits its policy's delay, counted from the close");
+      }
+      assertEquals(8, runner.stats().restarts(), runner.stats().toString());
+      assertEquals(9, runner.stats().failures(), runner.stats().toString());
+      source.closeMayOverlap = true;
     }
-    long[] opens = source.openTimes.snapshot();
-    long[] closes = source.closeTimes.snapshot();
-    for (int i = 0; i + 1 < openings; i++) {
-      assertTrue(closes[i] >= opens[i] && closes[i] <= opens[i + 1], "close " + i + " follows its failure");
-      long nominalMs = Math.min(200, 20L << i);
-      double gapMs = (opens[i + 1] - closes[i]) / 1e6;
-      // Jitter draws each delay from the upper half of the nominal one: a firm lower bound. The upper
-      // bound allows for a busy machine, but is still far below the uncapped 20 ms * 2^i.
-      assertTrue(gapMs >= nominalMs / 2.0 - 1, "gap " + i + " = " + gapMs + " ms, nominal " + nominalMs);
-      assertTrue(gapMs <= nominalMs + 1000, "gap " + i + " = " + gapMs + " ms, nominal " + nominalMs);
-    }
+    assertEquals(List.of(), source.violations);
   }
 
   @Test
@@ -268,17 +302,18 @@ class SourceRunnerTest {
   @Test
   void s3_backoffIsResetByTheNextSuccess() {
     FakeSource source = succeedingOnceAtOpening(7);
-    try (SourceRunner runner = runner(source, new CountingSink()).backoff(ms(20), Duration.ofSeconds(5)).build()) {
+    ManualClock clock = new ManualClock();
+    RetryPolicy policy = RetryPolicy.exponential(ms(20), Duration.ofSeconds(5), HIGHEST);
+    try (SourceRunner runner = runner(source, new CountingSink(), clock).retryPolicy(policy).build()) {
       runner.start();
-      await("eight openings", () -> source.openAttempts.get() >= 8);
+      for (int i = 0; i < 6; i++) {
+        restartAfter(clock, runner, source, i + 1, ms(20L << i));
+      }
+      assertEquals(ms(20), restartAfter(clock, runner, source, 7, ms(20)),
+          "after the 7th opening produced a frame, the delay is back to the minimum (not 1280 ms)");
+      source.closeMayOverlap = true;
     }
-    long[] opens = source.openTimes.snapshot();
-    long[] closes = source.closeTimes.snapshot();
-    double grownMs = (opens[6] - closes[5]) / 1e6; // after six failures: nominal 640 ms, at least 320
-    double resetMs = (opens[7] - closes[6]) / 1e6; // after a success: nominal 20 ms (without reset: >= 640)
-    assertTrue(grownMs >= 319, "backoff before the 7th opening: " + grownMs + " ms");
-    assertTrue(resetMs < 400, "backoff after a success should be back to the minimum: " + resetMs + " ms");
-    assertTrue(resetMs >= 9, "backoff after a success: " + resetMs + " ms");
+    assertEquals(List.of(), source.violations);
   }
 
   /** A source whose every frame fails but the first one of the given opening (counted from 1). */
@@ -371,6 +406,24 @@ class SourceRunnerTest {
     assertEquals(0, runner.stats().failures());
   }
 
+  /**
+   * Closes the runner on a thread of its own and waits for {@code close()} to return. The runner's clock
+   * stands still, so {@code close()} can only return because the runner ended, never because its stop
+   * timeout passed.
+   *
+   * @return the thread that closed it
+   */
+  private static Thread closeWhileTheClockStandsStill(SourceRunner runner) {
+    AtomicBoolean returned = new AtomicBoolean();
+    Thread stopper = new Thread(() -> {
+      runner.close();
+      returned.set(true);
+    }, "test-stopper");
+    stopper.start();
+    await("close() returns without the clock moving", returned::get);
+    return stopper;
+  }
+
   @Test
   void s4_stopWhileNextFrameBlocksClosesTheSourceFromTheStoppingThread() throws Exception {
     CountDownLatch blocked = new CountDownLatch(1);
@@ -389,17 +442,13 @@ class SourceRunnerTest {
       }
       throw new IOException("stream closed");
     };
-    SourceRunner runner = runner(source, new CountingSink()).stopTimeout(Duration.ofSeconds(10)).build();
+    SourceRunner runner = runner(source, new CountingSink(), new ManualClock()).build();
     runner.start();
     assertTrue(blocked.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
 
     source.closeMayOverlap = true;
-    long start = System.nanoTime();
-    runner.close();
-    long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-
-    assertTrue(elapsedMs < 5_000, "stop took " + elapsedMs + " ms; the stop timeout is 10 s");
-    assertSame(Thread.currentThread(), source.lastCloseThread, "close() runs on the stopping thread");
+    Thread stopper = closeWhileTheClockStandsStill(runner);
+    assertSame(stopper, source.lastCloseThread, "close() runs on the stopping thread");
     assertEquals(1, source.closes.get());
     assertEquals(State.STOPPED, runner.state());
     assertTrue(runner.awaitTermination(ms(1)));
@@ -427,15 +476,12 @@ class SourceRunnerTest {
           throw new UncheckedIOException(e);
         }
       };
-      SourceRunner runner = runner(source, new CountingSink()).stopTimeout(Duration.ofSeconds(10)).build();
+      SourceRunner runner = runner(source, new CountingSink(), new ManualClock()).build();
       runner.start();
       try (Socket peer = server.accept()) {
         assertTrue(blocked.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
         source.closeMayOverlap = true;
-        long start = System.nanoTime();
-        runner.close();
-        long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        assertTrue(elapsedMs < 5_000, "stop took " + elapsedMs + " ms");
+        closeWhileTheClockStandsStill(runner);
       }
       assertEquals(State.STOPPED, runner.state());
       assertTrue(runner.awaitTermination(ms(1)));
@@ -462,14 +508,11 @@ class SourceRunnerTest {
         throw e;
       }
     };
-    SourceRunner runner = runner(source, new CountingSink()).stopTimeout(Duration.ofSeconds(10)).build();
+    SourceRunner runner = runner(source, new CountingSink(), new ManualClock()).build();
     runner.start();
     assertTrue(blocked.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
     source.closeMayOverlap = true;
-    long start = System.nanoTime();
-    runner.close();
-    long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-    assertTrue(elapsedMs < 5_000, "stop took " + elapsedMs + " ms");
+    closeWhileTheClockStandsStill(runner);
     assertTrue(interrupted.get(), "the runner thread was interrupted");
     assertEquals(State.STOPPED, runner.state());
     assertEquals(1, source.closes.get());
@@ -582,55 +625,58 @@ class SourceRunnerTest {
 
   // ---- S6: pacing ---------------------------------------------------------------------------------
 
+  /** Moves the clock on by {@code step} in two parts, and waits until the source has been called {@code calls} times. */
+  private static long tick(ManualClock clock, FakeSource source, Duration step, int calls) {
+    clock.advance(step.minusNanos(1));
+    clock.advance(Duration.ofNanos(1));
+    await(calls + " calls", () -> source.nextStartTimes.snapshot().length == calls);
+    return source.nextStartTimes.get(calls - 1);
+  }
+
   @Test
   void s6_pacingHoldsTheTargetRate() {
     FakeSource source = new FakeSource();
-    try (SourceRunner runner = runner(source, new CountingSink()).fps(20).build()) {
+    ManualClock clock = new ManualClock();
+    Duration period = ms(50); // fps(20)
+    try (SourceRunner runner = runner(source, new CountingSink(), clock).fps(20).build()) {
       runner.start();
-      await("the first frame", () -> source.nextCalls.get() >= 1);
+      await("the first frame", () -> source.nextStartTimes.snapshot().length == 1);
       long first = source.nextStartTimes.get(0);
-      long window = TimeUnit.MILLISECONDS.toNanos(1500);
-      await("1.6 s of running", () -> System.nanoTime() - first > window + TimeUnit.MILLISECONDS.toNanos(100));
+      for (int k = 1; k <= 30; k++) {
+        assertEquals(period.multipliedBy(k), Duration.ofNanos(tick(clock, source, period, k + 1) - first),
+            "call " + (k + 1) + " on its tick, not before");
+      }
       source.closeMayOverlap = true;
     }
-    long[] starts = source.nextStartTimes.snapshot();
-    long first = starts[0];
-    long inWindow = Arrays.stream(starts).filter(t -> t - first < TimeUnit.MILLISECONDS.toNanos(1500)).count();
-    // Nominal 30; a busy machine may lose ticks (they are skipped), but never gains any.
-    assertTrue(inWindow >= 12 && inWindow <= 32, inWindow + " frames in 1.5 s at 20 fps");
-    int maxPerSecond = maxInWindow(starts, TimeUnit.SECONDS.toNanos(1));
-    assertTrue(maxPerSecond <= 22, maxPerSecond + " frames within one second at 20 fps");
   }
 
   @Test
   void s6_aSlowFrameIsNotMadeUpInABurst() {
-    long period = TimeUnit.MILLISECONDS.toNanos(200); // fps(5)
+    Duration period = ms(200); // fps(5)
+    CountDownLatch slowWorkDone = new CountDownLatch(1);
     FakeSource source = new FakeSource();
     source.onNext = call -> {
-      if (call.total == 3) { // the source's own slow work: 2.5 periods
-        long until = System.nanoTime() + period * 5 / 2;
-        while (System.nanoTime() - until < 0) {
-          LockSupport.parkNanos(until - System.nanoTime());
-        }
+      if (call.total == 3 && !slowWorkDone.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)) { // its own slow work
+        throw new IOException("the test did not finish the slow work");
       }
       return frame(call.total);
     };
-    try (SourceRunner runner = runner(source, new CountingSink()).fps(5).build()) {
+    ManualClock clock = new ManualClock();
+    try (SourceRunner runner = runner(source, new CountingSink(), clock).fps(5).build()) {
       runner.start();
-      await("eight frames", () -> source.nextCalls.get() >= 8);
+      await("the first frame", () -> source.nextStartTimes.snapshot().length == 1);
+      long first = source.nextStartTimes.get(0);
+      tick(clock, source, period, 2);
+      tick(clock, source, period, 3); // the slow one, at 400 ms
+      clock.advance(period.multipliedBy(5).dividedBy(2)); // it takes 2.5 periods: returns at 900 ms
+      slowWorkDone.countDown();
+      await("the call after the slow one", () -> source.nextStartTimes.snapshot().length == 4);
+      assertEquals(ms(900), Duration.ofNanos(source.nextStartTimes.get(3) - first),
+          "the missed ticks (600, 800 ms) are skipped: one call at once");
+      assertEquals(ms(1100), Duration.ofNanos(tick(clock, source, period, 5) - first),
+          "then the schedule goes on from there, no burst");
+      assertEquals(ms(1300), Duration.ofNanos(tick(clock, source, period, 6) - first));
       source.closeMayOverlap = true;
-    }
-    long[] starts = source.nextStartTimes.snapshot();
-    long slowReturned = source.nextEndTimes.get(2);
-    long soon = Arrays.stream(starts)
-        .filter(t -> t >= slowReturned && t - slowReturned < period * 2 / 5)
-        .count();
-    assertTrue(soon <= 1, soon + " calls within 80 ms after the slow frame: missed ticks were made up in a"
-        + " burst; starts (ms after the slow frame returned): " + relativeMs(starts, slowReturned));
-    for (int i = 0; i + 2 < starts.length; i++) {
-      long span = starts[i + 2] - starts[i];
-      assertTrue(span >= period / 2, "three calls within " + span / 1_000_000 + " ms at 5 fps: "
-          + relativeMs(starts, slowReturned));
     }
   }
 
@@ -837,15 +883,23 @@ class SourceRunnerTest {
       }
       throw new IOException("released");
     };
-    SourceRunner runner = runner(source, new CountingSink()).stopTimeout(ms(300)).build();
+    ManualClock clock = new ManualClock();
+    SourceRunner runner = runner(source, new CountingSink(), clock).stopTimeout(ms(300)).build();
     runner.start();
     assertTrue(blocked.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
     source.closeMayOverlap = true;
-    long start = System.nanoTime();
-    runner.close();
-    long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-    assertTrue(elapsedMs >= 250 && elapsedMs < 5_000, "close() took " + elapsedMs + " ms, stop timeout 300 ms");
-    assertFalse(runner.awaitTermination(ms(1)), "the runner thread is still stuck in the source");
+    long start = clock.nanoTime();
+    AtomicLong returnedAt = new AtomicLong(-1);
+    new Thread(() -> {
+      runner.close();
+      returnedAt.set(clock.nanoTime());
+    }, "test-stopper").start();
+    await("close() has called the source's close()", () -> source.closes.get() == 1);
+    clock.advance(ms(299));
+    clock.advance(ms(1));
+    await("close() returns once the stop timeout has passed", () -> returnedAt.get() >= 0);
+    assertEquals(ms(300), Duration.ofNanos(returnedAt.get() - start), "close() waited exactly the stop timeout");
+    assertFalse(runner.awaitTermination(Duration.ZERO), "the runner thread is still stuck in the source");
     assertNotEquals(State.STOPPED, runner.state(), "not STOPPED while the thread still runs");
 
     release.set(true);
@@ -1020,26 +1074,6 @@ class SourceRunnerTest {
     return threads.stream().anyMatch(t -> t.getName().equals(name) && t.isAlive());
   }
 
-  private static int maxInWindow(long[] times, long window) {
-    int best = 0;
-    int j = 0;
-    for (int i = 0; i < times.length; i++) {
-      while (times[i] - times[j] >= window) {
-        j++;
-      }
-      best = Math.max(best, i - j + 1);
-    }
-    return best;
-  }
-
-  private static String relativeMs(long[] times, long origin) {
-    StringBuilder sb = new StringBuilder("[");
-    for (long t : times) {
-      sb.append(sb.length() > 1 ? ", " : "").append((t - origin) / 1_000_000);
-    }
-    return sb.append(']').toString();
-  }
-
   /** What a {@link FakeSource} passes to its {@code nextFrame()} script. */
   static final class Call {
     /** The opening this call belongs to, 1-based (counts failed open attempts too). */
@@ -1105,6 +1139,8 @@ class SourceRunnerTest {
     /** Set by a test just before it stops the runner: from then on close() may overlap nextFrame(). */
     volatile boolean closeMayOverlap;
     volatile boolean recordTimes = true;
+    /** The clock of the recorded times: the runner's. */
+    volatile Ticker time = Ticker.system();
 
     final AtomicInteger openAttempts = new AtomicInteger();
     final AtomicInteger successfulOpens = new AtomicInteger();
@@ -1113,7 +1149,6 @@ class SourceRunnerTest {
     final Timeline openTimes = new Timeline();
     final Timeline closeTimes = new Timeline();
     final Timeline nextStartTimes = new Timeline();
-    final Timeline nextEndTimes = new Timeline();
     final List<String> violations = Collections.synchronizedList(new ArrayList<>());
     final List<String> events = Collections.synchronizedList(new ArrayList<>());
     volatile Thread lastCloseThread;
@@ -1125,7 +1160,7 @@ class SourceRunnerTest {
     @Override
     public void open() throws Exception {
       int attempt = openAttempts.incrementAndGet();
-      openTimes.add(System.nanoTime());
+      openTimes.add(time.nanoTime());
       event("open");
       enter("open()");
       try {
@@ -1145,7 +1180,7 @@ class SourceRunnerTest {
     public Frame nextFrame() throws Exception {
       int call = nextCalls.incrementAndGet();
       if (recordTimes) {
-        nextStartTimes.add(System.nanoTime());
+        nextStartTimes.add(time.nanoTime());
         event("next");
       }
       enter("nextFrame()");
@@ -1159,16 +1194,13 @@ class SourceRunnerTest {
         }
         return onNext.next(new Call(openAttempts.get(), ++callsInOpen, call));
       } finally {
-        if (recordTimes) {
-          nextEndTimes.add(System.nanoTime());
-        }
         active.decrementAndGet();
       }
     }
 
     @Override
     public void close() {
-      closeTimes.add(System.nanoTime());
+      closeTimes.add(time.nanoTime());
       event("close");
       lastCloseThread = Thread.currentThread();
       if (active.get() > 0 && !closeMayOverlap) {

@@ -1,38 +1,53 @@
 package io.framestream.core.wire;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.framestream.core.ContentTypes;
 import io.framestream.core.Frame;
+import io.framestream.core.FrameCodecException;
+import io.framestream.core.internal.FlatJson;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
- * What a server's {@code init} message says about the frames that follow (content type, width and height,
- * codec), checked the way a server checks a publisher's description. Clients (the WebSocket and SSE frame
- * sources) never trust a server: a value out of range, of the wrong JSON type or with control characters
- * is dropped (the frames then carry no such value, or {@code application/octet-stream} for the type) and
- * reported in {@link #rejected()}; nothing here throws on what a server sends. Internal; not API.
+ * The description of a stream that travels as JSON beside its frames: content type, width and height, and
+ * codec. The one codec for these fields, wherever they go: a server's {@code init} message to its viewers
+ * (written by {@link io.framestream.core.InitMessage}), a publisher's {@code meta} control message, and what
+ * the Java clients read back.
+ *
+ * <p>Reading checks every value as a server checks a publisher's (rule L1): content type as {@link
+ * ContentTypes#requireValid(String)}, width and height 1 to {@link Frame#MAX_DIMENSION} as integral JSON
+ * numbers and only as a pair, codec as {@link Frame.Builder#codec(String)} accepts it. A value that fails, is
+ * of the wrong JSON type, or has a partner missing is dropped and listed in {@link #rejected()}; {@code null}
+ * means absent. The JSON itself is read strictly and within bounds (one object, nesting at most 4 deep,
+ * integers within a {@code long}, no named member twice).
  *
  * <h2>Thread safety</h2>
  *
  * Immutable and thread-safe.
+ *
+ * @since 0.2.0
  */
 public final class StreamDescription {
 
-  /** No description yet: {@code application/octet-stream}, no dimensions, no codec. */
-  public static final StreamDescription NONE =
-      new StreamDescription(ContentTypes.OCTET_STREAM, 0, 0, "", List.of());
+  /** No description: {@code application/octet-stream}, no dimensions, no codec. */
+  public static final StreamDescription NONE = new StreamDescription("", "", 0, 0, "", List.of());
 
   /** The longest part of a rejected value quoted in {@link #rejected()}. */
   private static final int QUOTE_LIMIT = 40;
 
-  private final String contentType;
+  private static final String[] MEMBERS = {"type", "contentType", "width", "height", "codec"};
+
+  private final String messageType; // "" when absent
+  private final String contentType; // "" when absent
   private final int width;
   private final int height;
-  private final String codec;
+  private final String codec; // "" when absent
   private final List<String> rejected;
 
-  private StreamDescription(String contentType, int width, int height, String codec, List<String> rejected) {
+  private StreamDescription(String messageType, String contentType, int width, int height, String codec,
+      List<String> rejected) {
+    this.messageType = messageType;
     this.contentType = contentType;
     this.width = width;
     this.height = height;
@@ -41,71 +56,124 @@ public final class StreamDescription {
   }
 
   /**
-   * Reads the description fields of a server's {@code init} message; every other field is ignored.
-   * Absent (or {@code null}) fields mean "unknown"; invalid ones are dropped and listed in {@link
-   * #rejected()}. Width and height go together: if either is invalid, neither is kept.
+   * Describes a frame: its content type, and its dimensions and codec where it has them.
    *
-   * @param init the parsed message, any JSON value (a non-object describes nothing)
-   * @return the checked description; never throws for any input
+   * @param frame the frame
+   * @return its description
+   * @throws NullPointerException if {@code frame} is {@code null}
    */
-  public static StreamDescription fromInit(JsonNode init) {
-    if (init == null || !init.isObject()) {
+  public static StreamDescription of(Frame frame) {
+    Objects.requireNonNull(frame, "frame");
+    int w = frame.width().orElse(0);
+    int h = frame.height().orElse(0);
+    return new StreamDescription("", frame.contentType(), w > 0 && h > 0 ? w : 0, w > 0 && h > 0 ? h : 0,
+        frame.codec().orElse(""), List.of());
+  }
+
+  /**
+   * Reads the description in a server's {@code init} message as a client does (rule L1): never throws. Every
+   * member other than the description's is ignored. Text that is not a JSON object this codec accepts
+   * describes nothing and is listed in {@link #rejected()} as one entry.
+   *
+   * @param json the message text; {@code null} describes nothing
+   * @return the checked description
+   */
+  public static StreamDescription fromInit(String json) {
+    if (json == null) {
       return NONE;
     }
+    try {
+      return parse(json);
+    } catch (FrameCodecException e) {
+      return new StreamDescription("", "", 0, 0, "", List.of(e.getMessage()));
+    }
+  }
+
+  /**
+   * Reads a description message, such as a publisher's {@code meta} control message, keeping its {@code
+   * type} member ({@link #messageType()}). Invalid values are dropped and listed in {@link #rejected()}, as
+   * in {@link #fromInit(String)}: a publisher's reader refuses the message when that list is not empty.
+   *
+   * @param json the message text
+   * @return the checked description
+   * @throws NullPointerException if {@code json} is {@code null}
+   * @throws FrameCodecException if the text is not a JSON object this codec accepts; the message says what
+   *     and where
+   */
+  public static StreamDescription parse(String json) {
+    FlatJson.Value[] v;
+    try {
+      v = FlatJson.read(json, MEMBERS);
+    } catch (FlatJson.MalformedJsonException e) {
+      throw new FrameCodecException("malformed JSON: " + e.getMessage(), e);
+    }
     List<String> rejected = new ArrayList<>(0);
-    String type = ContentTypes.OCTET_STREAM;
-    JsonNode t = init.get("contentType");
-    if (present(t)) {
+    String type = present(v[0]) && v[0].kind() == FlatJson.Kind.STRING ? v[0].asString() : "";
+    String contentType = "";
+    if (present(v[1])) {
       try {
-        type = ContentTypes.requireValid(t.isTextual() ? t.asText() : "");
+        contentType = ContentTypes.requireValid(string(v[1], ContentTypes.MAX_LENGTH));
       } catch (IllegalArgumentException e) {
-        rejected.add("contentType " + quote(t));
+        rejected.add("contentType " + quote(v[1]));
       }
     }
-    int w = dimension(init.get("width"), "width", rejected);
-    int h = dimension(init.get("height"), "height", rejected);
+    int w = dimension(v[2], "width", rejected);
+    int h = dimension(v[3], "height", rejected);
+    if (w > 0 && !present(v[3])) {
+      rejected.add("width " + quote(v[2]) + " without height");
+    } else if (h > 0 && !present(v[2])) {
+      rejected.add("height " + quote(v[3]) + " without width");
+    }
     if (w == 0 || h == 0) {
       w = 0;
       h = 0;
     }
-    String c = "";
-    JsonNode cn = init.get("codec");
-    if (present(cn)) {
+    String codec = "";
+    if (present(v[4])) {
       try {
-        String v = cn.isTextual() ? cn.asText() : "";
-        Frame.builder(new byte[0]).codec(v); // the check a frame's codec passes
-        c = v;
+        String c = string(v[4], Frame.MAX_CODEC_LENGTH);
+        Frame.builder(new byte[0]).codec(c); // the check a frame's codec passes
+        codec = c;
       } catch (IllegalArgumentException e) {
-        rejected.add("codec " + quote(cn));
+        rejected.add("codec " + quote(v[4]));
       }
     }
-    return new StreamDescription(type, w, h, c, rejected.isEmpty() ? List.of() : List.copyOf(rejected));
+    return new StreamDescription(type, contentType, w, h, codec,
+        rejected.isEmpty() ? List.of() : List.copyOf(rejected));
   }
 
-  private static boolean present(JsonNode n) {
-    return n != null && !n.isNull() && !n.isMissingNode();
+  private static boolean present(FlatJson.Value v) {
+    return v != null && v.kind() != FlatJson.Kind.NULL;
+  }
+
+  /** A string value no longer than max once decoded (its JSON text is at most 6 characters per character). */
+  private static String string(FlatJson.Value v, int max) {
+    if (v.kind() != FlatJson.Kind.STRING) {
+      throw new IllegalArgumentException("not a string");
+    }
+    if (v.rawLength() > 6 * max + 2) {
+      throw new IllegalArgumentException("longer than " + max);
+    }
+    return v.asString();
   }
 
   /** 1 to {@link Frame#MAX_DIMENSION}, as an integral JSON number; 0 when absent or rejected. */
-  private static int dimension(JsonNode n, String name, List<String> rejected) {
-    if (!present(n)) {
+  private static int dimension(FlatJson.Value v, String name, List<String> rejected) {
+    if (!present(v)) {
       return 0;
     }
-    if (n.isIntegralNumber() && n.canConvertToInt()) {
-      int v = n.intValue();
-      if (v >= 1 && v <= Frame.MAX_DIMENSION) {
-        return v;
-      }
+    if (v.kind() == FlatJson.Kind.INTEGER && v.asLong() >= 1 && v.asLong() <= Frame.MAX_DIMENSION) {
+      return (int) v.asLong();
     }
-    rejected.add(name + " " + quote(n));
+    rejected.add(name + " " + quote(v));
     return 0;
   }
 
-  /** The value as JSON text, shortened, with anything outside printable ASCII escaped. */
-  private static String quote(JsonNode n) {
-    String s = n.toString();
-    StringBuilder sb = new StringBuilder(Math.min(s.length(), QUOTE_LIMIT) + 8);
-    for (int i = 0; i < s.length() && i < QUOTE_LIMIT; i++) {
+  /** The value's JSON text, shortened, with anything outside printable ASCII escaped. */
+  private static String quote(FlatJson.Value v) {
+    String s = v.raw(QUOTE_LIMIT);
+    StringBuilder sb = new StringBuilder(s.length() + 8);
+    for (int i = 0; i < s.length(); i++) {
       char ch = s.charAt(i);
       if (ch < 0x20 || ch >= 0x7f) {
         sb.append(String.format("\\u%04x", (int) ch));
@@ -113,10 +181,46 @@ public final class StreamDescription {
         sb.append(ch);
       }
     }
-    if (s.length() > QUOTE_LIMIT) {
+    if (v.rawLength() > QUOTE_LIMIT) {
       sb.append("...");
     }
     return sb.toString();
+  }
+
+  /**
+   * Writes the description as a JSON object of its known members, in the order {@code contentType}, {@code
+   * width}, {@code height}, {@code codec}, such as <code>{"contentType":"video/mp4","width":640,"height":360,
+   * "codec":"avc1.42E01E"}</code>.
+   *
+   * @return the JSON text
+   */
+  public String toJson() {
+    return write(new FlatJson.Writer(96)).toString();
+  }
+
+  /**
+   * Writes the description as a message of the given type: <code>{"type":"meta","contentType":"image/jpeg",
+   * "width":640,"height":360}</code>.
+   *
+   * @param type the message type, such as {@code meta}
+   * @return the JSON text
+   * @throws NullPointerException if {@code type} is {@code null}
+   */
+  public String toJson(String type) {
+    return write(new FlatJson.Writer(112).add("type", Objects.requireNonNull(type, "type"))).toString();
+  }
+
+  private FlatJson.Writer write(FlatJson.Writer w) {
+    if (!contentType.isEmpty()) {
+      w.add("contentType", contentType);
+    }
+    if (width > 0) {
+      w.add("width", width).add("height", height);
+    }
+    if (!codec.isEmpty()) {
+      w.add("codec", codec);
+    }
+    return w;
   }
 
   /**
@@ -137,12 +241,31 @@ public final class StreamDescription {
   }
 
   /**
+   * Returns the message's {@code type} member, as read by {@link #parse(String)} or {@link
+   * #fromInit(String)}.
+   *
+   * @return the type, or {@code ""} when absent, not a string, or not read from a message
+   */
+  public String messageType() {
+    return messageType;
+  }
+
+  /**
    * Returns the content type.
    *
    * @return a valid, normalised content type; {@code application/octet-stream} when unknown
    */
   public String contentType() {
-    return contentType;
+    return contentType.isEmpty() ? ContentTypes.OCTET_STREAM : contentType;
+  }
+
+  /**
+   * Returns the content type the message named, if it named a valid one.
+   *
+   * @return the normalised content type, or empty when absent or rejected
+   */
+  public Optional<String> declaredContentType() {
+    return contentType.isEmpty() ? Optional.empty() : Optional.of(contentType);
   }
 
   /**
@@ -173,7 +296,8 @@ public final class StreamDescription {
   }
 
   /**
-   * Returns the values that were dropped, each as its field name and the (shortened, escaped) JSON value.
+   * Returns what was dropped: each invalid value as its member name and its (shortened, escaped) JSON text,
+   * or one entry saying why the text as a whole was not accepted.
    *
    * @return an immutable list, empty when every value was valid
    */
@@ -183,7 +307,7 @@ public final class StreamDescription {
 
   @Override
   public String toString() {
-    return "StreamDescription[" + contentType + (width > 0 ? ", " + width + "x" + height : "")
+    return "StreamDescription[" + contentType() + (width > 0 ? ", " + width + "x" + height : "")
         + (codec.isEmpty() ? "" : ", codec=" + codec) + (rejected.isEmpty() ? "" : ", rejected=" + rejected)
         + "]";
   }

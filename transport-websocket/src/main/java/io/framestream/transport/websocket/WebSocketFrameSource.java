@@ -360,7 +360,7 @@ public final class WebSocketFrameSource implements FrameSource {
       if (init == null || !"init".equals(init.path("type").asText())) {
         return; // status messages and anything newer
       }
-      StreamDescription d = StreamDescription.fromInit(init);
+      StreamDescription d = StreamDescription.fromInit(text);
       description = d;
       if (!d.rejected().isEmpty()) {
         long before = rejectedInitValues.getAndAdd(d.rejected().size());

@@ -95,7 +95,7 @@ public final class SseFrameDecoder {
     if (json == null || !json.isObject()) {
       throw new FrameCodecException("the init event's data is not a JSON object");
     }
-    description = StreamDescription.fromInit(json);
+    description = StreamDescription.fromInit(data);
     if (!description.rejected().isEmpty()) {
       onRejected.accept(description.rejected());
     }

@@ -1,10 +1,7 @@
 package io.framestream.transport.websocket.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.framestream.core.ContentTypes;
-import io.framestream.core.Frame;
+import io.framestream.core.FrameCodecException;
+import io.framestream.core.wire.StreamDescription;
 import jakarta.websocket.CloseReason;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -13,7 +10,9 @@ import java.util.OptionalInt;
  * A publisher's JSON control message: <code>{"type":"meta","contentType":"...","width":W,"height":H,
  * "codec":"..."}</code>, every field but {@code type} optional. {@link #parse(String)} accepts exactly
  * that, or throws {@link Refused} carrying the close code: 1009 (too long), 1003 (not a control message,
- * or an unsupported type), 1007 (malformed JSON or an invalid value).
+ * or an unsupported type), 1007 (malformed JSON or an invalid value). The fields are read and checked by
+ * {@link StreamDescription}, the codec the server's {@code init} message and the clients use too: width and
+ * height only as a pair of integral numbers, {@code null} for absent.
  *
  * <h2>Thread safety</h2>
  *
@@ -29,8 +28,6 @@ public record ControlMessage(Optional<String> contentType, OptionalInt width, Op
 
   /** Control messages are small; anything longer that is not a data URI is refused. */
   public static final int MAX_LENGTH = 16 * 1024;
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
    * Why a control message was refused, with the WebSocket close code to answer with.
@@ -71,39 +68,21 @@ public record ControlMessage(Optional<String> contentType, OptionalInt width, Op
     if (!text.startsWith("{")) {
       throw new Refused(CloseReason.CloseCodes.CANNOT_ACCEPT, "text messages must be data: URIs or JSON control messages");
     }
-    JsonNode msg;
+    StreamDescription d;
     try {
-      msg = JSON.readTree(text);
-    } catch (JsonProcessingException e) {
-      throw new Refused(CloseReason.CloseCodes.NOT_CONSISTENT, "malformed JSON control message at column "
-          + (e.getLocation() != null ? e.getLocation().getColumnNr() : 0));
+      d = StreamDescription.parse(text);
+    } catch (FrameCodecException e) {
+      throw new Refused(CloseReason.CloseCodes.NOT_CONSISTENT, e.getMessage() + " in a control message");
     }
-    if (msg == null || !msg.isObject() || !"meta".equals(msg.path("type").asText())) {
+    if (!"meta".equals(d.messageType())) {
       throw new Refused(CloseReason.CloseCodes.CANNOT_ACCEPT, "unsupported control message: expected {\"type\":\"meta\",...}");
     }
-    try {
-      Optional<String> type = Optional.empty();
-      if (msg.hasNonNull("contentType")) {
-        type = Optional.of(ContentTypes.requireValid(msg.get("contentType").asText()));
-      }
-      OptionalInt w = OptionalInt.empty();
-      OptionalInt h = OptionalInt.empty();
-      if (msg.has("width") || msg.has("height")) {
-        int width = msg.path("width").asInt(-1);
-        int height = msg.path("height").asInt(-1);
-        Frame.builder(new byte[0]).dimensions(width, height); // validates
-        w = OptionalInt.of(width);
-        h = OptionalInt.of(height);
-      }
-      Optional<String> codec = Optional.empty();
-      if (msg.hasNonNull("codec")) {
-        String c = msg.get("codec").asText();
-        Frame.builder(new byte[0]).codec(c); // validates
-        codec = Optional.of(c);
-      }
-      return new ControlMessage(type, w, h, codec);
-    } catch (IllegalArgumentException e) {
-      throw new Refused(CloseReason.CloseCodes.NOT_CONSISTENT, "invalid control message: " + e.getMessage());
+    if (!d.rejected().isEmpty()) {
+      throw new Refused(CloseReason.CloseCodes.NOT_CONSISTENT, "invalid control message: " + d.rejected());
     }
+    return new ControlMessage(d.declaredContentType(),
+        d.width() > 0 ? OptionalInt.of(d.width()) : OptionalInt.empty(),
+        d.height() > 0 ? OptionalInt.of(d.height()) : OptionalInt.empty(),
+        d.codec().isEmpty() ? Optional.empty() : Optional.of(d.codec()));
   }
 }

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import jakarta.websocket.CloseReason;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -54,6 +57,24 @@ class ControlMessagePropertiesTest {
     assertEquals(CloseReason.CloseCodes.NOT_CONSISTENT, refusal("{\"type\":\"meta\","));
     assertEquals(CloseReason.CloseCodes.NOT_CONSISTENT, refusal("{\"type\":\"meta\",\"width\":0,\"height\":5}"));
     assertEquals(CloseReason.CloseCodes.TOO_BIG, refusal("{" + " ".repeat(ControlMessage.MAX_LENGTH)));
+  }
+
+  /** The checks are StreamDescription's, the codec the clients use too (rule L1): one rule set for both sides. */
+  @Test
+  void theValuesAreCheckedByTheSharedDescriptionCodec() {
+    for (String invalid : List.of("{\"type\":\"meta\",\"width\":\"640\",\"height\":360}",
+        "{\"type\":\"meta\",\"width\":640.0,\"height\":360}", "{\"type\":\"meta\",\"width\":640}",
+        "{\"type\":\"meta\",\"contentType\":\"image/jpeg\\r\\nX: 1\"}", "{\"type\":\"meta\",\"codec\":\"a b\"}",
+        "{\"type\":\"meta\",\"width\":99999999999999999999,\"height\":1}",
+        "{\"type\":\"meta\",\"type\":\"meta\"}", "{\"type\":\"meta\",\"x\":[[[[[]]]]]}")) {
+      assertEquals(CloseReason.CloseCodes.NOT_CONSISTENT, refusal(invalid), invalid);
+    }
+    ControlMessage m = ControlMessage.parse("{\"type\":\"meta\",\"contentType\":\"IMAGE/png\",\"width\":null,"
+        + "\"height\":null,\"codec\":null,\"extra\":{\"a\":[1e400]}}");
+    assertEquals(Optional.of("image/png"), m.contentType());
+    assertTrue(m.width().isEmpty() && m.height().isEmpty() && m.codec().isEmpty());
+    assertEquals(new ControlMessage(Optional.empty(), OptionalInt.empty(), OptionalInt.empty(), Optional.empty()),
+        ControlMessage.parse("{\"type\":\"meta\"}"));
   }
 
   private static CloseReason.CloseCode refusal(String text) {

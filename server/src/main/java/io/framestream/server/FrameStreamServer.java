@@ -117,7 +117,7 @@ public final class FrameStreamServer implements AutoCloseable {
     this.staticLoader = b.staticLoader;
     this.staticRoot = b.staticRoot;
     this.extraHandlers = new LinkedHashMap<>();
-    this.extraHandlers.put(SSE_MAPPING, b.sse.apply(SseHandler.builder(registry).authorizer(auth)).build());
+    this.extraHandlers.put(SSE_MAPPING, b.sse.apply(SseHandler.builder(registry).accessGate(gate)).build());
     this.extraHandlers.putAll(b.handlers);
     this.shutdownTimeout = b.shutdownTimeout;
     // The tracker refuses larger messages from their headers (rule H2), so Tyrus never needs more room than

@@ -1,7 +1,7 @@
 package io.framestream.benchmarks.jmh;
 
 import io.framestream.core.Frame;
-import io.framestream.transport.sse.internal.SseEvents;
+import io.framestream.transport.sse.SseEncodings;
 import io.framestream.transport.websocket.spi.WebSocketFrames;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
@@ -49,7 +49,7 @@ public class EncodingBenchmark {
     payload[2] = (byte) 0xFF;
     encoded = Frame.of("image/jpeg", payload);
     encoded.encoded(WebSocketFrames.BINARY);
-    encoded.encoded(SseEvents.BASE64_EVENT);
+    encoded.encoded(SseEncodings.BASE64_EVENT);
   }
 
   /**
@@ -79,7 +79,7 @@ public class EncodingBenchmark {
    */
   @Benchmark
   public byte[] buildSseEvent() {
-    return Frame.of("image/jpeg", payload).encoded(SseEvents.BASE64_EVENT);
+    return Frame.of("image/jpeg", payload).encoded(SseEncodings.BASE64_EVENT);
   }
 
   /**
@@ -99,6 +99,6 @@ public class EncodingBenchmark {
    */
   @Benchmark
   public byte[] cachedSseEvent() {
-    return encoded.encoded(SseEvents.BASE64_EVENT);
+    return encoded.encoded(SseEncodings.BASE64_EVENT);
   }
 }

@@ -5,7 +5,7 @@ import io.framestream.core.ChannelConfig;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameSink;
 import io.framestream.core.SendCallback;
-import io.framestream.transport.sse.internal.SseEvents;
+import io.framestream.transport.sse.SseEncodings;
 import io.framestream.transport.websocket.spi.WebSocketFrames;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -112,7 +112,7 @@ public class FanOutBenchmark {
       if (webSocket) {
         sink += frame.encoded(WebSocketFrames.BINARY).duplicate().remaining();
       } else {
-        sink += frame.encoded(SseEvents.BASE64_EVENT).length;
+        sink += frame.encoded(SseEncodings.BASE64_EVENT).length;
       }
       callback.completed();
       pending.decrementAndGet();

@@ -1,7 +1,5 @@
 package io.framestream.transport.websocket;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.framestream.core.Backoff;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameKind;
@@ -9,6 +7,7 @@ import io.framestream.core.FrameSink;
 import io.framestream.core.RetryPolicy;
 import io.framestream.core.SendCallback;
 import io.framestream.core.TransportException;
+import io.framestream.core.wire.StreamDescription;
 import io.framestream.transport.websocket.internal.Checks;
 import jakarta.websocket.ClientEndpointConfig;
 import jakarta.websocket.CloseReason;
@@ -66,7 +65,6 @@ public final class WebSocketFrameSink implements FrameSink, AutoCloseable {
   public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(10);
 
   private static final System.Logger LOG = System.getLogger(WebSocketFrameSink.class.getName());
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final URI uri;
   private final Duration connectTimeout;
@@ -295,13 +293,7 @@ public final class WebSocketFrameSink implements FrameSink, AutoCloseable {
   }
 
   private static String meta(Frame frame) {
-    ObjectNode o = JSON.createObjectNode();
-    o.put("type", "meta");
-    o.put("contentType", frame.contentType());
-    frame.width().ifPresent(w -> o.put("width", w));
-    frame.height().ifPresent(h -> o.put("height", h));
-    frame.codec().ifPresent(c -> o.put("codec", c));
-    return o.toString();
+    return StreamDescription.of(frame).toJson("meta");
   }
 
   /** Stops for good: no reconnects, the connection closed with 1000, the client's threads ended. */

@@ -78,9 +78,14 @@ abstract class ConformanceSuite {
     return keep(c.transport().neverReading(host, channel));
   }
 
-  /** Connects a WebSocket publisher to {@code /ws/publish/{channel}}, closed after the test. */
-  WsClient publisher(Host host, String channel) {
-    return keep(WsClient.connect(host.webSocketUri().resolve("/ws/publish/" + channel)));
+  /**
+   * Connects a WebSocket publisher to {@code /ws/publish/{channel}} (closed after the test) and waits until it
+   * holds the channel's publisher slot.
+   */
+  WsClient publisher(Host host, Channel channel) {
+    WsClient p = keep(WsClient.connect(host.webSocketUri().resolve("/ws/publish/" + channel.name())));
+    Await.until("the publisher holds " + channel.name(), () -> channel.publisherCount() == 1, BOUND);
+    return p;
   }
 
   <T extends AutoCloseable> T keep(T closeable) {

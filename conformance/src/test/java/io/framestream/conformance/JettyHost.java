@@ -3,7 +3,6 @@ package io.framestream.conformance;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.testkit.ServletContainerHost;
 import io.framestream.transport.websocket.WebSocketTransport;
-import java.net.URI;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.opentest4j.TestAbortedException;
 
@@ -13,15 +12,14 @@ import org.opentest4j.TestAbortedException;
  * jakarta.websocket.server.ServerContainer}) and the SSE endpoint as a Servlet at {@code /sse/*} (see {@link
  * #registerSse}). Nothing framestream-specific is done to Jetty: no raw frame sender, no handshake filter.
  */
-final class JettyHost implements Host {
+final class JettyHost extends Host {
 
-  private final HostConfig config;
   private final WebSocketTransport transport;
   private ServletContainerHost container;
   private volatile String sseUnavailable;
 
   private JettyHost(HostConfig config) {
-    this.config = config;
+    super(HostKind.JETTY, config);
     this.transport = WebSocketTransport.builder(config.registry())
         .authorizer(config.authorizer())
         .maxFrameBytes(config.maxFrameBytes())
@@ -66,58 +64,30 @@ final class JettyHost implements Host {
   }
 
   @Override
-  public HostKind kind() {
-    return HostKind.JETTY;
+  int port() {
+    return container.port();
   }
 
   @Override
-  public URI httpUri() {
-    return container.httpUri();
-  }
-
-  @Override
-  public URI webSocketUri() {
-    return container.webSocketUri();
-  }
-
-  @Override
-  public ChannelRegistry registry() {
-    return config.registry();
-  }
-
-  @Override
-  public HostConfig config() {
-    return config;
-  }
-
-  @Override
-  public boolean refusesHandshakesWithStatus() {
+  boolean refusesHandshakesWithStatus() {
     return false; // the Jakarta API cannot set a handshake's status: refusals are close 1008 "<status> <reason>"
   }
 
   @Override
-  public String sseUnavailable() {
+  String sseUnavailable() {
     return sseUnavailable;
   }
 
   @Override
-  public String sharedFramesUnavailable() {
+  String sharedFramesUnavailable() {
     return "W11 needs a RawFrameSender for the container's connections; on Jetty the endpoints use the portable"
         + " Jakarta path (getAsyncRemote().sendBinary/sendText), which encodes and frames each message per viewer"
         + " (contract W11: 'the portable path encodes per viewer')";
   }
 
   @Override
-  public void close() {
+  void stop() {
     transport.close();
-    if (container != null) {
-      container.close();
-    }
-    config.registry().close();
-  }
-
-  @Override
-  public String toString() {
-    return "JETTY " + container.httpUri();
+    container.close();
   }
 }

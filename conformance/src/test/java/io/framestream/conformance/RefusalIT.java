@@ -49,8 +49,7 @@ class RefusalIT extends ConformanceSuite {
     Host host = host(c);
     Channel channel = declare(host, "oversize");
     ViewerClient viewer = viewSubscribed(c, host, channel);
-    WsClient greedy = publisher(host, channel.name());
-    Await.until("the publisher holds the channel", () -> channel.publisherCount() == 1, BOUND);
+    WsClient greedy = publisher(host, channel);
     greedy.sendBinary(TestFrames.payload(0, host.config().maxFrameBytes() + 1));
     int code = greedy.closeCode(BOUND);
     System.out.printf("W4 [%s]: a %d-byte message (maxFrameBytes %d) was closed with %d \"%s\"%n", c,
@@ -63,8 +62,7 @@ class RefusalIT extends ConformanceSuite {
     Await.until("the greedy publisher's slot is released", () -> channel.publisherCount() == 0, BOUND);
     assertTrue(channel.latestFrame().isEmpty(), "nothing of the oversized message was published");
 
-    WsClient next = publisher(host, channel.name());
-    Await.until("the next publisher holds the channel", () -> channel.publisherCount() == 1, BOUND);
+    WsClient next = publisher(host, channel);
     next.sendBinary(TestFrames.payload(1, host.config().maxFrameBytes()));
     awaitFrames(viewer, channel, List.of(1));
     assertFalse(viewer.isClosed(), "the viewer carries on");

@@ -19,15 +19,13 @@ class StatusIT extends ConformanceSuite {
     Channel channel = declare(host, "status");
     ViewerClient viewer = viewSubscribed(c, host, channel);
 
-    WsClient first = publisher(host, channel.name());
-    Await.until("the first publisher holds the channel", () -> channel.publisherCount() == 1, BOUND);
+    WsClient first = publisher(host, channel);
     first.sendBinary(TestFrames.payload(0, 1_000));
     awaitFrames(viewer, channel, List.of(0));
     first.close();
     Await.until("the first publisher has left", () -> channel.publisherCount() == 0, BOUND);
 
-    WsClient second = publisher(host, channel.name());
-    Await.until("the second publisher holds the channel", () -> channel.publisherCount() == 1, BOUND);
+    WsClient second = publisher(host, channel);
     second.sendBinary(TestFrames.payload(1, 1_000));
     awaitFrames(viewer, channel, List.of(0, 1));
 

@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -49,13 +48,11 @@ class ServletContainerBrowserIT {
   private ServletContainerHost jetty;
   private Chromium chromium;
 
+  /** Skips the whole class, with one line naming what is missing, where Chromium is not installed. */
   @BeforeAll
   void start() throws IOException {
-    if (!Chromium.available()) {
-      System.out.println("ServletContainerBrowserIT skipped: " + Chromium.MISSING + " (looked for " + Chromium.BINARY
-          + " and " + Chromium.DRIVER + ")");
-      return;
-    }
+    assumeTrue(Chromium.available(), () -> "ServletContainerBrowserIT skipped: " + Chromium.MISSING + " (looked for "
+        + Chromium.BINARY + " and " + Chromium.DRIVER + ")");
     registry = ChannelRegistry.builder().build();
     registry.attachSource("pattern", TestPatternSource.create(), 10); // runs while the page watches
     transport = WebSocketTransport.builder(registry).build();
@@ -78,24 +75,16 @@ class ServletContainerBrowserIT {
     return null;
   }
 
-  @BeforeEach
-  void needsChromium() {
-    assumeTrue(Chromium.available(), Chromium.MISSING);
-  }
-
   @AfterAll
   void stop() {
-    if (chromium != null) {
-      chromium.close();
-    }
-    if (transport != null) {
-      transport.close();
-    }
-    if (jetty != null) {
-      jetty.close();
-    }
-    if (registry != null) {
-      registry.close();
+    for (AutoCloseable c : new AutoCloseable[] {chromium, transport, jetty, registry}) {
+      if (c != null) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          System.out.println("ServletContainerBrowserIT: closing " + c + " failed: " + e);
+        }
+      }
     }
   }
 

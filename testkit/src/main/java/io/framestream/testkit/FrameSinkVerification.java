@@ -13,16 +13,13 @@ import io.framestream.core.CloseReason;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameSink;
 import io.framestream.core.SendCallback;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -113,16 +110,7 @@ public abstract class FrameSinkVerification {
    * @return a frame, not yet published
    */
   protected Frame frame(int index) {
-    byte[] bytes = new byte[1024];
-    bytes[0] = (byte) 0xFF;
-    bytes[1] = (byte) 0xD8;
-    bytes[2] = (byte) 0xFF;
-    bytes[3] = (byte) 0xE0;
-    bytes[4] = (byte) (index >>> 24);
-    bytes[5] = (byte) (index >>> 16);
-    bytes[6] = (byte) (index >>> 8);
-    bytes[7] = (byte) index;
-    return Frame.of("image/jpeg", bytes);
+    return Frame.of("image/jpeg", ByteBuffer.allocate(1024).putInt(0xFFD8FFE0).putInt(index).array());
   }
 
   /**
@@ -158,11 +146,7 @@ public abstract class FrameSinkVerification {
   @BeforeEach
   protected final void startCaller() {
     violation.set(null);
-    caller = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "framestream-verification-caller");
-      t.setDaemon(true);
-      return t;
-    });
+    caller = Bounded.thread("framestream-verification-caller");
   }
 
   /**
@@ -347,17 +331,9 @@ public abstract class FrameSinkVerification {
   }
 
   private void call(String rule, String what, Runnable call) {
-    Future<?> f = caller.submit(call);
-    try {
-      f.get(sendBound().toNanos(), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      fail(rule + ": " + what + " did not return within " + sendBound() + ": a sink must not block its caller");
-    } catch (ExecutionException e) {
-      fail(what + " threw " + e.getCause() + ": a healthy sink reports failures through the callback", e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      fail("interrupted while calling " + what);
-    }
+    Bounded.call(caller, Executors.callable(call), sendBound(),
+        rule + ": " + what + " did not return within " + sendBound() + ": a sink must not block its caller",
+        cause -> what + " threw " + cause + ": a healthy sink reports failures through the callback");
   }
 
   /** One send's callback: counts its calls, records a second one as a K2 violation. */

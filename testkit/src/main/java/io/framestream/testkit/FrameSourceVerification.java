@@ -178,11 +178,7 @@ public abstract class FrameSourceVerification {
   /** Starts the thread that drives the source; JUnit calls this before each test. */
   @BeforeEach
   protected final void startWorker() {
-    worker = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "framestream-verification-source");
-      t.setDaemon(true);
-      return t;
-    });
+    worker = Bounded.thread("framestream-verification-source");
   }
 
   /**
@@ -209,10 +205,7 @@ public abstract class FrameSourceVerification {
   @Test
   public void s1_openThenNextFrameProducesFrames() throws Exception {
     FrameSource source = newSource(createSource());
-    run("S1", "open()", () -> {
-      source.open();
-      return null;
-    }, frameBound());
+    open(source, "S1", "");
     for (int i = 0; i < frameCount(); i++) {
       run("S1", "nextFrame() #" + (i + 1), source::nextFrame, frameBound());
     }
@@ -230,10 +223,7 @@ public abstract class FrameSourceVerification {
     FrameSource source = newSource(createSource());
     for (int round = 1; round <= 2; round++) {
       String r = " (run " + round + ")";
-      run("S1", "open()" + r, () -> {
-        source.open();
-        return null;
-      }, frameBound());
+      open(source, "S1", r);
       run("S1", "nextFrame()" + r, source::nextFrame, frameBound());
       closeWithin(source, "S1");
     }
@@ -248,10 +238,7 @@ public abstract class FrameSourceVerification {
   @Test
   public void s2_nextFrameReturnsAFrame() throws Exception {
     FrameSource source = newSource(createSource());
-    run("S2", "open()", () -> {
-      source.open();
-      return null;
-    }, frameBound());
+    open(source, "S2", "");
     try {
       for (int i = 0; i < frameCount(); i++) {
         Frame f = run("S2", "nextFrame() #" + (i + 1), source::nextFrame, frameBound());
@@ -271,9 +258,7 @@ public abstract class FrameSourceVerification {
    */
   @Test
   public void s2_endOfStreamIsAnEofException() throws Exception {
-    FrameSource ending = createEndingSource();
-    assumeTrue(ending != null, "S2 (end of stream) needs createEndingSource(): this verification has none");
-    FrameSource source = newSource(ending);
+    FrameSource source = optional(createEndingSource(), "S2 (end of stream)", "createEndingSource");
     Throwable end = drive(source, "S2");
     closeWithin(source, "S2");
     assertTrue(end instanceof EOFException,
@@ -288,9 +273,7 @@ public abstract class FrameSourceVerification {
    */
   @Test
   public void s2_failureIsThrown() throws Exception {
-    FrameSource failing = createFailingSource();
-    assumeTrue(failing != null, "S2 (failure) needs createFailingSource(): this verification has none");
-    FrameSource source = newSource(failing);
+    FrameSource source = optional(createFailingSource(), "S2 (failure)", "createFailingSource");
     Throwable end = drive(source, "S2");
     closeWithin(source, "S2");
     assertTrue(end != null && !(end instanceof EOFException),
@@ -306,9 +289,7 @@ public abstract class FrameSourceVerification {
    */
   @Test
   public void s3_aFailedSourceIsClosedAndOpenedAgain() throws Exception {
-    FrameSource failing = createFailingSource();
-    assumeTrue(failing != null, "S3 needs createFailingSource(): this verification has none");
-    Spy spy = new Spy(newSource(failing));
+    Spy spy = new Spy(optional(createFailingSource(), "S3", "createFailingSource"));
     RecordingSink sink = RecordingSink.immediate();
     SourceRunner runner = SourceRunner.builder(spy, sink).name("verification-s3")
         .retryPolicy(RetryPolicy.fixed(Duration.ofMillis(20))).stopTimeout(stopBound()).build().start();
@@ -357,13 +338,8 @@ public abstract class FrameSourceVerification {
    */
   @Test
   public void s4_closeUnblocksABlockedNextFrame() throws Exception {
-    FrameSource blocking = createBlockingSource();
-    assumeTrue(blocking != null, "S4 (unblocking) needs createBlockingSource(): this verification has none");
-    FrameSource source = newSource(blocking);
-    run("S4", "open()", () -> {
-      source.open();
-      return null;
-    }, frameBound());
+    FrameSource source = optional(createBlockingSource(), "S4 (unblocking)", "createBlockingSource");
+    open(source, "S4", "");
     CountDownLatch calling = new CountDownLatch(1);
     Future<Frame> next = worker.submit(() -> {
       calling.countDown();
@@ -390,14 +366,17 @@ public abstract class FrameSourceVerification {
   @Test
   public void s8_closeIsIdempotentAndSafeFromAnyThread() throws Exception {
     FrameSource source = newSource(createSource());
-    run("S8", "open()", () -> {
-      source.open();
-      return null;
-    }, frameBound());
+    open(source, "S8", "");
     run("S8", "nextFrame()", source::nextFrame, frameBound());
     closeFromAnotherThread(source, "S8");
     closeWithin(source, "S8");
     assertReleased(source);
+  }
+
+  /** The source of an optional factory, or the test is skipped where the verification has none. */
+  private FrameSource optional(FrameSource source, String rule, String factory) {
+    assumeTrue(source != null, rule + " needs " + factory + "(): this verification has none");
+    return newSource(source);
   }
 
   private FrameSource newSource(FrameSource source) {
@@ -432,24 +411,22 @@ public abstract class FrameSourceVerification {
 
   /** Calls {@code close()} on a thread of its own (not the worker, which may be blocked in the source). */
   private void closeFromAnotherThread(FrameSource source, String rule) {
-    ExecutorService other = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "framestream-verification-closer");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService other = Bounded.thread("framestream-verification-closer");
     try {
-      Future<?> f = other.submit(source::close);
-      f.get(stopBound().toNanos(), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      fail(rule + ": close() from another thread did not return within " + stopBound());
-    } catch (ExecutionException e) {
-      fail(rule + ": close() from another thread threw " + e.getCause(), e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      fail("interrupted while closing");
+      Bounded.call(other, Executors.callable(source::close), stopBound(),
+          rule + ": close() from another thread did not return within " + stopBound(),
+          cause -> rule + ": close() from another thread threw " + cause);
     } finally {
       other.shutdownNow();
     }
+  }
+
+  /** Opens the source on the worker, within {@link #frameBound()}. */
+  private void open(FrameSource source, String rule, String note) {
+    run(rule, "open()" + note, () -> {
+      source.open();
+      return null;
+    }, frameBound());
   }
 
   private void closeWithin(FrameSource source, String rule) {
@@ -461,18 +438,8 @@ public abstract class FrameSourceVerification {
 
   /** Runs one call on the worker, bounded; an exception from it fails the test, naming the rule. */
   private <T> T run(String rule, String what, Callable<T> call, Duration bound) {
-    Future<T> f = worker.submit(call);
-    try {
-      return f.get(bound.toNanos(), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      f.cancel(true);
-      return fail(rule + ": " + what + " did not return within " + bound);
-    } catch (ExecutionException e) {
-      return fail(rule + ": " + what + " threw " + e.getCause(), e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return fail("interrupted during " + what);
-    }
+    return Bounded.call(worker, call, bound, rule + ": " + what + " did not return within " + bound,
+        cause -> rule + ": " + what + " threw " + cause);
   }
 
   /**

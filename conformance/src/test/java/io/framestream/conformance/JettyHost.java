@@ -48,13 +48,13 @@ final class JettyHost extends Host {
    *
    * <pre>{@code
    * ServletHolder sse = new ServletHolder(SseServlet.builder(registry)
-   *     .authorizer(config.authorizer())
+   *     .authorizer(config().authorizer())
    *     .build());
    * sse.setAsyncSupported(true);
    * context.addServlet(sse, "/sse/*");
    * }</pre>
    *
-   * (and {@link #close()} closes the servlet if it is {@code AutoCloseable}).
+   * (and, if the servlet is {@code AutoCloseable}, {@link #stop()} closes it).
    *
    * @param context the Servlet context of the container
    * @param registry the channels to serve

@@ -2,9 +2,10 @@ package io.framestream.conformance;
 
 import io.framestream.core.ChannelRegistry;
 import io.framestream.testkit.ServletContainerHost;
+import io.framestream.transport.sse.SseServlet;
 import io.framestream.transport.websocket.WebSocketTransport;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.opentest4j.TestAbortedException;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
 
 /**
  * A real Servlet container: embedded Jetty 12 (ee10), with the WebSocket endpoints deployed through the
@@ -16,7 +17,7 @@ final class JettyHost extends Host {
 
   private final WebSocketTransport transport;
   private ServletContainerHost container;
-  private volatile String sseUnavailable;
+  private SseServlet sse;
 
   private JettyHost(HostConfig config) {
     super(HostKind.JETTY, config);
@@ -31,36 +32,23 @@ final class JettyHost extends Host {
     host.container = ServletContainerHost.builder()
         .endpoints(host.transport.endpointConfigs())
         .configure(context -> {
-          try {
-            host.registerSse(context, config.registry());
-          } catch (TestAbortedException e) {
-            host.sseUnavailable = e.getMessage();
-          }
+          host.registerSse(context, config.registry());
         })
         .start();
     return host;
   }
 
   /**
-   * THE ONE PLACE WHERE SSE IS DEPLOYED ON JETTY. {@code io.framestream.transport.sse.SseServlet} is not on
-   * this branch yet, so every SSE-on-Jetty combination is skipped, by name, with this message. Once it is
-   * merged, this method becomes:
-   *
-   * <pre>{@code
-   * ServletHolder sse = new ServletHolder(SseServlet.builder(registry)
-   *     .authorizer(config().authorizer())
-   *     .build());
-   * sse.setAsyncSupported(true);
-   * context.addServlet(sse, "/sse/*");
-   * }</pre>
-   *
-   * (and, if the servlet is {@code AutoCloseable}, {@link #stop()} closes it).
+   * Deploys SSE as the portable servlet, at {@code /sse/*}, with async support (as any container needs it).
    *
    * @param context the Servlet context of the container
    * @param registry the channels to serve
    */
   private void registerSse(ServletContextHandler context, ChannelRegistry registry) {
-    throw new TestAbortedException("SseServlet not merged yet");
+    sse = SseServlet.builder(registry).authorizer(config().authorizer()).build();
+    ServletHolder holder = new ServletHolder("framestream-sse", sse);
+    holder.setAsyncSupported(true);
+    context.addServlet(holder, "/sse/*");
   }
 
   @Override
@@ -75,7 +63,7 @@ final class JettyHost extends Host {
 
   @Override
   String sseUnavailable() {
-    return sseUnavailable;
+    return null;
   }
 
   @Override

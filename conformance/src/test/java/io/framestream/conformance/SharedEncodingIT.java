@@ -10,7 +10,7 @@ import io.framestream.core.Frame;
 import io.framestream.core.FrameEncoding;
 import io.framestream.testkit.Await;
 import io.framestream.transport.sse.internal.SseEvents;
-import io.framestream.transport.websocket.internal.WebSocketFrames;
+import io.framestream.transport.websocket.spi.WebSocketFrames;
 import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

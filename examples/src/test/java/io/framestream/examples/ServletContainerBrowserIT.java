@@ -10,6 +10,7 @@ import io.framestream.core.ChannelRegistry;
 import io.framestream.examples.Chromium.Browser;
 import io.framestream.media.TestPatternSource;
 import io.framestream.testkit.ServletContainerHost;
+import io.framestream.transport.sse.SseServlet;
 import io.framestream.transport.websocket.WebSocketTransport;
 import jakarta.servlet.Servlet;
 import java.io.IOException;
@@ -26,7 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * carries the WebSocket endpoints, deployed through the standard Jakarta API as an application server would
  * ({@code WebSocketTransport.builder(registry).build().endpointConfigs()}); a test pattern is published into a
  * channel; headless Chromium opens the live page and shows pictures that change, over binary frames and data
- * URIs (and SSE, once its servlet is merged: see {@code sseServlet}). Skipped, with one line, when Chromium is
+ * URIs and SSE (the portable {@code SseServlet}). Skipped, with one line, when Chromium is
  * not installed.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -67,12 +68,9 @@ class ServletContainerBrowserIT {
     chromium = Chromium.start(WORK);
   }
 
-  /**
-   * THE ONE PLACE WHERE SSE IS DEPLOYED HERE. {@code io.framestream.transport.sse.SseServlet} is not on this
-   * branch yet, so the SSE case is skipped; once merged, return {@code SseServlet.builder(registry).build()}.
-   */
+  /** SSE as the portable servlet. */
   private static Servlet sseServlet(ChannelRegistry registry) {
-    return null;
+    return SseServlet.builder(registry).build();
   }
 
   @AfterAll

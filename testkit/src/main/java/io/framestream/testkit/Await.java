@@ -51,10 +51,18 @@ public final class Await {
    * @param timeout the bound
    */
   public static void until(Supplier<String> what, BooleanSupplier condition, Duration timeout) {
+    holds(() -> "timed out after " + timeout + " waiting for: " + what.get(), condition, timeout);
+  }
+
+  /**
+   * Waits until a condition holds, failing with exactly the given message after a timeout: for the
+   * verifications, whose failures start with the rule they check.
+   */
+  static void holds(Supplier<String> failure, BooleanSupplier condition, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() - deadline > 0) {
-        fail("timed out after " + timeout + " waiting for: " + what.get());
+        fail(failure.get());
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
     }

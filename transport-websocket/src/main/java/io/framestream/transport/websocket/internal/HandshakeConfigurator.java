@@ -98,16 +98,19 @@ public final class HandshakeConfigurator extends ServerEndpointConfig.Configurat
       String address = first(header(request, FrontFilter.CLIENT_ADDRESS_HEADER));
       client = address == null ? "" : address;
     }
-    Rejection rejection = validate(request, props, client);
+    // Tyrus on the class path (the WebSocket client brings it) does not mean Tyrus serves this handshake.
+    boolean tyrus = TYRUS && TyrusHandshake.serves(response);
+    Rejection rejection = validate(request, props, client, tyrus);
     if (rejection != null) {
       props.put(REJECTION, rejection);
-      if (TYRUS) {
+      if (tyrus) {
         TyrusHandshake.refuse(response, rejection.status, rejection.message);
       }
     }
   }
 
-  private Rejection validate(HandshakeRequest request, Map<String, Object> props, String client) {
+  private Rejection validate(HandshakeRequest request, Map<String, Object> props, String client,
+      boolean tyrus) {
     String path = request.getRequestURI().getRawPath();
     String name = path.substring(path.lastIndexOf('/') + 1);
     if (!ChannelNames.isValid(name)) {
@@ -123,7 +126,7 @@ public final class HandshakeConfigurator extends ServerEndpointConfig.Configurat
       AccessGate.Verdict access = context.gate().admit(action, name, client, request.getHeaders(), params);
       if (!access.allowed()) {
         // Tyrus upgrades the connection for 401 (see TyrusHandshake), so 401 becomes 403 there.
-        return new Rejection(TYRUS && access.challenges() ? 403 : access.status(), access.message());
+        return new Rejection(tyrus && access.challenges() ? 403 : access.status(), access.message());
       }
     }
     if (role == Role.LIVE) {

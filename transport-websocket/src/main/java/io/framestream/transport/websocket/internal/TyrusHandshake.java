@@ -31,6 +31,17 @@ final class TyrusHandshake {
     }
   }
 
+  /**
+   * Tells whether Tyrus serves this handshake (and so can refuse it with a status). Tyrus on the class path
+   * (the WebSocket client brings it) does not mean Tyrus is the container.
+   *
+   * @param response the handshake response
+   * @return true on Tyrus
+   */
+  static boolean serves(HandshakeResponse response) {
+    return response instanceof UpgradeResponse;
+  }
+
   /** The message as a reason phrase: printable ASCII, anything else as {@code ?}. */
   static String reasonPhrase(String message) {
     StringBuilder sb = new StringBuilder(message.length());

@@ -65,6 +65,10 @@ final class WebSocketViewer implements FrameSink {
   /** Messages waiting for the one in progress, when the container does not queue in order; bounded (below). */
   private final ArrayDeque<Pending> outbox = new ArrayDeque<>(); // guarded by outboxLock
   private boolean sending; // guarded by outboxLock
+  /** Inside the container's call that starts the current message; guarded by outboxLock. */
+  private boolean starting;
+  /** The current message completed while {@link #starting}: the loop in sendNext goes on; guarded by outboxLock. */
+  private boolean completedWhileStarting;
   /** The most messages the outbox holds: two per frame in flight plus {@link #MAX_OUTBOX}. */
   private final int outboxLimit;
 
@@ -235,23 +239,42 @@ final class WebSocketViewer implements FrameSink {
     sendNext();
   }
 
-  /** Starts the next waiting message, if any (recursion from completions is bounded by the outbox's size). */
+  /**
+   * Starts the waiting messages one after another. A container may complete a send inside the very call
+   * that starts it (Jetty does, and then refuses a new message until that call has returned), so a
+   * completion that arrives while a start is in progress only marks the next message as due, and the loop
+   * here starts it after the call returned. No recursion, whatever the outbox holds.
+   */
   private void sendNext() {
-    Pending next;
-    synchronized (outboxLock) {
-      next = outbox.poll();
-      if (next == null) {
-        sending = false;
-        return;
+    while (true) {
+      Pending next;
+      synchronized (outboxLock) {
+        if (starting) {
+          completedWhileStarting = true;
+          return;
+        }
+        next = outbox.poll();
+        if (next == null) {
+          sending = false;
+          return;
+        }
+        starting = true;
+        completedWhileStarting = false;
+      }
+      start(next.message(), result -> {
+        try {
+          next.done().onResult(result);
+        } finally {
+          sendNext();
+        }
+      });
+      synchronized (outboxLock) {
+        starting = false;
+        if (!completedWhileStarting) {
+          return; // it completes later, on another thread, which then calls sendNext
+        }
       }
     }
-    start(next.message(), result -> {
-      try {
-        next.done().onResult(result);
-      } finally {
-        sendNext();
-      }
-    });
   }
 
   /** Starts a send; an exception counts as its failed outcome, reported once. */

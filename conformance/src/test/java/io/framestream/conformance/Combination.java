@@ -1,0 +1,24 @@
+package io.framestream.conformance;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** One transport on one host: what every rule runs over. Its name is the bracket in each case's name. */
+record Combination(Transport transport, HostKind host) {
+
+  /** Every transport on every host. */
+  static List<Combination> all() {
+    List<Combination> all = new ArrayList<>();
+    for (HostKind h : HostKind.values()) {
+      for (Transport t : Transport.values()) {
+        all.add(new Combination(t, h));
+      }
+    }
+    return all;
+  }
+
+  @Override
+  public String toString() {
+    return transport + " on " + host;
+  }
+}

@@ -1,0 +1,64 @@
+package io.framestream.conformance;
+
+import java.io.IOException;
+import java.net.Socket;
+import org.opentest4j.TestAbortedException;
+
+/** The three ways to view a channel, each with its real client. */
+enum Transport {
+  /** {@code /ws/live/{channel}}: an init text, then one binary message per frame (W2). */
+  WS_BINARY("/ws/live/", ""),
+  /** {@code /ws/live/{channel}?format=datauri}: one data-URI text per frame and nothing else (W3). */
+  WS_DATA_URI("/ws/live/", "?format=datauri"),
+  /** {@code /sse/{channel}}: {@code init}, {@code data} and {@code status} events (E). */
+  SSE("/sse/", "");
+
+  private final String prefix;
+  private final String query;
+
+  Transport(String prefix, String query) {
+    this.prefix = prefix;
+    this.query = query;
+  }
+
+  /** The path and query of a channel's stream. */
+  String path(String channel) {
+    return prefix + channel + query;
+  }
+
+  /** Whether it is a WebSocket upgrade. */
+  boolean isWebSocket() {
+    return this != SSE;
+  }
+
+  /** Whether viewers get descriptions ({@code init}) and status notices; data-URI viewers get frames only. */
+  boolean describes() {
+    return this != WS_DATA_URI;
+  }
+
+  /** Skips the test, with the host's reason, where the host does not serve this transport. */
+  void requireOn(Host host) {
+    if (this == SSE && host.sseUnavailable() != null) {
+      throw new TestAbortedException(host.sseUnavailable());
+    }
+  }
+
+  /** Connects a viewer of a channel, with extra request headers (name, value, ...). */
+  ViewerClient view(Host host, String channel, String... headers) {
+    requireOn(host);
+    return this == SSE ? SseClient.connect(host.httpUri().resolve(path(channel)), headers)
+        : WsClient.connect(host.webSocketUri().resolve(path(channel)), headers);
+  }
+
+  /** Asks for a channel's stream over a plain socket and returns the answer (for refusals). */
+  RawHttp.Response request(Host host, String channel, String... headers) throws IOException {
+    requireOn(host);
+    return RawHttp.get(host.httpUri(), path(channel), isWebSocket(), headers);
+  }
+
+  /** Opens a viewer of a channel that never reads. */
+  Socket neverReading(Host host, String channel) throws IOException {
+    requireOn(host);
+    return RawHttp.neverReading(host.httpUri(), path(channel), isWebSocket());
+  }
+}

@@ -232,7 +232,11 @@ final class BodyReader implements ReadHandler {
   }
 
   /**
-   * The bytes of one body so far, held so that no byte is copied while the body arrives and no array is
+   * No longer used by the reader, which leaves a body in Grizzly's read buffers until it is complete (one
+   * payload less allocated per body); kept only because {@code BodyBufferTest} exercises it, and to be
+   * deleted together with that test.
+   *
+   * <p>The bytes of one body so far, held so that no byte is copied while the body arrives and no array is
    * allocated ahead of the bytes: a body goes into chunks of at most {@link #CHUNK} bytes, never more in all
    * than its declared length (already checked against the limit) or the limit, joined once at the end. A body
    * that fits one chunk exactly (any declared body of at most {@link #CHUNK} bytes) is handed over as it is.

@@ -23,8 +23,9 @@ import org.glassfish.grizzly.http.server.Response;
  * Reads one request body without ever waiting for the peer on a shared thread and without copying it while
  * it arrives: the bytes stay in the buffers Grizzly read them into (Grizzly calls {@link #onDataAvailable()}
  * on a worker thread, which only counts them against the limit and returns at once), and a complete body is
- * handed to the {@link Receiver} as one {@link ByteBuffer} over those buffers (a view when Grizzly holds it
- * in one buffer, else one join of its parts), on the thread that delivered its last bytes. Nothing is
+ * handed to the {@link Receiver} as one {@link ByteBuffer} (a view when Grizzly holds it in one buffer, else
+ * one join of its parts, after which Grizzly's buffers are let go), on the thread that delivered its last
+ * bytes. Nothing is
  * allocated ahead of the bytes: while a body arrives the server holds what arrived plus at most one socket
  * read, whatever length the peer declared (rule H2). A body over the limit is refused with 413; a body not
  * complete within its deadline is answered with 408 (both close the connection, since the rest of the body
@@ -173,12 +174,26 @@ final class BodyReader implements ReadHandler {
     if (!end()) {
       return; // the peer left meanwhile
     }
-    Buffer body = in.readBuffer();
+    Buffer body = in.readBuffer(); // all of it: Grizzly's buffers are ours now
+    boolean disposed = false;
     try {
-      // One buffer: a view of the bytes as read. Several: one join; the receiver's frame copies once more.
-      receiver.received(body.toByteBuffer(), response);
+      ByteBuffer bytes;
+      if (body.isComposite()) {
+        // Several reads: joined once, and Grizzly's buffers let go before the frame copies the join, so the
+        // server holds at most twice the body for a moment (H2).
+        byte[] joined = new byte[body.remaining()];
+        body.get(joined);
+        body.tryDispose();
+        disposed = true;
+        bytes = ByteBuffer.wrap(joined);
+      } else {
+        bytes = body.toByteBuffer(); // one read: a view, which the frame copies
+      }
+      receiver.received(bytes, response);
     } finally {
-      body.tryDispose(); // the frame has its own copy: Grizzly may reuse the read buffers
+      if (!disposed) {
+        body.tryDispose(); // the frame has its own copy: Grizzly may reuse the read buffer
+      }
       if (suspended) {
         response.resume();
       }

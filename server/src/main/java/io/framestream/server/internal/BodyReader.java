@@ -2,6 +2,7 @@ package io.framestream.server.internal;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.glassfish.grizzly.Buffer;
 import org.glassfish.grizzly.CompletionHandler;
 import org.glassfish.grizzly.Connection;
 import org.glassfish.grizzly.ReadHandler;
@@ -18,14 +20,17 @@ import org.glassfish.grizzly.http.server.Request;
 import org.glassfish.grizzly.http.server.Response;
 
 /**
- * Reads one request body without ever waiting for the peer on a shared thread: the bytes that are ready
- * are copied when they arrive (Grizzly calls {@link #onDataAvailable()} on a worker thread, which returns
- * at once), into a {@link BodyBuffer} and checked against the limit before they are copied: one array of
- * the declared length, or chunks of at most 64 KiB for a chunked body, so no byte is copied twice while the
- * body arrives (see {@link BodyBuffer} for the exact bound). A body over the limit is refused with 413; a body not complete within its deadline is
- * answered with 408 (both close the connection, since the rest of the body would otherwise still have to
- * be read); a complete body goes to the {@link Receiver} on the thread that delivered its last bytes. The
- * deadline is a task on a shared scheduled executor, not a thread per body.
+ * Reads one request body without ever waiting for the peer on a shared thread and without copying it while
+ * it arrives: the bytes stay in the buffers Grizzly read them into (Grizzly calls {@link #onDataAvailable()}
+ * on a worker thread, which only counts them against the limit and returns at once), and a complete body is
+ * handed to the {@link Receiver} as one {@link ByteBuffer} (a view when Grizzly holds it in one buffer, else
+ * one join of its parts, after which Grizzly's buffers are let go), on the thread that delivered its last
+ * bytes. Nothing is
+ * allocated ahead of the bytes: while a body arrives the server holds what arrived plus at most one socket
+ * read, whatever length the peer declared (rule H2). A body over the limit is refused with 413; a body not
+ * complete within its deadline is answered with 408 (both close the connection, since the rest of the body
+ * would otherwise still have to be read). The deadline is a task on a shared scheduled executor, not a
+ * thread per body.
  *
  * <p>Whatever the outcome (answered, refused, expired, the peer gone), the {@code onEnd} action runs
  * exactly once.
@@ -45,11 +50,12 @@ final class BodyReader implements ReadHandler {
     /**
      * Answers the request whose body arrived; must not block.
      *
-     * @param body the body
+     * @param body the body, valid only during the call (its buffers go back to Grizzly afterwards): copy what
+     *     must outlive it
      * @param response the response to answer on (resumed afterwards by the reader)
      * @throws IOException if answering fails
      */
-    void received(byte[] body, Response response) throws IOException;
+    void received(ByteBuffer body, Response response) throws IOException;
   }
 
   private final Request request;
@@ -61,7 +67,6 @@ final class BodyReader implements ReadHandler {
   private final Receiver receiver;
   private final Runnable onEnd;
   private final NIOInputStream in;
-  private BodyBuffer buffer;
   private boolean suspended;
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile ScheduledFuture<?> deadline;
@@ -86,11 +91,10 @@ final class BodyReader implements ReadHandler {
     this.receiver = receiver;
     this.onEnd = onEnd;
     this.in = request.getNIOInputStream();
-    this.buffer = new BodyBuffer(declared, limit);
   }
 
   /**
-   * Takes what already arrived; answers at once when that is the whole body, else suspends the response
+   * Checks what already arrived; answers at once when that is the whole body, else suspends the response
    * and waits for the rest through callbacks, with the deadline on {@code timer}.
    *
    * @param timer the shared executor for the deadline
@@ -98,19 +102,19 @@ final class BodyReader implements ReadHandler {
    */
   synchronized void start(ScheduledExecutorService timer) throws IOException {
     try {
-      if (!drain()) {
+      if (!withinLimit()) {
         return;
       }
       if (in.isFinished()) {
         complete();
         return;
       }
-      // Nothing more is ready and the body is not finished, so notifyAvailable will not call back on
-      // this thread: the callbacks come later, from Grizzly's threads, and wait for this lock.
+      // The callbacks come from Grizzly's threads and wait for this lock; if more bytes arrived meanwhile,
+      // notifyAvailable calls back on this thread (the lock is reentrant), after the response is suspended.
       response.suspend(0, TimeUnit.MILLISECONDS, new PeerGone());
       suspended = true;
       deadline = timer.schedule(this::expire, timeout.toMillis(), TimeUnit.MILLISECONDS);
-      in.notifyAvailable(this);
+      awaitMore();
     } catch (IOException | RuntimeException e) {
       end();
       throw e;
@@ -119,17 +123,17 @@ final class BodyReader implements ReadHandler {
 
   @Override
   public synchronized void onDataAvailable() throws IOException {
-    if (ended.get() || !drain()) {
+    if (ended.get() || !withinLimit()) {
       return;
     }
-    if (declared < 0 || buffer.received() < declared) {
-      in.notifyAvailable(this);
+    if (declared < 0 || in.readyData() < declared) {
+      awaitMore();
     } // else the last bytes are in: onAllDataRead follows on this thread
   }
 
   @Override
   public synchronized void onAllDataRead() throws IOException {
-    if (ended.get() || !drain()) {
+    if (ended.get() || !withinLimit()) {
       return;
     }
     complete();
@@ -147,29 +151,49 @@ final class BodyReader implements ReadHandler {
     refuse(400, "malformed request body: " + t.getMessage());
   }
 
-  /** Copies the bytes that are ready; false (after refusing with 413) when they pass the limit. */
-  private boolean drain() throws IOException {
-    for (int ready; (ready = in.readyData()) > 0; ) {
-      if ((long) buffer.received() + ready > limit) {
-        refuse(413, "frame exceeds maxFrameBytes " + limit);
-        return false;
-      }
-      if (buffer.readFrom(in::read, ready) <= 0) { // ready bytes: never blocks
-        break;
-      }
+  /**
+   * Counts the bytes that arrived (Grizzly holds them, nothing is copied); false (after refusing with 413)
+   * when they pass the limit. A declared length is within it already, and Grizzly never reads a body past its
+   * declared length; a chunked body is refused as soon as its running total passes it, so at most one socket
+   * read beyond the limit is ever held.
+   */
+  private boolean withinLimit() {
+    if (in.readyData() > limit) {
+      refuse(413, "frame exceeds maxFrameBytes " + limit);
+      return false;
     }
     return true;
+  }
+
+  /** Asks Grizzly to call back when more bytes than those held now have arrived, or the body is complete. */
+  private void awaitMore() {
+    in.notifyAvailable(this, in.readyData() + 1);
   }
 
   private void complete() throws IOException {
     if (!end()) {
       return; // the peer left meanwhile
     }
-    byte[] body = buffer.take();
-    buffer = null;
+    Buffer body = in.readBuffer(); // all of it: Grizzly's buffers are ours now
+    boolean disposed = false;
     try {
-      receiver.received(body, response);
+      ByteBuffer bytes;
+      if (body.isComposite()) {
+        // Several reads: joined once, and Grizzly's buffers let go before the frame copies the join, so the
+        // server holds at most twice the body for a moment (H2).
+        byte[] joined = new byte[body.remaining()];
+        body.get(joined);
+        body.tryDispose();
+        disposed = true;
+        bytes = ByteBuffer.wrap(joined);
+      } else {
+        bytes = body.toByteBuffer(); // one read: a view, which the frame copies
+      }
+      receiver.received(bytes, response);
     } finally {
+      if (!disposed) {
+        body.tryDispose(); // the frame has its own copy: Grizzly may reuse the read buffer
+      }
       if (suspended) {
         response.resume();
       }
@@ -187,7 +211,6 @@ final class BodyReader implements ReadHandler {
     if (!end()) {
       return;
     }
-    buffer = null;
     try {
       response.setHeader("Connection", "close");
       ApiHandler.error(response, status, message);
@@ -224,7 +247,11 @@ final class BodyReader implements ReadHandler {
   }
 
   /**
-   * The bytes of one body so far, held so that no byte is copied while the body arrives and no array is
+   * No longer used by the reader, which leaves a body in Grizzly's read buffers until it is complete (one
+   * payload less allocated per body); kept only because {@code BodyBufferTest} exercises it, and to be
+   * deleted together with that test.
+   *
+   * <p>The bytes of one body so far, held so that no byte is copied while the body arrives and no array is
    * allocated ahead of the bytes: a body goes into chunks of at most {@link #CHUNK} bytes, never more in all
    * than its declared length (already checked against the limit) or the limit, joined once at the end. A body
    * that fits one chunk exactly (any declared body of at most {@link #CHUNK} bytes) is handed over as it is.

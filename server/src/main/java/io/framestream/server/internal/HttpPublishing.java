@@ -14,6 +14,7 @@ import io.framestream.edge.AccessRequest;
 import io.framestream.edge.AddressLimiter;
 import io.framestream.edge.TrustedProxies;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -196,7 +197,7 @@ public final class HttpPublishing implements AutoCloseable {
   }
 
   /** Publishes a complete body on a Grizzly thread; never blocks. */
-  private void publish(String name, String remote, String type, byte[] body, Response response) throws IOException {
+  private void publish(String name, String remote, String type, ByteBuffer body, Response response) throws IOException {
     // A post is a stream of one message: an MP4 fragment is read against the channel's init segment (W9).
     FrameIngest ingest = new FrameIngest(maxFrameBytes,
         () -> registry.find(name).flatMap(Channel::initFrame).map(Frame::copyPayload).orElse(null));

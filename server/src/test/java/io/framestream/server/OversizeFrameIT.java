@@ -154,7 +154,7 @@ class OversizeFrameIT {
         () -> server.registry().channel("ok").stats().framesIn() == 2);
   }
 
-  private static long heapAfterGc(MemoryMXBean memory) {
+  static long heapAfterGc(MemoryMXBean memory) {
     long least = Long.MAX_VALUE;
     for (int i = 0; i < 3; i++) {
       System.gc();

@@ -190,6 +190,31 @@ class SlowUploadIT {
     assertEquals(204, SlowUploader.status(later.answer(Duration.ofSeconds(5))));
   }
 
+  /**
+   * H2: a declared body length is not held before its bytes arrive. Eight uploads declare maxFrameBytes
+   * (8 MiB) each and send one byte; the server must not allocate what they announced (64 MiB).
+   */
+  @Test
+  void h2_aDeclaredLengthIsNotHeldBeforeItsBytes() throws Exception {
+    int uploads = 8;
+    start(FrameStreamServer.builder().maxUploadsPerAddress(uploads).uploadTimeout(Duration.ofSeconds(60)));
+    byte[] body = new byte[FrameStreamServer.DEFAULT_MAX_FRAME_BYTES]; // one array, shared by every uploader
+    java.lang.management.MemoryMXBean memory = java.lang.management.ManagementFactory.getMemoryMXBean();
+    long before = OversizeFrameIT.heapAfterGc(memory);
+    List<SlowUploader> all = new ArrayList<>();
+    for (int i = 0; i < uploads; i++) {
+      SlowUploader u = upload("declared", body);
+      assertTrue(u.send(1));
+      all.add(u);
+    }
+    for (SlowUploader u : all) {
+      assertEquals("", u.answer(Duration.ofMillis(200)), "an upload of a declared, allowed length was answered");
+    }
+    long grownMb = (OversizeFrameIT.heapAfterGc(memory) - before) >> 20;
+    assertTrue(grownMb < 16, "heap after GC grew by " + grownMb + " MB while " + uploads
+        + " uploads declared 8 MiB each and sent one byte");
+  }
+
   /** The pages handler that drops a peer with a full write queue still serves as Grizzly's does. */
   @Test
   void h1_pagesHandlerServesPagesAndMissingOnes() throws Exception {

@@ -20,7 +20,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -93,6 +95,7 @@ public class DeliveryAllocationBenchmark {
 
   private long allocAtStart;
   private long ctxAtStart;
+  private Map<String, Long> ctxByGroupAtStart = new TreeMap<>();
   private long framesAtStart;
 
   /**
@@ -159,7 +162,8 @@ public class DeliveryAllocationBenchmark {
   public void startIteration() {
     excluded.add(Thread.currentThread().getId());
     allocAtStart = serverAllocated();
-    ctxAtStart = serverContextSwitches();
+    ctxByGroupAtStart = contextSwitchesByGroup();
+    ctxAtStart = sum(ctxByGroupAtStart);
     framesAtStart = channel.stats().framesIn();
   }
 
@@ -168,9 +172,17 @@ public class DeliveryAllocationBenchmark {
   public void endIteration() {
     long frames = channel.stats().framesIn() - framesAtStart;
     double alloc = serverAllocated() - allocAtStart;
-    double ctx = serverContextSwitches() - ctxAtStart;
-    System.out.printf("%n[delivery] %s viewers=%d frames=%d alloc/frame=%.0f B alloc/viewer/frame=%.0f B ctx/frame=%.1f%n",
-        transport, viewers, frames, alloc / frames, alloc / frames / viewers, ctx / frames);
+    Map<String, Long> byGroup = contextSwitchesByGroup();
+    double ctx = sum(byGroup) - ctxAtStart;
+    StringBuilder groups = new StringBuilder();
+    byGroup.forEach((group, n) -> {
+      long delta = n - ctxByGroupAtStart.getOrDefault(group, 0L);
+      if (delta * 10 >= frames) { // at least 0.1 per frame
+        groups.append(String.format(" %s=%.2f", group, (double) delta / frames));
+      }
+    });
+    System.out.printf("%n[delivery] %s viewers=%d frames=%d alloc/frame=%.0f B alloc/viewer/frame=%.0f B ctx/frame=%.1f"
+        + " (by thread:%s)%n", transport, viewers, frames, alloc / frames, alloc / frames / viewers, ctx / frames, groups);
   }
 
   /**
@@ -204,9 +216,20 @@ public class DeliveryAllocationBenchmark {
     return sum;
   }
 
-  /** Context switches of every thread of this process but the clients' and the benchmark's (by name). */
-  private static long serverContextSwitches() {
+  private static long sum(Map<String, Long> counts) {
     long sum = 0;
+    for (long n : counts.values()) {
+      sum += n;
+    }
+    return sum;
+  }
+
+  /**
+   * Context switches (voluntary and involuntary) of every thread of this process but the clients' and the
+   * benchmark's, by thread name with its digits removed (so a pool's threads add up); empty without /proc.
+   */
+  private static Map<String, Long> contextSwitchesByGroup() {
+    Map<String, Long> byGroup = new TreeMap<>();
     String self = Thread.currentThread().getName();
     String selfComm = self.length() > 15 ? self.substring(0, 15) : self;
     try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
@@ -222,16 +245,18 @@ public class DeliveryAllocationBenchmark {
         if (comm.startsWith(CLIENT_PREFIX) || comm.equals(selfComm)) {
           continue;
         }
+        long n = 0;
         for (String line : status) {
           if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
-            sum += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+            n += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
           }
         }
+        byGroup.merge(comm.replaceAll("[0-9]", ""), n, Long::sum);
       }
     } catch (IOException e) {
-      return -1; // no /proc here
+      return byGroup; // no /proc here
     }
-    return sum;
+    return byGroup;
   }
 
   /** A loopback viewer: sends the request, then reads and discards every byte on its own thread. */

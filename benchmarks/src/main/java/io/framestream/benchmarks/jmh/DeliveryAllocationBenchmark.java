@@ -45,12 +45,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * data-URI WebSocket and SSE ({@code ?format=base64}). Each operation publishes one frame on the channel and
  * waits until every viewer's send completed ({@code framesOut}).
  *
- * <p>Each iteration prints a {@code [delivery]} line: {@code alloc/viewer/frame} is the bytes allocated by every thread but the clients' and the benchmark's own (HotSpot's per-thread
- * counters, {@code com.sun.management.ThreadMXBean}) divided by frames × viewers; it includes the per-frame
- * part (the frame's copy and its one encoding), so the per-viewer cost is the difference between two viewer
- * counts divided by their difference (see {@code docs/perf-delivery.md}). {@code ctx/frame} is the
- * voluntary plus involuntary context switches of the same threads ({@code /proc/self/task/}{@code
- * *}{@code /status}) per frame.
+ * <p>Each iteration prints a {@code [delivery]} line: {@code alloc/viewer/frame} is the bytes allocated by
+ * every thread but the clients' and the benchmark's own (HotSpot's per-thread counters, {@code
+ * com.sun.management.ThreadMXBean}) divided by frames × viewers. It includes the per-frame part (the frame's
+ * one encoding; the frame's own copy is made on the benchmark thread), so the per-viewer cost is the
+ * difference between two viewer counts divided by their difference (see {@code docs/perf-delivery.md}).
+ * {@code ctx/frame} is the voluntary plus involuntary context switches of the same threads ({@code
+ * /proc/self/task/}{@code *}{@code /status}) per frame, in total and by thread name.
  *
  * <pre>
  * java -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)" org.openjdk.jmh.Main \
@@ -182,7 +183,8 @@ public class DeliveryAllocationBenchmark {
       }
     });
     System.out.printf("%n[delivery] %s viewers=%d frames=%d alloc/frame=%.0f B alloc/viewer/frame=%.0f B ctx/frame=%.1f"
-        + " (by thread:%s)%n", transport, viewers, frames, alloc / frames, alloc / frames / viewers, ctx / frames, groups);
+        + " (by thread:%s)%n", transport, viewers, frames, alloc / frames, alloc / frames / viewers, ctx / frames,
+        groups);
   }
 
   /**

@@ -19,15 +19,20 @@ import org.glassfish.tyrus.spi.Writer;
 import org.glassfish.tyrus.spi.WriterInfo;
 
 /**
- * Writes pre-framed viewer messages (binary frames and data-URI texts) through Tyrus's {@link
- * TyrusWebSocket#sendRawFrame(ByteBuffer)}, the call Tyrus's own broadcast uses: the shared bytes go to the
- * connection's writer as they are, with no per-session framing or copy, in order with everything else the
- * session sends (Tyrus frames and queues every send of a connection under one lock, in call order, into one
- * FIFO writer).
+ * Writes pre-framed viewer messages (binary frames and data-URI texts) to a Tyrus connection as they are,
+ * with no per-session framing or copy, in order with everything else the session sends. For a {@link
+ * FutureHandler} (what the transport's viewers pass) it does what {@link TyrusWebSocket#sendRawFrame(ByteBuffer)}
+ * (the call Tyrus's own broadcast uses) does, without that call's per-send objects: under the protocol
+ * handler's lock, which every Tyrus send of the connection holds while it hands its bytes to the
+ * connection's {@link Writer} (one FIFO writer, in call order), the shared bytes go to that writer, and the
+ * outcome goes to a completion adapter made once per handler. Any other handler goes through {@code
+ * sendRawFrame}.
  *
  * <p>{@code sendRawFrame} is public, but Tyrus offers no public way from a {@link Session} to its {@link
  * TyrusWebSocket}: the reference sits in the package-private field {@code TyrusRemoteEndpoint.webSocket}
- * (checked for Tyrus 2.2.2). This class reads it reflectively, which works on the class path. If the field
+ * (checked for Tyrus 2.2.2). This class reads it reflectively, which works on the class path, and likewise
+ * {@code TyrusSession.asyncRemote}, {@code TyrusWebSocket.protocolHandler}, {@code ProtocolHandler.lock} and
+ * {@code ProtocolHandler.writer} for the direct write (without them it uses {@code sendRawFrame}). If the field
  * cannot be reached (another Tyrus version, or Tyrus on the module path without {@code opens}), if {@code
  * sendRawFrame} does not return a {@link CompletableFuture} (the completion callback needs it), or if a
  * session negotiated extensions (which would transform frames), it declines, and the transport falls back to
@@ -88,7 +93,8 @@ public final class TyrusRawFrameSender implements RawFrameSender {
       f.setAccessible(true);
       return new TyrusRawFrameSender(f, asyncRemoteField(f.getDeclaringClass()), directWriteFields());
     } catch (ReflectiveOperationException | RuntimeException e) {
-      LOG.log(System.Logger.Level.INFO, "pre-framed WebSocket sends are off, viewers use sendBinary: {0}", e.toString());
+      LOG.log(System.Logger.Level.INFO, "pre-framed WebSocket sends are off, viewers use sendBinary: {0}",
+          e.toString());
       return RawFrameSender.PORTABLE;
     }
   }

@@ -150,7 +150,7 @@ public final class AccessGate {
         headers, query);
     String origin = request.header("Origin").orElse(null);
     if (!originAllowed(origin)) {
-      return new Verdict(403, "origin not allowed: " + printable(origin));
+      return new Verdict(403, "origin not allowed: " + ErrorBody.shown(origin, 100));
     }
     AccessDecision decision;
     try {
@@ -167,15 +167,6 @@ public final class AccessGate {
 
   private static List<String> orEmpty(List<String> values) {
     return values == null ? List.of() : values;
-  }
-
-  private static String printable(String s) {
-    StringBuilder out = new StringBuilder(Math.min(s.length(), 100));
-    for (int i = 0; i < s.length() && i < 100; i++) {
-      char c = s.charAt(i);
-      out.append(c >= 0x20 && c < 0x7f ? c : '?');
-    }
-    return out.toString();
   }
 
   /**

@@ -46,6 +46,32 @@ public final class ErrorBody {
   }
 
   /**
+   * Shows text a peer sent (a method, a query value, an origin) inside an error message: in single quotes,
+   * at most {@code maxChars} characters (then {@code ...}), anything but printable ASCII as {@code \\uXXXX}.
+   * What a peer sends can then never forge a log line or a header, however it is spelled.
+   *
+   * @param peerText the text, or {@code null}
+   * @param maxChars how many characters to show, at least 1
+   * @return the quoted text; {@code ''} for {@code null}
+   */
+  public static String shown(String peerText, int maxChars) {
+    if (peerText == null) {
+      return "''";
+    }
+    int n = Math.min(peerText.length(), Math.max(1, maxChars));
+    StringBuilder sb = new StringBuilder(n + 8).append('\'');
+    for (int i = 0; i < n; i++) {
+      char c = peerText.charAt(i);
+      if (c >= 0x20 && c < 0x7f) {
+        sb.append(c);
+      } else {
+        sb.append(String.format("\\u%04x", (int) c));
+      }
+    }
+    return sb.append(peerText.length() > n ? "...'" : "'").toString();
+  }
+
+  /**
    * Appends a string as a JSON string literal, escaping what JSON requires.
    *
    * @param s the string

@@ -25,7 +25,7 @@ class AccessGateTest {
     AccessGate.Verdict v = gate.admit(AccessRequest.Action.VIEW, "cam", "192.0.2.1",
         Map.of("origin", List.of("https://evil.example")), NONE);
     assertEquals(403, v.status());
-    assertEquals("origin not allowed: https://evil.example", v.message());
+    assertEquals("origin not allowed: 'https://evil.example'", v.message());
     assertEquals(0, calls[0]);
     assertTrue(gate.admit(AccessRequest.Action.VIEW, "cam", "192.0.2.1",
         Map.of("Origin", List.of("https://cams.example.com")), NONE).allowed());
@@ -77,6 +77,8 @@ class AccessGateTest {
     assertEquals("{\"error\":\"a \\\"b\\\" \\\\ \\n \\u0001\"}", ErrorBody.json("a \"b\" \\ \n \u0001"));
     assertEquals("{\"error\":\"caf\u00e9\"}", new String(ErrorBody.bytes("caf\u00e9"), StandardCharsets.UTF_8));
     assertEquals("{\"error\":\"\"}", ErrorBody.json(null));
+    assertEquals("'a\\u000d\\u000aSet-Cookie: xy...'", ErrorBody.shown("a\r\nSet-Cookie: xyz", 17));
+    assertEquals("''", ErrorBody.shown(null, 5));
   }
 
   @Test

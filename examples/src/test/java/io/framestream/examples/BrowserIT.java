@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.framestream.examples.Chromium.Browser;
+import io.framestream.testkit.Await;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -123,7 +124,7 @@ class BrowserIT {
       publisher.openTab(); // as a user who opens the live page in another tab: the camera tab is hidden now
       long from = api.channel(channel).path("framesIn").asLong();
       long start = System.nanoTime();
-      Await.pause(Duration.ofSeconds(4)); // the measuring window, not a synchronisation
+      Await.pace(Duration.ofSeconds(4).toNanos()); // the measuring window, not a synchronisation
       double fps = (api.channel(channel).path("framesIn").asLong() - from) * 1e9 / (System.nanoTime() - start);
       System.out.printf(Locale.ROOT, "BrowserIT: record.html in a hidden tab sends %5.1f fps%n", fps);
       assertTrue(fps >= MIN_FPS, "a hidden camera page publishes only " + fps + " fps");
@@ -225,7 +226,7 @@ class BrowserIT {
           }
         }
       }
-      Await.pause(Duration.ofMillis(250));
+      Await.pace(Duration.ofMillis(250).toNanos());
     }
     fail(label + ": no decodable frames at " + MIN_FPS + " fps within " + FIRST_FRAME_AND_RATE
         + " (best " + String.format(Locale.ROOT, "%.1f", best) + " fps); last probe " + last);

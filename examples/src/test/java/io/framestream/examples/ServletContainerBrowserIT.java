@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.examples.Chromium.Browser;
 import io.framestream.media.TestPatternSource;
+import io.framestream.testkit.Await;
 import io.framestream.testkit.ServletContainerHost;
 import io.framestream.transport.sse.SseServlet;
 import io.framestream.transport.websocket.WebSocketTransport;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.framestream.core.Subscription;
 import io.framestream.examples.Chromium.Browser;
+import io.framestream.testkit.Await;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -98,7 +99,7 @@ class VideoBrowserIT {
           return last;
         }
       }
-      Await.pause(Duration.ofMillis(200));
+      Await.pace(Duration.ofMillis(200).toNanos());
     }
     throw new AssertionError(label + ": not playing within " + PLAYS_WITHIN + "; first " + first + ", last "
         + last);
@@ -134,7 +135,7 @@ class VideoBrowserIT {
   void aPageOpenedTenSecondsIntoTheStream_playsWithinOneGopPlusTwoSeconds(String transport) throws IOException {
     Await.until("the stream started", () -> streamStartNanos.get() != 0, PLAYS_WITHIN);
     long sinceStart = System.nanoTime() - streamStartNanos.get();
-    Await.pause(Duration.ofNanos(Math.max(0, Duration.ofSeconds(10).toNanos() - sinceStart)));
+    Await.pace(Duration.ofNanos(Math.max(0, Duration.ofSeconds(10).toNanos() - sinceStart)).toNanos());
     try (Browser b = chromium.open()) {
       long opened = System.nanoTime();
       b.navigate(page(transport));
@@ -159,7 +160,7 @@ class VideoBrowserIT {
       b.openTab(); // the video page is a hidden background tab now: it disconnects
       Await.until("the hidden page disconnected (only the test's own viewer left)", () -> example.server()
           .registry().channel(ExampleServer.VIDEO_CHANNEL).stats().subscribers() == 1, PLAYS_WITHIN);
-      Await.pause(Duration.ofSeconds(4));
+      Await.pace(Duration.ofSeconds(4).toNanos());
       b.closeTab();
       b.switchTo(tab);
       JsonNode p = awaitPlaying(b, "after the tab was shown again");

@@ -9,6 +9,7 @@ import io.framestream.core.FrameKind;
 import io.framestream.core.FrameSource;
 import io.framestream.core.Subscription;
 import io.framestream.media.Fmp4Source;
+import io.framestream.testkit.Await;
 import io.framestream.transport.sse.SseFrameSource;
 import io.framestream.transport.websocket.WebSocketFrameSource;
 import java.io.ByteArrayInputStream;

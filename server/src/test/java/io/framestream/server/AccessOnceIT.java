@@ -10,6 +10,7 @@ import io.framestream.edge.AccessGate;
 import io.framestream.edge.AccessRequest;
 import io.framestream.edge.Authorizer;
 import io.framestream.server.internal.EmbeddedContainer;
+import io.framestream.testkit.Await;
 import io.framestream.transport.websocket.WebSocketTransport;
 import io.framestream.transport.websocket.spi.FrontFilter;
 import jakarta.websocket.server.ServerEndpointConfig;

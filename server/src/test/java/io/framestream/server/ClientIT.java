@@ -10,6 +10,7 @@ import io.framestream.core.Frame;
 import io.framestream.core.FrameSink;
 import io.framestream.core.FrameSource;
 import io.framestream.core.SourceRunner;
+import io.framestream.testkit.Await;
 import io.framestream.transport.sse.SseFrameSource;
 import io.framestream.transport.websocket.WebSocketFrameSink;
 import io.framestream.transport.websocket.WebSocketFrameSource;

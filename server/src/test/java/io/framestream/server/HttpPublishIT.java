@@ -14,6 +14,7 @@ import io.framestream.core.FrameSink;
 import io.framestream.core.wire.Fmp4Parser;
 import io.framestream.edge.Authorizer;
 import io.framestream.edge.BearerTokens;
+import io.framestream.testkit.Await;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.net.http.HttpClient;

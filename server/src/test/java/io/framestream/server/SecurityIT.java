@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.framestream.edge.Authorizer;
 import io.framestream.edge.BearerTokens;
 import io.framestream.edge.ViewerTickets;
+import io.framestream.testkit.Await;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

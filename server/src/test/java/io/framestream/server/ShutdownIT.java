@@ -3,6 +3,7 @@ package io.framestream.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.framestream.testkit.Await;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.core.Frame;
 import io.framestream.core.Publisher;
+import io.framestream.testkit.Await;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

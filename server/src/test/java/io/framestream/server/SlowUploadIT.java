@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.core.Frame;
 import io.framestream.core.Publisher;
+import io.framestream.testkit.Await;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

@@ -7,6 +7,7 @@ import io.framestream.core.Channel;
 import io.framestream.core.ChannelConfig;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.core.ChannelStats;
+import io.framestream.testkit.Await;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.time.Duration;

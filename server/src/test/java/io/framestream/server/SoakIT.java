@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.framestream.core.SourceRunner;
+import io.framestream.testkit.Await;
 import io.framestream.transport.sse.SseFrameSource;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

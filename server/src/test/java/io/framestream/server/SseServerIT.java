@@ -13,6 +13,7 @@ import io.framestream.core.ChannelStats;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameSink;
 import io.framestream.core.SourceRunner;
+import io.framestream.testkit.Await;
 import io.framestream.transport.sse.SseFrameSource;
 import java.io.BufferedReader;
 import java.io.InputStream;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.framestream.edge.AccessDecision;
 import io.framestream.edge.AccessRequest;
 import io.framestream.edge.TrustedProxies;
+import io.framestream.testkit.Await;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;

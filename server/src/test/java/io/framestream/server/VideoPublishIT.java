@@ -8,6 +8,7 @@ import io.framestream.core.FrameKind;
 import io.framestream.core.FrameSink;
 import io.framestream.core.SourceRunner;
 import io.framestream.core.wire.Fmp4Parser;
+import io.framestream.testkit.Await;
 import io.framestream.transport.sse.SseFrameSource;
 import io.framestream.transport.websocket.WebSocketFrameSource;
 import java.io.ByteArrayInputStream;

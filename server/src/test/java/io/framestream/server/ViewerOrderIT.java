@@ -11,6 +11,7 @@ import io.framestream.core.ChannelRegistry;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameKind;
 import io.framestream.core.Publisher;
+import io.framestream.testkit.Await;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;

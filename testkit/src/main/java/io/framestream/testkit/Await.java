@@ -19,6 +19,10 @@ public final class Await {
 
   /** The default bound: generous, because CI shares two cores with other tenants. */
   public static final Duration DEFAULT = Duration.ofSeconds(20);
+  /** The first pause between polls: conditions that hold soon are seen at once. */
+  private static final long FIRST_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+  /** The longest pause between polls: long waits (a browser, a remote node) do not poll in a busy loop. */
+  private static final long LAST_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   private Await() {}
 
@@ -26,7 +30,7 @@ public final class Await {
    * Waits until a condition holds, failing the test after {@link #DEFAULT}.
    *
    * @param what what is awaited, for the failure message
-   * @param condition the condition, polled every 2 ms
+   * @param condition the condition, polled every 2 ms at first, backing off to every 50 ms
    */
   public static void until(String what, BooleanSupplier condition) {
     until(what, condition, DEFAULT);
@@ -36,7 +40,7 @@ public final class Await {
    * Waits until a condition holds, failing the test after a timeout.
    *
    * @param what what is awaited, for the failure message
-   * @param condition the condition, polled every 2 ms
+   * @param condition the condition, polled every 2 ms at first, backing off to every 50 ms
    * @param timeout the bound
    */
   public static void until(String what, BooleanSupplier condition, Duration timeout) {
@@ -47,7 +51,7 @@ public final class Await {
    * Waits until a condition holds, failing the test after a timeout with a message computed then.
    *
    * @param what what is awaited, computed on failure
-   * @param condition the condition, polled every 2 ms
+   * @param condition the condition, polled every 2 ms at first, backing off to every 50 ms
    * @param timeout the bound
    */
   public static void until(Supplier<String> what, BooleanSupplier condition, Duration timeout) {
@@ -60,11 +64,13 @@ public final class Await {
    */
   static void holds(Supplier<String> failure, BooleanSupplier condition, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
+    long pause = FIRST_POLL_NANOS;
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() - deadline > 0) {
         fail(failure.get());
       }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+      LockSupport.parkNanos(pause);
+      pause = Math.min(pause * 2, LAST_POLL_NANOS);
     }
   }
 

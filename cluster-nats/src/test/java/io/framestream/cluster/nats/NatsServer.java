@@ -1,5 +1,6 @@
 package io.framestream.cluster.nats;
 
+import io.framestream.testkit.Await;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -11,7 +12,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import io.framestream.server.Await;
 import org.junit.jupiter.api.Assumptions;
 
 /**

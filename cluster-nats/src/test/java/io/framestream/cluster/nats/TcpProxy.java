@@ -1,6 +1,6 @@
 package io.framestream.cluster.nats;
 
-import io.framestream.server.Await;
+import io.framestream.testkit.Await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -19,6 +19,9 @@ public final class Fmp4Kinds {
 
   private byte[] init;
 
+  /** Creates a classifier for one stream, which has seen no init segment yet. */
+  public Fmp4Kinds() {}
+
   /**
    * Remembers an init segment that arrived by other means (for example inside an SSE {@code init} event).
    *

@@ -56,7 +56,7 @@ public final class SseRequest {
   public static SseRequest parse(String method, String pathInfo, UnaryOperator<String> parameter,
       String lastEventIdHeader) {
     if (!"GET".equals(method)) {
-      throw new Rejection(405, "method " + printable(method) + " not allowed; use GET");
+      throw new Rejection(405, "method " + ErrorBody.shown(method, 32) + " not allowed; use GET");
     }
     String path = pathInfo == null ? "" : pathInfo;
     if (path.startsWith("/")) {
@@ -76,7 +76,7 @@ public final class SseRequest {
     String f = parameter.apply("format");
     if (f != null) {
       format = SseFormat.fromQueryValue(f).orElseThrow(
-          () -> new Rejection(400, "unknown format " + printable(f) + "; use datauri or base64"));
+          () -> new Rejection(400, "unknown format " + ErrorBody.shown(f, 32) + "; use datauri or base64"));
     }
     OptionalLong last = SseEvents.parseLastEventId(lastEventIdHeader);
     if (last.isEmpty()) {
@@ -118,24 +118,6 @@ public final class SseRequest {
       headers.put(namesAndValues[i], namesAndValues[i + 1]);
     }
     return java.util.Collections.unmodifiableMap(headers);
-  }
-
-  /** Quotes at most 32 characters, escaping anything not printable ASCII. */
-  static String printable(String s) {
-    if (s == null) {
-      return "''";
-    }
-    StringBuilder sb = new StringBuilder("'");
-    int n = Math.min(s.length(), 32);
-    for (int i = 0; i < n; i++) {
-      char c = s.charAt(i);
-      if (c >= 0x20 && c < 0x7f) {
-        sb.append(c);
-      } else {
-        sb.append(String.format("\\u%04x", (int) c));
-      }
-    }
-    return sb.append(s.length() > n ? "...'" : "'").toString();
   }
 
   @Override

@@ -9,6 +9,7 @@ import io.framestream.core.NoSuchChannelException;
 import io.framestream.core.Publisher;
 import io.framestream.edge.AccessGate;
 import io.framestream.edge.AccessRequest;
+import io.framestream.edge.ErrorBody;
 import io.framestream.transport.websocket.spi.FrontFilter;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.HandshakeResponse;
@@ -132,7 +133,7 @@ public final class HandshakeConfigurator extends ServerEndpointConfig.Configurat
     if (role == Role.LIVE) {
       String format = first(params, "format");
       if (format != null && !format.equals("binary") && !format.equals("datauri")) {
-        return new Rejection(400, "format must be 'binary' or 'datauri', got '" + printable(format) + "'");
+        return new Rejection(400, "format must be 'binary' or 'datauri', got " + ErrorBody.shown(format, 64));
       }
       props.put(DATA_URI, "datauri".equals(format));
     } else {
@@ -163,7 +164,7 @@ public final class HandshakeConfigurator extends ServerEndpointConfig.Configurat
   private Rejection claimPublisher(Channel channel, String client, Map<String, Object> props) {
     Publisher publisher;
     try {
-      publisher = channel.openPublisher("WebSocket" + (client.isEmpty() ? "" : " " + printable(client)));
+      publisher = channel.openPublisher("WebSocket" + (client.isEmpty() ? "" : " " + client));
     } catch (LimitExceededException e) {
       return new Rejection(409, e.getMessage());
     } catch (ChannelClosedException e) {
@@ -221,14 +222,6 @@ public final class HandshakeConfigurator extends ServerEndpointConfig.Configurat
     return first(params.get(key));
   }
 
-  static String printable(String s) {
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < s.length() && i < 64; i++) {
-      char c = s.charAt(i);
-      sb.append(c >= 0x20 && c < 0x7f ? c : '?');
-    }
-    return sb.toString();
-  }
 
   /**
    * Closes a session whose handshake was refused on a container that could not refuse it with a status.

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.framestream.core.Channel;
 import io.framestream.core.Frame;
 import io.framestream.server.internal.TyrusRawFrameSender;
+import io.framestream.testkit.Await;
 import io.framestream.transport.websocket.spi.RawFrameSender;
 import io.framestream.transport.websocket.spi.RawFrameSender.FutureHandler;
 import java.util.ArrayList;

@@ -190,6 +190,8 @@ public final class SseViewer implements FrameSink {
     synchronized (lock) {
       if (ended) {
         rejected = true;
+      } else if (started && pending.isEmpty() && output.canWrite()) {
+        ending = writeLocked(eventOf(frame), callback); // nothing waits ahead of it: no queue entry needed
       } else {
         pending.add(new Pending(eventOf(frame), callback));
         if (started) {
@@ -231,21 +233,33 @@ public final class SseViewer implements FrameSink {
         return null;
       }
       Pending p = pending.poll();
-      try {
-        output.write(p.bytes);
-      } catch (IOException | RuntimeException e) {
-        // RuntimeException too: a peer gone mid-write can recycle the host's response under us.
-        p.callback.failed(e);
-        return endLocked(true, e);
+      Ending ending = writeLocked(p.bytes, p.callback);
+      if (ending != null) {
+        return ending;
       }
-      if (ended) { // the host reported the peer gone from inside the write
-        p.callback.failed(new TransportException("SSE peer closed the connection"));
-        return null;
-      }
-      eventsWritten++;
-      bytesWritten += p.bytes.length;
-      p.callback.completed();
     }
+    return null;
+  }
+
+  /**
+   * Writes one event the output can take now and tells its callback. Returns what to do outside the lock
+   * if the write failed, else {@code null}.
+   */
+  private Ending writeLocked(byte[] bytes, SendCallback callback) {
+    try {
+      output.write(bytes);
+    } catch (IOException | RuntimeException e) {
+      // RuntimeException too: a peer gone mid-write can recycle the host's response under us.
+      callback.failed(e);
+      return endLocked(true, e);
+    }
+    if (ended) { // the host reported the peer gone from inside the write
+      callback.failed(new TransportException("SSE peer closed the connection"));
+      return null;
+    }
+    eventsWritten++;
+    bytesWritten += bytes.length;
+    callback.completed();
     return null;
   }
 

@@ -48,6 +48,9 @@ final class WebSocketViewer implements FrameSink {
    * and init texts of state changes (containers that do not queue sends in order).
    */
   static final int MAX_OUTBOX = 64;
+  /** What an init message announces about a frame, built once per frame (not once per viewer and frame). */
+  private static final FrameEncoding<String> DESCRIPTION =
+      FrameEncoding.of("websocket-viewer-description", WebSocketViewer::describe);
 
   private final Session session;
   private final Channel channel;
@@ -71,6 +74,10 @@ final class WebSocketViewer implements FrameSink {
   private boolean completedWhileStarting;
   /** The most messages the outbox holds: two per frame in flight plus {@link #MAX_OUTBOX}. */
   private final int outboxLimit;
+  /** Frames start at once through the raw sender, with a reusable handler (see {@code sendNow}). */
+  private final boolean fastPath;
+  /** Handlers of finished frame sends, for the next frames (fast path); at most one per frame in flight. */
+  private final ArrayDeque<FrameSend> idleSends = new ArrayDeque<>(); // guarded by itself
 
   WebSocketViewer(Session session, Channel channel, boolean dataUri, SessionAborter aborter,
       RawFrameSender rawFrameSender) {
@@ -81,6 +88,7 @@ final class WebSocketViewer implements FrameSink {
     this.rawFrameSender = rawFrameSender;
     this.containerKeepsOrder = session.getClass().getName().startsWith("org.glassfish.tyrus.");
     this.outboxLimit = 2 * channel.config().maxInFlight() + MAX_OUTBOX;
+    this.fastPath = containerKeepsOrder && rawFrameSender != RawFrameSender.PORTABLE;
   }
 
   /** Sends the init message (binary mode), then subscribes. */
@@ -136,7 +144,7 @@ final class WebSocketViewer implements FrameSink {
       sendMessage(frame, WebSocketFrames.DATA_URI_TEXT, callback);
       return;
     }
-    String description = describe(frame);
+    String description = frame.encoded(DESCRIPTION); // once per frame, shared by the channel's viewers
     boolean announce = (frame.kind() == FrameKind.INIT && sentAny) || !description.equals(announced);
     sentAny = true;
     if (announce) {
@@ -185,20 +193,121 @@ final class WebSocketViewer implements FrameSink {
    * provides a {@link RawFrameSender} (W11), else through the portable {@code sendBinary} / {@code sendText}.
    */
   private void sendMessage(Frame frame, FrameEncoding<ByteBuffer> framed, SendCallback callback) {
+    if (fastPath) {
+      sendNow(frame, framed, callback);
+      return;
+    }
     enqueue(done -> {
       if (rawFrameSender != RawFrameSender.PORTABLE) {
-        // Fast path: the frame's message, framed once for all viewers, written without a per-viewer copy.
         ByteBuffer shared = frame.encoded(framed).duplicate();
         if (rawFrameSender.send(session, shared, done)) {
           return;
         }
       }
-      if (framed == WebSocketFrames.DATA_URI_TEXT) {
-        session.getAsyncRemote().sendText(frame.dataUri(), done);
-      } else {
-        session.getAsyncRemote().sendBinary(frame.payload(), done);
-      }
+      sendPortable(frame, framed, done);
     }, completion(callback));
+  }
+
+  /**
+   * The fast path (a container that queues sends in call order, and a raw sender): the message starts here,
+   * inside the serial sink call, so it keeps its place among the connection's messages (W10), and its
+   * outcome goes to a reusable {@link FrameSend}. Per frame and viewer this allocates only the buffer view
+   * (its position is the viewer's own) and what the container needs for one write.
+   */
+  private void sendNow(Frame frame, FrameEncoding<ByteBuffer> framed, SendCallback callback) {
+    FrameSend send;
+    synchronized (idleSends) {
+      send = idleSends.poll();
+    }
+    if (send == null) {
+      send = new FrameSend(); // at most one per frame in flight: the pool stays that small
+    }
+    send.arm(callback);
+    try {
+      if (!rawFrameSender.send(session, frame.encoded(framed).duplicate(), send)) {
+        sendPortable(frame, framed, send);
+      }
+    } catch (RuntimeException e) {
+      // The send did not start cleanly: this handler may still be called later, so it is never reused.
+      send.retire();
+      synchronized (idleSends) {
+        idleSends.remove(send); // in case it completed before the throw
+      }
+      send.complete(e);
+    }
+  }
+
+  private void sendPortable(Frame frame, FrameEncoding<ByteBuffer> framed, SendHandler done) {
+    if (framed == WebSocketFrames.DATA_URI_TEXT) {
+      session.getAsyncRemote().sendText(frame.dataUri(), done);
+    } else {
+      session.getAsyncRemote().sendBinary(frame.payload(), done);
+    }
+  }
+
+  /**
+   * The outcome of one frame's send on the fast path, reported once to the frame's callback; reused for
+   * later frames once reported, so a viewer allocates no handler per frame.
+   *
+   * <h2>Thread safety</h2>
+   *
+   * Armed by the serial sink call; completed once on a container thread (the flag makes a second report a
+   * no-op); handed back to {@code idleSends} under that deque's lock before the callback runs.
+   */
+  private final class FrameSend implements RawFrameSender.FutureHandler {
+    private final AtomicBoolean armed = new AtomicBoolean();
+    private volatile SendCallback callback;
+    /** Set when a send threw: the handler may still be called late, so it is never reused. */
+    private volatile boolean retired;
+    /** The raw sender's own object for this handler (see {@link RawFrameSender.FutureHandler}). */
+    private volatile Object senderState;
+
+    @Override
+    public Object senderState() {
+      return senderState;
+    }
+
+    @Override
+    public void senderState(Object state) {
+      senderState = state;
+    }
+
+    void arm(SendCallback c) {
+      callback = c;
+      armed.set(true);
+    }
+
+    void retire() {
+      retired = true;
+    }
+
+    @Override
+    public void onResult(SendResult result) {
+      complete(result.isOK() ? null : failure(result));
+    }
+
+    @Override
+    public void accept(Object ignored, Throwable failure) {
+      complete(failure);
+    }
+
+    void complete(Throwable failure) {
+      if (!armed.compareAndSet(true, false)) {
+        return;
+      }
+      SendCallback c = callback;
+      callback = null;
+      if (!retired) {
+        synchronized (idleSends) {
+          idleSends.push(this);
+        }
+      }
+      if (failure == null) {
+        c.completed();
+      } else {
+        c.failed(failure);
+      }
+    }
   }
 
   /**

@@ -3,6 +3,7 @@ package io.framestream.transport.websocket.spi;
 import jakarta.websocket.SendHandler;
 import jakarta.websocket.Session;
 import java.nio.ByteBuffer;
+import java.util.function.BiConsumer;
 
 /**
  * Writes a complete, already framed WebSocket message to a session's connection: the fast path for viewers.
@@ -45,4 +46,38 @@ public interface RawFrameSender {
    *     cannot take raw frames, in which case nothing was written and the handler will not be called
    */
   boolean send(Session session, ByteBuffer frame, SendHandler handler);
+
+  /**
+   * A send handler that also takes the outcome as a {@link java.util.concurrent.CompletableFuture}'s {@code
+   * whenComplete} action: {@code accept(ignored, null)} means the bytes were handed to the socket, {@code
+   * accept(ignored, failure)} that the write failed, exactly as {@link #onResult} with an OK or failed
+   * result. A sender whose container completes through such a future may register the handler on it
+   * directly, with no adapter and no {@link jakarta.websocket.SendResult} per send; the transport passes
+   * handlers of this type on its fast path, so a viewer's send allocates nothing of its own.
+   *
+   * <h2>Thread safety</h2>
+   *
+   * Called once per send, on whatever thread completes it.
+   *
+   * @since 0.1.0
+   */
+  interface FutureHandler extends SendHandler, BiConsumer<Object, Throwable> {
+
+    /**
+     * Returns what a sender attached to this handler with {@link #senderState(Object)}, so it can reuse, for
+     * every send this handler reports, an object it would otherwise create per send (an adapter to its
+     * container's completion type, say).
+     *
+     * @return the attached object, or {@code null} if none
+     */
+    Object senderState();
+
+    /**
+     * Attaches an object of the sender's to this handler (see {@link #senderState()}). The object must stay
+     * valid for any later send this handler reports; one sender per transport uses it.
+     *
+     * @param state the object
+     */
+    void senderState(Object state);
+  }
 }

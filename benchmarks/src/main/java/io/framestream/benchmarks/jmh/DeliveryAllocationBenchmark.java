@@ -1,6 +1,5 @@
 package io.framestream.benchmarks.jmh;
 
-import com.sun.management.ThreadMXBean;
 import io.framestream.core.Channel;
 import io.framestream.core.ChannelConfig;
 import io.framestream.core.ChannelRegistry;
@@ -10,7 +9,6 @@ import io.framestream.server.FrameStreamServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.management.ManagementFactory;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -90,7 +88,6 @@ public class DeliveryAllocationBenchmark {
   private FrameStreamServer server;
   private final List<Client> clients = new ArrayList<>();
   private byte[] payload;
-  private final ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
   private final Set<Long> excluded = new HashSet<>();
   private long framesOut;
 
@@ -207,15 +204,7 @@ public class DeliveryAllocationBenchmark {
   }
 
   private long serverAllocated() {
-    long sum = 0;
-    long[] ids = threads.getAllThreadIds();
-    long[] bytes = threads.getThreadAllocatedBytes(ids);
-    for (int i = 0; i < ids.length; i++) {
-      if (!excluded.contains(ids[i]) && bytes[i] > 0) {
-        sum += bytes[i];
-      }
-    }
-    return sum;
+    return ThreadAllocation.allocatedBytes(info -> excluded.contains(info.getThreadId()));
   }
 
   private static long sum(Map<String, Long> counts) {

@@ -5,7 +5,6 @@ import io.framestream.core.ChannelConfig;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.edge.Authorizer;
 import io.framestream.server.FrameStreamServer;
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -202,19 +201,8 @@ public class IngestBenchmark {
 
   /** Bytes allocated so far by every live thread but this one and the JDK HTTP client's. */
   private static long serverAllocatedBytes() {
-    com.sun.management.ThreadMXBean threads =
-        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long self = Thread.currentThread().getId();
-    long sum = 0;
-    for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
-      if (info == null || info.getThreadId() == self || info.getThreadName().startsWith("HttpClient-")) {
-        continue;
-      }
-      long v = threads.getThreadAllocatedBytes(info.getThreadId());
-      if (v > 0) {
-        sum += v;
-      }
-    }
-    return sum;
+    return ThreadAllocation.allocatedBytes(
+        info -> info.getThreadId() == self || info.getThreadName().startsWith("HttpClient-"));
   }
 }

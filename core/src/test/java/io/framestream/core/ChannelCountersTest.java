@@ -3,6 +3,7 @@ package io.framestream.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.framestream.core.ImageFrames.image;
 
 import io.framestream.testkit.Await;
 import io.framestream.testkit.ManualClock;
@@ -23,14 +24,6 @@ class ChannelCountersTest {
   @AfterEach
   void tearDown() {
     registry.close();
-  }
-
-  private static Frame image(int n, int size) {
-    byte[] b = new byte[size];
-    b[0] = (byte) 0xFF;
-    b[1] = (byte) 0xD8;
-    b[2] = (byte) n;
-    return Frame.of("image/jpeg", b);
   }
 
   @Test

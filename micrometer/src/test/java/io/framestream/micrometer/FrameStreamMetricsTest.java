@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.framestream.core.ImageFrames.image;
 
 import io.framestream.core.Channel;
 import io.framestream.core.ChannelConfig;
@@ -43,14 +44,6 @@ class FrameStreamMetricsTest {
   void tearDown() {
     prometheus.close();
     registry.close();
-  }
-
-  private static Frame image(int n, int size) {
-    byte[] b = new byte[size];
-    b[0] = (byte) 0xFF;
-    b[1] = (byte) 0xD8;
-    b[2] = (byte) n;
-    return Frame.of("image/jpeg", b);
   }
 
   /** A sink whose sends complete one at a time, when the test says so. */
@@ -195,7 +188,7 @@ class FrameStreamMetricsTest {
     assertEquals(3.0, value(s, "framestream_frames_in_total{channel=\"_other\"}"), "never goes backwards");
     assertEquals(60.0, value(s, "framestream_in_bytes_total{channel=\"_other\"}"));
     Channel e = registry.declare("e");
-    e.publish(image(5, 3));
+    e.publish(image(5, 4));
     s = scrape();
     assertEquals(1.0, value(s, "framestream_frames_in_total{channel=\"e\"}"), "a's place goes to the next channel");
     assertEquals(3.0, value(s, "framestream_channels"), "b, c and e");

@@ -3,6 +3,7 @@ package io.framestream.micrometer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.framestream.core.ChannelRegistry;
+import io.framestream.core.ImageFrames;
 import io.framestream.server.FrameStreamServer;
 import io.framestream.server.JdkWsClient;
 import io.framestream.testkit.Await;
@@ -83,15 +84,6 @@ class MetricsServerIT {
     return FrameStreamMetricsTest.samples(get("/metrics").body());
   }
 
-  private static byte[] jpeg(int n) {
-    byte[] b = new byte[SIZE];
-    b[0] = (byte) 0xFF;
-    b[1] = (byte) 0xD8;
-    b[2] = (byte) 0xFF;
-    b[3] = (byte) n;
-    return b;
-  }
-
   @Test
   void o4_metricsEndpointShowsWhatRealClientsDid() {
     JdkWsClient viewer1 = connect("/ws/live/cam1");
@@ -103,7 +95,7 @@ class MetricsServerIT {
     Await.until("publisher connected", () -> registry.channel("cam1").publisherCount() == 1);
     int n = 12;
     for (int i = 1; i <= n; i++) {
-      publisher.sendBinary(jpeg(i));
+      publisher.sendBinary(ImageFrames.jpeg(i, SIZE));
       int sent = i;
       Await.until("frame " + i + " reached both viewers",
           () -> viewer1.binaryCount() == sent && viewer2.binaryCount() == sent);

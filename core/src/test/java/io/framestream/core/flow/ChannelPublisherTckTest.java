@@ -3,6 +3,7 @@ package io.framestream.core.flow;
 import io.framestream.core.Channel;
 import io.framestream.core.ChannelClosedException;
 import io.framestream.core.Frame;
+import io.framestream.core.ImageFrames;
 import java.util.Objects;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,7 +36,7 @@ public class ChannelPublisherTckTest extends FlowPublisherVerification<Frame> {
   }
 
   static Frame frame(long n) {
-    return Frame.of("image/jpeg", new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) n});
+    return ImageFrames.image(n, 4);
   }
 
   @Override

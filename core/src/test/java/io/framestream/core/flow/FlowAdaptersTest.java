@@ -17,6 +17,7 @@ import io.framestream.core.ChannelState;
 import io.framestream.core.CloseReason;
 import io.framestream.core.DropReason;
 import io.framestream.core.Frame;
+import io.framestream.core.ImageFrames;
 import io.framestream.core.LimitExceededException;
 import io.framestream.testkit.Await;
 import io.framestream.testkit.ManualClock;
@@ -48,7 +49,7 @@ class FlowAdaptersTest {
   }
 
   private static Frame image(int n) {
-    return Frame.of("image/jpeg", new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) n});
+    return ImageFrames.image(n, 4);
   }
 
   /** Records every signal; requests only when the test says so. */
@@ -113,9 +114,12 @@ class FlowAdaptersTest {
     probe.subscription.request(3);
     Await.until("frame 5 delivered", () -> probe.sequences().size() == 2);
     assertEquals(List.of(1L, 5L), probe.sequences());
-    ch.publish(image(6));
-    ch.publish(image(7));
-    Await.until("the remaining demand is used", () -> probe.sequences().size() == 4);
+    for (int i = 6; i <= 7; i++) {
+      Await.until("nothing in flight", () -> ch.stats().inFlightFrames() == 0);
+      ch.publish(image(i)); // paced: one at a time, so that nothing is replaced
+      int n = i - 3;
+      Await.until("frame " + i + " delivered", () -> probe.sequences().size() == n);
+    }
     assertEquals(List.of(1L, 5L, 6L, 7L), probe.sequences());
     assertEquals(4, counters.framesOut(), "a frame counts as delivered when onNext returned");
     assertEquals(4, counters.latencyCount());

@@ -26,20 +26,19 @@ import java.util.Objects;
 public interface ChannelCounters {
 
   /**
-   * Returns the live counters of a channel. For a channel of this library the view reads the counters
-   * directly; for any other implementation of {@link Channel} it reads {@link Channel#stats()} on each call
-   * (and reports 0 for the latency total and the refusals, which the snapshot does not carry).
+   * Returns the live counters of a channel (one view per channel; calling again returns the same).
    *
-   * @param channel the channel
+   * @param channel a channel made by {@link Channel#create(String)} or a {@link ChannelRegistry}
    * @return its counters
    * @throws NullPointerException if {@code channel} is {@code null}
+   * @throws IllegalArgumentException if the channel is another implementation of {@link Channel}
    */
   static ChannelCounters of(Channel channel) {
     Objects.requireNonNull(channel, "channel");
     if (channel instanceof DefaultChannel) {
       return ((DefaultChannel) channel).counters();
     }
-    return new ChannelCounterViews.FromStats(channel);
+    throw new IllegalArgumentException("not a channel of framestream-core: " + channel.getClass().getName());
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.framestream.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static io.framestream.core.ImageFrames.image;
@@ -108,6 +109,16 @@ class ChannelCountersTest {
     assertTrue(p50 >= 4_000_000L && p50 <= 4_000_000L * 113 / 100, "p50 " + p50);
     assertThrows(IllegalArgumentException.class, () -> c.latencyQuantileNanos(1.5));
     assertEquals(List.of(), List.of(DropReason.values()).stream().filter(r -> c.drops(r) != 0).toList());
+  }
+
+  @Test
+  void o1_onlyChannelsOfThisLibraryHaveCounters() {
+    Channel ch = registry.declare("one");
+    assertSame(ChannelCounters.of(ch), ChannelCounters.of(ch));
+    Channel foreign = (Channel) java.lang.reflect.Proxy.newProxyInstance(Channel.class.getClassLoader(),
+        new Class<?>[] {Channel.class}, (proxy, method, args) -> null);
+    assertThrows(IllegalArgumentException.class, () -> ChannelCounters.of(foreign));
+    assertThrows(NullPointerException.class, () -> ChannelCounters.of(null));
   }
 
   @Test

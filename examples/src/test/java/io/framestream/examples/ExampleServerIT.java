@@ -122,7 +122,7 @@ class ExampleServerIT {
 
   @Test
   void aTicketKeyMakesViewersShowATicketAndTheBannerPrintsOne() throws Exception {
-    ExampleServer.Options options = ExampleServer.Options.parse("--port", "0", "--ticket-key", "k".repeat(32));
+    Options options = Options.parse("--port", "0", "--ticket-key", "k".repeat(32));
     try (ExampleServer guarded = ExampleServer.start(options)) {
       java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
           .version(java.net.http.HttpClient.Version.HTTP_1_1).build();

@@ -163,7 +163,7 @@ public final class ExampleServer implements AutoCloseable {
         .trustedProxies(options.trustedProxies().toArray(new String[0]))
         .maxConnectionsPerAddress(options.limits().maxConnectionsPerAddress())
         .maxFrameBytes(options.limits().maxFrameBytes())
-        .staticContent(ExampleServer.class.getClassLoader(), FrameStreamServer.DEFAULT_STATIC_ROOT);
+        .pages(); // framestream-pages, from the class path
     ChannelRegistry ownRegistry = null;
     if (options.limits().maxViewers() != Options.Limits.DEFAULTS.maxViewers()
         || options.limits().maxChannels() != Options.Limits.DEFAULTS.maxChannels()) {

@@ -3,15 +3,12 @@ package io.framestream.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -99,8 +96,8 @@ class GettingStartedIT {
       HttpResponse<InputStream> sse = http.send(HttpRequest.newBuilder(base.resolve("sse/clock")).build(),
           HttpResponse.BodyHandlers.ofInputStream());
       try (InputStream in = sse.body()) {
-        String data = CompletableFuture.supplyAsync(() -> firstData(in)).get(30, TimeUnit.SECONDS);
-        assertTrue(data.startsWith("data: data:image/svg+xml;base64,"), data);
+        String data = CompletableFuture.supplyAsync(() -> SseEvents.firstDataLine(in)).get(30, TimeUnit.SECONDS);
+        assertTrue(data.startsWith("data: data:image/svg+xml;base64,"), () -> data.substring(0, Math.min(80, data.length())));
       }
       assertTrue(app.isAlive(), "main keeps the program up:\n" + app.output());
       assertEquals(143, app.terminate(), "Ctrl-C/SIGTERM stops it through its shutdown hook");
@@ -165,20 +162,4 @@ class GettingStartedIT {
     }
   }
 
-  private static String firstData(InputStream in) {
-    try {
-      BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-      boolean dataEvent = false;
-      for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-        if (line.equals("event: data")) {
-          dataEvent = true;
-        } else if (dataEvent && line.startsWith("data: ")) {
-          return line.substring(0, Math.min(60, line.length()));
-        }
-      }
-      return "end of stream";
-    } catch (IOException e) {
-      return "failed: " + e;
-    }
-  }
 }

@@ -3,10 +3,8 @@ package io.framestream.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,7 +12,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -73,8 +70,8 @@ class RunnableJarIT {
           HttpResponse.BodyHandlers.ofInputStream());
       assertEquals(200, sse.statusCode());
       try (InputStream in = sse.body()) {
-        String data = CompletableFuture.supplyAsync(() -> firstData(in)).get(30, TimeUnit.SECONDS);
-        assertTrue(data.startsWith("data: data:video/mp4"), data);
+        String data = CompletableFuture.supplyAsync(() -> SseEvents.firstDataLine(in)).get(30, TimeUnit.SECONDS);
+        assertTrue(data.startsWith("data: data:video/mp4"), () -> data.substring(0, Math.min(80, data.length())));
       }
 
       assertEquals(143, server.terminate(), "SIGTERM ends the JVM (128 + 15) after the shutdown hook");
@@ -111,20 +108,4 @@ class RunnableJarIT {
         HttpResponse.BodyHandlers.ofString());
   }
 
-  private static String firstData(InputStream in) {
-    try {
-      BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-      boolean dataEvent = false;
-      for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-        if (line.equals("event: data")) {
-          dataEvent = true;
-        } else if (dataEvent && line.startsWith("data: ")) {
-          return line.substring(0, Math.min(line.length(), 60));
-        }
-      }
-      return "end of stream";
-    } catch (IOException e) {
-      return "failed: " + e;
-    }
-  }
 }

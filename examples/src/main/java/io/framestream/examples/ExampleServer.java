@@ -26,8 +26,9 @@ import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The example server: the embedded {@link FrameStreamServer} with the example pages and two built-in
- * channels, runnable from the command line.
+ * The example server: the embedded {@link FrameStreamServer} with the pages of {@code framestream-pages}
+ * and three demo channels, runnable from the command line and as the self-contained {@code
+ * framestream-server.jar}.
  *
  * <pre>
  * java -jar examples/target/framestream-server.jar --port 9090        # after mvn package
@@ -46,6 +47,8 @@ import java.util.concurrent.CountDownLatch;
  *       fps;
  *   <li>{@value #VIDEO_CHANNEL}: live video, a bundled 10 s fragmented-MP4 sample (H.264, 640x360, 30 fps)
  *       played by an {@link Fmp4Source} at real-time pace, in a loop;
+ *   <li>channels given sources by options ({@code --mjpeg NAME=URL}, {@code --mjpeg-command}, {@code
+ *       --fmp4}, {@code --fmp4-command}); {@code --demo false} leaves out the three above;
  *   <li>any other name: created when a camera page publishes into it (or a viewer opens it).
  * </ul>
  *

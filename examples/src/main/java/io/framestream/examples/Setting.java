@@ -68,7 +68,10 @@ enum Setting {
       "attach the demo channels (demo, life, video-demo); false for production"),
   HELP("--help", null, null, null, false, "show this text and exit");
 
-  /** The heap to recommend; one place, so that the figure can be corrected once. */
+  /**
+   * The heap to recommend, with what it is good for; one place, so that the figure can be corrected once
+   * (its first word, the {@code -Xmx} flag, also goes into the usage line).
+   */
   static final String RECOMMENDED_HEAP = "-Xmx256m for up to ~200 viewers of 50 KB frames";
 
   final String flag;
@@ -172,7 +175,8 @@ enum Setting {
   static String usage() {
     String nl = System.lineSeparator();
     StringBuilder b = new StringBuilder();
-    b.append("Usage: java ").append("-Xmx256m").append(" -jar framestream-server.jar [options]").append(nl)
+    String xmx = RECOMMENDED_HEAP.substring(0, RECOMMENDED_HEAP.indexOf(' '));
+    b.append("Usage: java ").append(xmx).append(" -jar framestream-server.jar [options]").append(nl)
         .append("       (from a clone: mvn -q compile -Prun -Dexec.args=\"[options]\")").append(nl).append(nl)
         .append("Every option can also be set by its environment variable; an option on the command line")
         .append(nl).append("beats the variable.").append(nl).append(nl);

@@ -11,23 +11,32 @@ import io.framestream.edge.ViewerTickets;
 import io.framestream.media.Fmp4Source;
 import io.framestream.media.TestPatternSource;
 import io.framestream.server.FrameStreamServer;
+import io.framestream.core.FrameSource;
+import io.framestream.media.MjpegSource;
 import java.io.FileNotFoundException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The example server: the embedded {@link FrameStreamServer} with the example pages and two built-in
- * channels, runnable from the command line.
+ * The example server: the embedded {@link FrameStreamServer} with the pages of {@code framestream-pages}
+ * and three demo channels, runnable from the command line and as the self-contained {@code
+ * framestream-server.jar}.
  *
  * <pre>
- * mvn -q compile -Prun                                                 # from the repository root
- * mvn -q compile -Prun -Dexec.args="--port 9090 --host 0.0.0.0"
+ * java -jar examples/target/framestream-server.jar --port 9090        # after mvn package
+ * FRAMESTREAM_PORT=0 java -jar examples/target/framestream-server.jar
+ * mvn -q compile -Prun -Dexec.args="--port 9090 --host 0.0.0.0"      # from the repository root
  * </pre>
+ *
+ * <p>Every option is a flag and an environment variable (the flag wins); {@code --help} lists them.
  *
  * <p>Channels:
  *
@@ -38,6 +47,8 @@ import java.util.concurrent.CountDownLatch;
  *       fps;
  *   <li>{@value #VIDEO_CHANNEL}: live video, a bundled 10 s fragmented-MP4 sample (H.264, 640x360, 30 fps)
  *       played by an {@link Fmp4Source} at real-time pace, in a loop;
+ *   <li>channels given sources by options ({@code --mjpeg NAME=URL}, {@code --mjpeg-command}, {@code
+ *       --fmp4}, {@code --fmp4-command}); {@code --demo false} leaves out the three above;
  *   <li>any other name: created when a camera page publishes into it (or a viewer opens it).
  * </ul>
  *
@@ -80,46 +91,8 @@ public final class ExampleServer implements AutoCloseable {
   /** Largest {@code --max-frame-bytes} the server accepts: 256 MiB. */
   static final int MAX_FRAME_BYTES = 256 << 20;
 
-  static final String USAGE = String.join(System.lineSeparator(),
-      "Usage: ExampleServer [--port N] [--host ADDRESS] [--publish-token TOKEN] [--ticket-key SECRET]",
-      "                     [--allow-origin URL] [--nats URL] [--node-id ID]",
-      "                     [--max-connections-per-address N] [--max-viewers N] [--max-frame-bytes N]",
-      "                     [--trusted-proxy ADDRESS|CIDR] [--help]",
-      "",
-      "  --port N        port to listen on (default " + DEFAULT_PORT + "; 0 picks a free one)",
-      "  --host ADDRESS  address to bind (default " + DEFAULT_HOST + ", this machine only;",
-      "                  --host 0.0.0.0 accepts other machines)",
-      "  --publish-token TOKEN",
-      "                  publishers must send this token (record.html?channel=NAME&token=TOKEN);",
-      "                  at least 16 characters. Without it anyone who reaches the server may publish",
-      "  --ticket-key SECRET",
-      "                  viewers need a signed ticket (?ticket=...); at least 32 characters. The banner",
-      "                  prints a ticket URL for the demo channel; your application issues the others",
-      "                  with ViewerTickets.withKey(SECRET).issue(channel, ttl)",
-      "  --allow-origin URL",
-      "                  only pages from this origin may open WebSockets (repeatable), such as",
-      "                  https://cams.example.com",
-      "  --nats URL[,URL]",
-      "                  join a cluster: share channels with other nodes through NATS, such as",
-      "                  nats://127.0.0.1:4222 (the server needs JetStream: nats-server -js)",
-      "  --node-id ID    this node's name in the cluster (default: random)",
-      "  --max-connections-per-address N",
-      "                  connections one client address may hold open: WebSockets, SSE streams and page",
-      "                  loads (default " + FrameStreamServer.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS
-          + "); one more is answered with 429",
-      "  --max-viewers N viewers one channel may have at once, over both transports (default "
-          + ChannelConfig.DEFAULT_MAX_SUBSCRIBERS + ")",
-      "  --max-frame-bytes N",
-      "                  largest frame a publisher may send, in bytes (default "
-          + DEFAULT_MAX_FRAME_BYTES + ", 8 MiB;",
-      "                  at most " + MAX_FRAME_BYTES + "); a larger one is refused from its header",
-      "  --trusted-proxy ADDRESS|CIDR[,...]",
-      "                  a reverse proxy in front of the server, such as 127.0.0.1 or 10.0.0.0/8",
-      "                  (repeatable): its X-Forwarded-For header names the client, which",
-      "                  the limits count and the authorizer sees. Headers from other peers are ignored",
-      "  --help          show this text",
-      "",
-      "From the repository root: mvn -q compile -Prun -Dexec.args=\"--port 9090\"");
+  /** The JUL property that sets the console's line format. */
+  private static final String LOG_FORMAT = "java.util.logging.SimpleFormatter.format";
 
   private static final System.Logger LOG = System.getLogger(ExampleServer.class.getName());
 
@@ -164,7 +137,7 @@ public final class ExampleServer implements AutoCloseable {
    * @throws TransportException if the port cannot be bound
    */
   public static ExampleServer start(String host, int port, String publishToken) {
-    return start(new Options(host, port, false, publishToken, null, java.util.List.of()));
+    return start(Options.of(host, port, publishToken));
   }
 
   static ExampleServer start(Options options) {
@@ -179,6 +152,12 @@ public final class ExampleServer implements AutoCloseable {
           options.publishToken() == null && tickets == null ? "no authorization at all"
               : options.publishToken() == null ? "open publishing" : "open viewing");
     }
+    for (Options.SourceSpec spec : options.sources()) {
+      if (spec.kind() == Options.SourceKind.FMP4_FILE && !Files.isReadable(Path.of(spec.target()))) {
+        throw new StartupException("--fmp4 " + spec.channel() + "=" + spec.target() + ": no readable file there",
+            "Give the path of a fragmented MP4 file (see docs/video.md for making one with ffmpeg).", null);
+      }
+    }
     FrameStreamServer.Builder builder = FrameStreamServer.builder()
         .host(host)
         .port(options.port())
@@ -187,10 +166,12 @@ public final class ExampleServer implements AutoCloseable {
         .trustedProxies(options.trustedProxies().toArray(new String[0]))
         .maxConnectionsPerAddress(options.limits().maxConnectionsPerAddress())
         .maxFrameBytes(options.limits().maxFrameBytes())
-        .staticContent(ExampleServer.class.getClassLoader(), FrameStreamServer.DEFAULT_STATIC_ROOT);
+        .pages(); // framestream-pages, from the class path
     ChannelRegistry ownRegistry = null;
-    if (options.limits().maxViewers() != ChannelConfig.DEFAULT_MAX_SUBSCRIBERS) {
+    if (options.limits().maxViewers() != Options.Limits.DEFAULTS.maxViewers()
+        || options.limits().maxChannels() != Options.Limits.DEFAULTS.maxChannels()) {
       ownRegistry = ChannelRegistry.builder()
+          .maxChannels(options.limits().maxChannels())
           .channelDefaults(ChannelConfig.builder().maxSubscribers(options.limits().maxViewers()).build())
           .build();
       builder.registry(ownRegistry);
@@ -199,25 +180,76 @@ public final class ExampleServer implements AutoCloseable {
     NatsBridge bridge = null;
     try {
       ChannelRegistry channels = server.registry();
-      channels.attachSource(DEMO_CHANNEL, TestPatternSource.create(), DEMO_FPS);
-      channels.attachSource(LIFE_CHANNEL, new LifeSource(), LIFE_FPS);
-      channels.attachSource(VIDEO_CHANNEL, videoDemo(), 0); // the source paces itself
-      server.start();
+      if (options.demo()) {
+        channels.attachSource(DEMO_CHANNEL, TestPatternSource.create(), DEMO_FPS);
+        channels.attachSource(LIFE_CHANNEL, new LifeSource(), LIFE_FPS);
+        channels.attachSource(VIDEO_CHANNEL, videoDemo(), 0); // the source paces itself
+      }
+      for (Options.SourceSpec spec : options.sources()) {
+        channels.attachSource(spec.channel(), source(spec), 0); // each paces itself: a camera, a process, a file
+      }
+      try {
+        server.start();
+      } catch (TransportException e) {
+        throw new StartupException(e.getMessage(), bindHint(host, options.port(), e), e);
+      }
       if (options.nats() != null) {
         NatsBridge.Builder b = NatsBridge.builder(channels).servers(options.nats().split(","));
         if (options.nodeId() != null) {
           b.nodeId(options.nodeId());
         }
-        bridge = b.build().start();
+        try {
+          bridge = b.build().start();
+        } catch (java.io.IOException e) {
+          throw new StartupException("cannot reach NATS at " + options.nats() + ": " + e.getMessage(),
+              "Is nats-server running there? Start one with: nats-server -js (or drop --nats / FRAMESTREAM_NATS"
+                  + " to run a single node).", e);
+        }
       }
-    } catch (java.io.IOException e) {
-      closeAll(server, ownRegistry);
-      throw new TransportException(e.getMessage(), e);
     } catch (RuntimeException e) {
       closeAll(server, ownRegistry); // releases the registry's threads
       throw e;
     }
     return new ExampleServer(server, tickets, bridge, ownRegistry);
+  }
+
+  /** What to do when the server cannot bind. */
+  private static String bindHint(String host, int port, Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof java.net.BindException && String.valueOf(t.getMessage()).contains("in use")) {
+        return "Port " + port + " is taken, probably by another server. Choose another with --port N (or"
+            + " FRAMESTREAM_PORT=N); --port 0 picks a free one and the banner prints it.";
+      }
+      if (t instanceof java.net.BindException || t instanceof java.net.UnknownHostException) {
+        return "Cannot bind " + host + ": --host (FRAMESTREAM_HOST) must be an address of this machine, such as"
+            + " 127.0.0.1 or 0.0.0.0 (every interface).";
+      }
+      if (t instanceof SecurityException || String.valueOf(t.getMessage()).contains("ermission denied")) {
+        return "Ports below 1024 need privileges: use --port 8080 behind a reverse proxy (docs/operations.md).";
+      }
+    }
+    return "Check --host and --port (FRAMESTREAM_HOST, FRAMESTREAM_PORT).";
+  }
+
+  /** The source a command-line entry names. */
+  static FrameSource source(Options.SourceSpec spec) {
+    return switch (spec.kind()) {
+      case MJPEG_URL -> MjpegSource.builder(() -> openUrl(spec.target())).build();
+      case MJPEG_COMMAND -> MjpegSource.fromProcess(List.of("sh", "-c", spec.target()));
+      case FMP4_FILE -> Fmp4Source.fromFile(Path.of(spec.target()), true);
+      case FMP4_COMMAND -> Fmp4Source.fromProcess(List.of("sh", "-c", spec.target()));
+    };
+  }
+
+  private static InputStream openUrl(String url) {
+    try {
+      java.net.URLConnection connection = URI.create(url).toURL().openConnection();
+      connection.setConnectTimeout(10_000);
+      connection.setReadTimeout(30_000); // a camera that stops sending is reconnected
+      return connection.getInputStream();
+    } catch (java.io.IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static void closeAll(FrameStreamServer server, ChannelRegistry ownRegistry) {
@@ -298,36 +330,38 @@ public final class ExampleServer implements AutoCloseable {
   }
 
   /**
-   * Runs the example server until the JVM is stopped (Ctrl-C). Prints the URLs to open.
+   * Runs the example server until the JVM is stopped (Ctrl-C, SIGTERM). Prints the URLs to open. Every
+   * option also has an environment variable ({@code FRAMESTREAM_PORT}, ...); {@code --help} lists them.
    *
-   * @param args {@code --port N}, {@code --host ADDRESS}, {@code --help}
+   * @param args the options; {@code --help} lists them
    */
   public static void main(String[] args) {
+    if (System.getProperty(LOG_FORMAT) == null) {
+      System.setProperty(LOG_FORMAT, "%4$s %5$s%6$s%n"); // one line per record: "INFO framestream server ..."
+    }
     Options options;
     try {
-      options = Options.parse(args);
+      options = Options.read(args, System.getenv());
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
-      System.err.println(USAGE);
+      System.err.println("Run with --help to see every option and its environment variable.");
       System.exit(2);
       return;
     }
     if (options.help()) {
-      System.out.println(USAGE);
+      System.out.println(Setting.usage());
       return;
     }
     ExampleServer example;
     try {
       example = start(options);
-    } catch (TransportException e) {
+    } catch (StartupException e) {
       System.err.println("error: " + e.getMessage());
-      System.err.println(e.getCause() instanceof java.io.IOException
-          ? "Is nats-server running at " + options.nats() + "? Start one with: nats-server -js"
-          : "Is another server using port " + options.port() + "? Try --port with another number.");
+      System.err.println(e.hint());
       System.exit(1);
       return;
     } catch (RuntimeException e) {
-      System.err.println("error: cannot start the example server: " + e.getMessage());
+      System.err.println("error: cannot start the example server: " + e);
       System.exit(1);
       return;
     }
@@ -343,6 +377,7 @@ public final class ExampleServer implements AutoCloseable {
       LOG.log(System.Logger.Level.INFO, "Listening on {0} only. To let other machines in, run with --host 0.0.0.0"
           + " (browsers allow the camera only on https:// or http://localhost pages).", options.host());
     }
+    // The server's threads are daemon threads: this (non-daemon) thread keeps the JVM alive until a signal.
     awaitUninterruptibly(stopped);
   }
 
@@ -368,142 +403,18 @@ public final class ExampleServer implements AutoCloseable {
     }
   }
 
-  /** The limits set on the command line, or their defaults. */
-  record Limits(int maxConnectionsPerAddress, int maxViewers, int maxFrameBytes) {
-    static final Limits DEFAULTS = new Limits(FrameStreamServer.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
-        ChannelConfig.DEFAULT_MAX_SUBSCRIBERS, DEFAULT_MAX_FRAME_BYTES);
-  }
+  /** A start-up failure with what the user should do about it. */
+  static final class StartupException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final String hint;
 
-  /** The command line. */
-  record Options(String host, int port, boolean help, String publishToken, String ticketKey,
-      java.util.List<String> allowedOrigins, String nats, String nodeId, Limits limits,
-      java.util.List<String> trustedProxies) {
-
-    Options(String host, int port, boolean help, String publishToken, String ticketKey,
-        java.util.List<String> allowedOrigins) {
-      this(host, port, help, publishToken, ticketKey, allowedOrigins, null, null, Limits.DEFAULTS, java.util.List.of());
+    StartupException(String message, String hint, Throwable cause) {
+      super(message, cause);
+      this.hint = hint;
     }
 
-    static Options parse(String... args) {
-      String host = DEFAULT_HOST;
-      int port = DEFAULT_PORT;
-      boolean help = false;
-      String publishToken = null;
-      String ticketKey = null;
-      java.util.List<String> origins = new java.util.ArrayList<>();
-      String nats = null;
-      String nodeId = null;
-      int maxConnections = Limits.DEFAULTS.maxConnectionsPerAddress();
-      int maxViewers = Limits.DEFAULTS.maxViewers();
-      int maxFrameBytes = Limits.DEFAULTS.maxFrameBytes();
-      java.util.List<String> proxies = new java.util.ArrayList<>();
-      for (int i = 0; i < args.length; i++) {
-        String arg = args[i];
-        String name = arg;
-        String value = null;
-        int eq = arg.indexOf('=');
-        if (arg.startsWith("--") && eq > 0) {
-          name = arg.substring(0, eq);
-          value = arg.substring(eq + 1);
-        }
-        switch (name) {
-          case "--help", "-h" -> help = true;
-          case "--host" -> {
-            value = value != null ? value : valueOf(args, ++i, name);
-            if (value.isBlank()) {
-              throw new IllegalArgumentException("--host needs an address, such as 0.0.0.0");
-            }
-            host = value;
-          }
-          case "--port" -> port = port(value != null ? value : valueOf(args, ++i, name));
-          case "--publish-token" -> {
-            publishToken = value != null ? value : valueOf(args, ++i, name);
-            if (publishToken.length() < 16) {
-              throw new IllegalArgumentException("--publish-token needs at least 16 characters");
-            }
-          }
-          case "--ticket-key" -> {
-            ticketKey = value != null ? value : valueOf(args, ++i, name);
-            if (ticketKey.length() < 32) {
-              throw new IllegalArgumentException("--ticket-key needs at least 32 characters");
-            }
-          }
-          case "--allow-origin" -> origins.add(value != null ? value : valueOf(args, ++i, name));
-          case "--nats" -> {
-            nats = value != null ? value : valueOf(args, ++i, name);
-            if (!nats.startsWith("nats://") && !nats.startsWith("tls://")) {
-              throw new IllegalArgumentException("--nats needs URLs such as nats://127.0.0.1:4222, got '" + nats + "'");
-            }
-          }
-          case "--node-id" -> {
-            nodeId = value != null ? value : valueOf(args, ++i, name);
-            if (!nodeId.matches("[A-Za-z0-9_-]{1,32}")) {
-              throw new IllegalArgumentException("--node-id needs 1 to 32 of A-Z a-z 0-9 _ -");
-            }
-          }
-          case "--max-connections-per-address" ->
-              maxConnections = number(value != null ? value : valueOf(args, ++i, name), name, 1, Integer.MAX_VALUE);
-          case "--max-viewers" ->
-              maxViewers = number(value != null ? value : valueOf(args, ++i, name), name, 1, Integer.MAX_VALUE);
-          case "--max-frame-bytes" ->
-              maxFrameBytes = number(value != null ? value : valueOf(args, ++i, name), name, 1, MAX_FRAME_BYTES);
-          case "--trusted-proxy" -> proxies.addAll(trustedProxies(value != null ? value : valueOf(args, ++i, name)));
-          default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
-        }
-      }
-      return new Options(host, port, help, publishToken, ticketKey, java.util.List.copyOf(origins), nats, nodeId,
-          new Limits(maxConnections, maxViewers, maxFrameBytes), java.util.List.copyOf(proxies));
-    }
-
-    private static int number(String text, String option, int min, int max) {
-      try {
-        long n = Long.parseLong(text.trim());
-        if (n >= min && n <= max) {
-          return (int) n;
-        }
-      } catch (NumberFormatException e) {
-        // reported below
-      }
-      throw new IllegalArgumentException(
-          option + " needs a number from " + min + " to " + max + ", got '" + text + "'");
-    }
-
-    /** Addresses or CIDR ranges, comma-separated; checked here so that a typo stops the server at once. */
-    private static java.util.List<String> trustedProxies(String text) {
-      java.util.List<String> entries = new java.util.ArrayList<>();
-      for (String part : text.split(",")) {
-        if (!part.isBlank()) {
-          entries.add(part.trim());
-        }
-      }
-      try {
-        if (TrustedProxies.of(entries).isEmpty()) {
-          throw new IllegalArgumentException("no address given");
-        }
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("--trusted-proxy needs IP addresses or CIDR ranges such as 10.0.0.0/8: "
-            + e.getMessage());
-      }
-      return entries;
-    }
-
-    private static String valueOf(String[] args, int i, String option) {
-      if (i >= args.length) {
-        throw new IllegalArgumentException(option + " needs a value");
-      }
-      return args[i];
-    }
-
-    private static int port(String text) {
-      try {
-        int p = Integer.parseInt(text.trim());
-        if (p >= 0 && p <= 65_535) {
-          return p;
-        }
-      } catch (NumberFormatException e) {
-        // reported below
-      }
-      throw new IllegalArgumentException("--port needs a number from 0 to 65535, got '" + text + "'");
+    String hint() {
+      return hint;
     }
   }
 }

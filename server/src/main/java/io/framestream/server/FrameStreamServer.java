@@ -170,7 +170,7 @@ public final class FrameStreamServer implements AutoCloseable {
     for (Map.Entry<String, HttpHandler> e : extraHandlers.entrySet()) {
       config.addHttpHandler(e.getValue(), e.getKey());
     }
-    config.addHttpHandler(new PagesHandler(staticLoader, "/" + staticRoot), "/");
+    config.addHttpHandler(new PagesHandler(staticLoader, "/" + staticRoot, registry), "/");
     try {
       for (ServerEndpointConfig sec : webSocket.endpointConfigs()) {
         container.addEndpoint(sec);
@@ -410,6 +410,20 @@ public final class FrameStreamServer implements AutoCloseable {
       r = r.startsWith("/") ? r.substring(1) : r;
       this.staticRoot = r.endsWith("/") ? r : r + "/";
       return this;
+    }
+
+    /**
+     * Serves the viewer and camera pages of the {@code io.framestream:framestream-pages} artifact at {@code
+     * /} ({@code index.html} lists the channels; {@code live.html?channel=NAME}, {@code record.html}, ...),
+     * checking now that the artifact is on the class path. An unknown page gets a 404 page that names the
+     * pages and channels there are.
+     *
+     * @return this builder
+     * @throws IllegalStateException if {@code framestream-pages} is not on the class path (the message
+     *     names the dependency to add)
+     */
+    public Builder pages() {
+      return staticContent(PagesHandler.pagesArtifactLoader(), DEFAULT_STATIC_ROOT);
     }
 
     /**

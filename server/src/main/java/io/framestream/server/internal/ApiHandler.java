@@ -6,11 +6,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.framestream.core.Channel;
 import io.framestream.core.ChannelNames;
 import io.framestream.core.ChannelRegistry;
+import io.framestream.core.Frame;
 import io.framestream.edge.ErrorBody;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.glassfish.grizzly.http.Method;
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.Request;
@@ -18,7 +21,7 @@ import org.glassfish.grizzly.http.server.Response;
 
 /**
  * {@code GET /api/channels} (every channel's statistics) and {@code GET /api/channels/{name}} (one
- * channel's), as JSON, and {@code POST /api/channels/{name}/frames} (see {@link HttpPublishing}). Bad
+ * channel's), as JSON, each with its online state, kind, codec and size (see {@link #describe(Channel)}), and {@code POST /api/channels/{name}/frames} (see {@link HttpPublishing}). Bad
  * requests get a status and the JSON {@link ErrorBody}.
  *
  * <p>No answer waits for the peer: before writing, the handler asks whether the connection's write queue
@@ -74,7 +77,7 @@ public final class ApiHandler extends HttpHandler {
     if (path.equals(PREFIX) || path.equals(PREFIX + "/")) {
       ArrayNode list = JSON.createArrayNode();
       for (Channel c : registry.channels()) {
-        list.add(JSON.valueToTree(c.stats()));
+        list.add(describe(c));
       }
       ObjectNode body = JSON.createObjectNode();
       body.set("channels", list);
@@ -95,7 +98,38 @@ public final class ApiHandler extends HttpHandler {
       HttpPublishing.refuseUnread(request, response, 404, "no channel named '" + name + "'");
       return;
     }
-    write(response, 200, JSON.valueToTree(channel.get().stats()));
+    write(response, 200, describe(channel.get()));
+  }
+
+  /**
+   * A channel's statistics, and what a dashboard wants at a glance: {@code online} (a publisher, HTTP
+   * poster or running source is attached), {@code state} ({@code "online"}, {@code "offline"}, or null
+   * before its first publisher), {@code kind} ({@code "video"} for a codec stream with an init segment, else
+   * the top-level type of the newest frame, such as {@code "image"}), and {@code codec}, {@code width} and
+   * {@code height} of the newest frame or, for video, of its init segment; null where not known.
+   */
+  static ObjectNode describe(Channel channel) {
+    ObjectNode node = JSON.valueToTree(channel.stats());
+    Optional<Frame> init = channel.initFrame();
+    Optional<Frame> latest = channel.latestFrame();
+    node.put("online", channel.publisherCount() > 0);
+    node.put("state", channel.state().map(s -> s.name().toLowerCase(Locale.ROOT)).orElse(null));
+    String type = init.or(() -> latest).map(Frame::contentType).orElse(null);
+    node.put("kind", init.isPresent() ? "video" : type == null || type.isEmpty() ? null
+        : type.substring(0, type.indexOf('/') > 0 ? type.indexOf('/') : type.length()).toLowerCase(Locale.ROOT));
+    node.put("codec", latest.flatMap(Frame::codec).or(() -> init.flatMap(Frame::codec)).orElse(null));
+    OptionalInt width = latest.map(Frame::width).filter(OptionalInt::isPresent)
+        .orElseGet(() -> init.map(Frame::width).orElse(OptionalInt.empty()));
+    OptionalInt height = latest.map(Frame::height).filter(OptionalInt::isPresent)
+        .orElseGet(() -> init.map(Frame::height).orElse(OptionalInt.empty()));
+    if (width.isPresent() && height.isPresent()) {
+      node.put("width", width.getAsInt());
+      node.put("height", height.getAsInt());
+    } else {
+      node.putNull("width");
+      node.putNull("height");
+    }
+    return node;
   }
 
   private static String invalidName(String name) {

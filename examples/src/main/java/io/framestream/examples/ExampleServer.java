@@ -13,6 +13,8 @@ import io.framestream.media.TestPatternSource;
 import io.framestream.server.FrameStreamServer;
 import io.framestream.core.FrameSource;
 import io.framestream.media.MjpegSource;
+import io.framestream.micrometer.FrameStreamMetrics;
+import io.framestream.micrometer.PrometheusScrape;
 import java.io.FileNotFoundException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -167,6 +169,8 @@ public final class ExampleServer implements AutoCloseable {
         .maxConnectionsPerAddress(options.limits().maxConnectionsPerAddress())
         .maxFrameBytes(options.limits().maxFrameBytes())
         .pages(); // framestream-pages, from the class path
+    PrometheusScrape metrics = PrometheusScrape.create();
+    builder.text("/metrics", PrometheusScrape.CONTENT_TYPE, metrics::scrape);
     ChannelRegistry ownRegistry = null;
     if (options.limits().maxViewers() != Options.Limits.DEFAULTS.maxViewers()
         || options.limits().maxChannels() != Options.Limits.DEFAULTS.maxChannels()) {
@@ -177,6 +181,7 @@ public final class ExampleServer implements AutoCloseable {
       builder.registry(ownRegistry);
     }
     FrameStreamServer server = builder.build();
+    metrics.bind(FrameStreamMetrics.builder(server.registry()).accessGate(server.webSocket().accessGate()).build());
     NatsBridge bridge = null;
     try {
       ChannelRegistry channels = server.registry();

@@ -137,6 +137,28 @@ class ExampleServerIT {
   }
 
   @Test
+  void metricsShowWhatTheTestPublished_inPrometheusText() throws Exception {
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    byte[] jpeg = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xE0, 0, 16, 'J', 'F', 'I', 'F', 0, (byte) 0xFF, (byte) 0xD9};
+    for (int i = 0; i < 3; i++) {
+      HttpResponse<String> posted = http.send(HttpRequest.newBuilder(example.httpUri().resolve("api/channels/metered/frames"))
+          .header("Content-Type", "image/jpeg").POST(HttpRequest.BodyPublishers.ofByteArray(jpeg)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(204, posted.statusCode(), posted::body);
+    }
+    HttpResponse<String> scrape = api.get("metrics");
+    assertEquals(200, scrape.statusCode());
+    assertTrue(scrape.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+    String text = scrape.body();
+    assertTrue(text.contains("framestream_frames_in_total{channel=\"metered\"} 3.0"), text);
+    assertTrue(text.contains("framestream_in_bytes_total{channel=\"metered\"} " + (3.0 * jpeg.length)), text);
+    assertTrue(text.contains("framestream_channel_viewers{channel=\"metered\"} 0.0"), text);
+    HttpResponse<String> post = http.send(HttpRequest.newBuilder(example.httpUri().resolve("metrics"))
+        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(405, post.statusCode());
+  }
+
+  @Test
   void bannerNamesThePagesToOpen() {
     String banner = example.banner();
     String base = example.httpUri().toString();

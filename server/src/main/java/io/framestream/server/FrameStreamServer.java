@@ -12,6 +12,7 @@ import io.framestream.server.internal.ConnectionTracker;
 import io.framestream.server.internal.EmbeddedContainer;
 import io.framestream.server.internal.HttpPublishing;
 import io.framestream.server.internal.PagesHandler;
+import io.framestream.server.internal.TextHandler;
 import io.framestream.server.internal.TyrusRawFrameSender;
 import io.framestream.transport.sse.SseHandler;
 import io.framestream.transport.websocket.WebSocketTransport;
@@ -30,6 +31,7 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.HttpServer;
@@ -614,6 +616,22 @@ public final class FrameStreamServer implements AutoCloseable {
     public Builder handler(String mapping, HttpHandler handler) {
       handlers.put(Objects.requireNonNull(mapping, "mapping"), Objects.requireNonNull(handler, "handler"));
       return this;
+    }
+
+    /**
+     * Serves a read-only text computed per request at one path, such as a Prometheus scrape:
+     * {@code text("/metrics", PrometheusScrape.CONTENT_TYPE, scrape::scrape)}. {@code GET} and {@code HEAD}
+     * answer 200 (never cached), other methods 405; a peer that stopped reading is dropped, never waited for.
+     * The path has no authorization of its own: keep the server on loopback or guard the path in a proxy.
+     *
+     * @param path the exact path, such as {@code "/metrics"}
+     * @param contentType the answer's content type
+     * @param body called on a worker thread for every request; must be thread-safe and fast
+     * @return this builder
+     * @throws NullPointerException if an argument is {@code null}
+     */
+    public Builder text(String path, String contentType, Supplier<String> body) {
+      return handler(path, new TextHandler(contentType, body));
     }
 
     /**

@@ -1,7 +1,8 @@
 // The live video page: fragmented MP4 from a channel, over SSE or WebSocket, into Media Source Extensions.
 // Plain ES module, no build step. Network text reaches the DOM only through textContent.
 import {
-  $, Backoff, DelayMeter, fillChannelLinks, formatBytes, pageParams, pollStats, setText, showError, withCredentials, wsUrl,
+  $, Backoff, DelayMeter, fillChannelLinks, formatBytes, fromBase64, pageParams, parseJson, pollStats, setText, showError,
+  withCredentials, wsUrl,
 } from './common.js';
 
 /** Jump to the live edge when playback falls this far behind the end of the buffer. */
@@ -19,15 +20,6 @@ const MAX_QUEUED = 90;
  */
 function mediaSourceClass() {
   return window.MediaSource || window.ManagedMediaSource || null;
-}
-
-/** Decodes base64 text to bytes. */
-function fromBase64(text) {
-  if (typeof Uint8Array.fromBase64 === 'function') return Uint8Array.fromBase64(text);
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
 }
 
 /** The bytes of an SSE data event: a data URI (the default format) or bare base64 (?format=base64). */
@@ -276,15 +268,6 @@ function connectWs(channel, on) {
       ws.close(1000, 'viewer left');
     },
   };
-}
-
-function parseJson(text) {
-  try {
-    const v = JSON.parse(text);
-    return v && typeof v === 'object' ? v : null;
-  } catch (e) {
-    return null;
-  }
 }
 
 /** Runs the page: ?channel=NAME&transport=sse|ws. */

@@ -2,8 +2,10 @@
 // (H.264 and the other codecs the browser has) or ImageDecoder / createImageBitmap (JPEG, PNG, WebP, GIF) and
 // drawn to a canvas the moment each frame is decoded. No buffering: a frame that would wait is dropped.
 // Plain ES module, no build step. Network text reaches the DOM only through textContent.
-import {$, Backoff, fillChannelLinks, formatBytes, formatFps, pageParams, pageUrl, setText, showError,
-  withCredentials, wsUrl, RateMeter, DelayMeter, parseChunkMessage} from './common.js';
+import {
+  $, Backoff, DelayMeter, RateMeter, fillChannelLinks, formatBytes, formatFps, fromBase64, pageParams, pageUrl,
+  parseChunkMessage, parseJson, setText, showError, withCredentials, wsUrl,
+} from './common.js';
 
 /**
  * Samples still waiting in the decoder when the next message arrives: beyond this many the page is late, and
@@ -15,14 +17,6 @@ const MAX_DECODE_QUEUE = 3;
 /** Whether this browser can decode video chunks (WebCodecs needs a secure context: https or localhost). */
 export function hasVideoDecoder() {
   return typeof window.VideoDecoder === 'function' && typeof window.EncodedVideoChunk === 'function';
-}
-
-/** Decodes base64 text to bytes. */
-function fromBase64(text) {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
 }
 
 /** Runs the page: ?channel=NAME. */
@@ -242,12 +236,7 @@ export function startWebCodecsViewer() {
     ws.onmessage = (e) => {
       if (mine !== generation) return;
       if (typeof e.data === 'string') {
-        let msg = null;
-        try {
-          msg = JSON.parse(e.data);
-        } catch (err) {
-          return;
-        }
+        const msg = parseJson(e.data);
         if (msg && msg.type === 'config') onConfig(msg);
         if (msg && msg.type === 'status') {
           setStatus(msg.status === 'offline' ? 'paused' : 'live',

@@ -26,8 +26,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * W12, the chunk stream ({@code ?format=chunks}) on every host: a late joiner of a video channel gets the
@@ -77,8 +75,7 @@ class ChunkStreamIT extends ConformanceSuite {
     return got.isEmpty() ? -1 : got.get(got.size() - 1).sequence();
   }
 
-  @ParameterizedTest(name = "{displayName} [{0}]")
-  @MethodSource("io.framestream.conformance.Combination#chunks")
+  @ChunkRuleTest
   void w12_aLateJoinerGetsTheConfigThenTheNewestKeyFrameAtOnce(Combination c) {
     Host host = host(c);
     Channel channel = declare(host, "chunks-late");
@@ -124,8 +121,7 @@ class ChunkStreamIT extends ConformanceSuite {
     Await.until("the live fragment arrives", () -> lastSequence(viewer) == 16, BOUND);
   }
 
-  @ParameterizedTest(name = "{displayName} [{0}]")
-  @MethodSource("io.framestream.conformance.Combination#chunks")
+  @ChunkRuleTest
   void w12_w11_eachChunkMessageIsBuiltOncePerFrame(Combination c) throws Exception {
     Host host = host(c);
     String why = host.sharedFramesUnavailable();
@@ -165,8 +161,7 @@ class ChunkStreamIT extends ConformanceSuite {
     }
   }
 
-  @ParameterizedTest(name = "{displayName} [{0}]")
-  @MethodSource("io.framestream.conformance.Combination#chunks")
+  @ChunkRuleTest
   void w12_imagesArriveAsOneKeySampleWithTheirCaptureTime(Combination c) {
     Host host = host(c);
     Channel channel = declare(host, "chunks-image");

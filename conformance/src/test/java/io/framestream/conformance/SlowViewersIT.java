@@ -10,8 +10,6 @@ import io.framestream.testkit.Await;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * C2, C5, W5: a slow viewer gets the newest frame, not a backlog; a stalled one is evicted and dropped at the
@@ -23,8 +21,7 @@ class SlowViewersIT extends ConformanceSuite {
   private static final int BIG = 512 * 1024;
   private static final int FRAMES = 40;
 
-  @ParameterizedTest(name = "{displayName} [{0}]")
-  @MethodSource("io.framestream.conformance.Combination#withChunks")
+  @RuleTestWithChunks
   void c2_aSlowViewerGetsTheNewestFrame(Combination c) {
     Host host = host(c);
     Channel channel = declare(host, "slow");
@@ -47,8 +44,7 @@ class SlowViewersIT extends ConformanceSuite {
         () -> "older frames were dropped for the newest, not queued: got " + got + "; " + channel.stats());
   }
 
-  @ParameterizedTest(name = "{displayName} [{0}]")
-  @MethodSource("io.framestream.conformance.Combination#withChunks")
+  @RuleTestWithChunks
   void c5_aStalledViewerIsEvictedWithoutSlowingOthers(Combination c) throws Exception {
     Host host = host(c);
     Duration stallTimeout = Duration.ofSeconds(1);

@@ -26,6 +26,17 @@ import org.junit.jupiter.api.TestInstance;
  * channel (VideoDecoder), and on the video channel its publish-to-display delay does not grow over 60 s (the
  * one long test here); a video channel has a thumbnail on {@code /}; the camera page keeps its rate in a
  * hidden tab with the binary format. Skipped when Chromium is not installed.
+ *
+ * <p>The glass-to-glass row ({@code glassToGlass_...}): publish-to-display delay of the WebCodecs page against
+ * the {@code <img>} page and the MSE page, each read from the page's own measurement (its JS hook), in one
+ * run. Pages that watch the same channel run side by side, each in its own headless Chromium, for {@link
+ * #GLASS_WINDOW}: the {@code demo} image channel in {@code webcodecs.html} and in {@code
+ * live.html?format=chunks} (the {@code <img>} page; the chunk stream's capture times make its delay
+ * measurable), then {@code video-demo} (H.264) in {@code webcodecs.html} and in {@code live-video.html} (MSE;
+ * its delay is the server's median part plus each frame's arrival-to-display time). It prints one line per
+ * page with the median and 95th percentile and takes about two minutes, so it runs only when asked: {@code mvn
+ * -B -pl examples -am verify -Dtest=None -Dsurefire.failIfNoSpecifiedTests=false
+ * -Dit.test='WebCodecsBrowserIT#glass*' -Dfailsafe.failIfNoSpecifiedTests=false -Dframestream.glass=true}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WebCodecsBrowserIT {
@@ -36,6 +47,11 @@ class WebCodecsBrowserIT {
   static final Duration FLAT_FOR = Duration.ofSeconds(60);
   /** How much the median delay of the last 10 s may exceed that of the first 10 s. */
   static final double MAX_GROWTH_MS = 150;
+  /** How long each pair of pages is measured side by side for the glass-to-glass row. */
+  static final Duration GLASS_WINDOW = Duration.ofSeconds(30);
+
+  /** A page and the script that returns the delays it measured (ms), all of them so far. */
+  record Viewer(String label, String path, String delays) {}
 
   static final String PROBE = "const s = window.framestreamWebCodecs || {};"
       + "return {mode: s.mode, codec: s.codec, drawn: s.drawn, decoded: s.decoded, errors: s.errors,"
@@ -182,6 +198,65 @@ class WebCodecsBrowserIT {
       assertTrue(stats.path("hidden").asInt() > 0, () -> "the hidden-tab path was not taken: " + stats);
       assertTrue(fps >= Math.min(10, 0.7 * visible), "a hidden camera page publishes only " + fps + " fps, "
           + visible + " fps while visible (15 asked)");
+    }
+  }
+
+  @Test
+  void glassToGlass_webCodecsAgainstImgAndMsePages() throws IOException {
+    assumeTrue(Boolean.getBoolean("framestream.glass"), "the glass-to-glass row runs with -Dframestream.glass=true");
+    String webcodecs = "return window.framestreamWebCodecs ? window.framestreamWebCodecs.delays() : [];";
+    List<String> rows = new ArrayList<>();
+    rows.addAll(sideBySide(
+        new Viewer("demo (JPEG)        webcodecs.html            ", "webcodecs.html?channel=demo", webcodecs),
+        new Viewer("demo (JPEG)        live.html?format=chunks   ", "live.html?channel=demo&format=chunks",
+            "return window.framestreamDelays ? window.framestreamDelays() : [];")));
+    rows.addAll(sideBySide(
+        new Viewer("video-demo (H.264) webcodecs.html            ", "webcodecs.html?channel=video-demo",
+            webcodecs),
+        new Viewer("video-demo (H.264) live-video.html (MSE, ws) ", "live-video.html?channel=video-demo&transport=ws",
+            "return window.framestreamVideo ? window.framestreamVideo.delays() : [];")));
+    System.out.println("WebCodecsBrowserIT glass-to-glass: publish to display, " + GLASS_WINDOW.toSeconds()
+        + " s per pair, ms");
+    rows.forEach(r -> System.out.println("WebCodecsBrowserIT glass-to-glass: " + r));
+  }
+
+  /** Opens the viewers together, waits until each measures, then reads what they measure over the window. */
+  private List<String> sideBySide(Viewer... viewers) throws IOException {
+    List<Browser> browsers = new ArrayList<>();
+    try {
+      for (Viewer v : viewers) {
+        Browser b = chromium.open();
+        browsers.add(b);
+        b.navigate(example.httpUri().resolve(v.path()).toString());
+      }
+      int[] before = new int[viewers.length];
+      for (int i = 0; i < viewers.length; i++) {
+        Browser b = browsers.get(i);
+        Viewer v = viewers[i];
+        Await.until(v.label().trim() + " measures delays", () -> b.evalUnchecked(v.delays()).size() >= 10,
+            FIRST_FRAMES);
+      }
+      for (int i = 0; i < viewers.length; i++) {
+        before[i] = browsers.get(i).eval(viewers[i].delays()).size();
+      }
+      Await.pace(GLASS_WINDOW.toNanos()); // the measuring window, not a synchronisation
+      List<String> rows = new ArrayList<>();
+      for (int i = 0; i < viewers.length; i++) {
+        JsonNode all = browsers.get(i).eval(viewers[i].delays());
+        // The pages keep their newest 2,000 delays: the window's are the last (all - before) of them.
+        int n = Math.min(all.size(), Math.max(0, all.size() - before[i]));
+        double[] window = new double[n];
+        for (int k = 0; k < n; k++) {
+          window[k] = all.get(all.size() - n + k).asDouble();
+        }
+        String label = viewers[i].label();
+        assertTrue(n >= 20, () -> label + ": only " + n + " delays measured in " + GLASS_WINDOW);
+        rows.add(String.format(Locale.ROOT, "%s median %4.0f  p95 %4.0f  (%d frames)", label,
+            percentile(window, 50), percentile(window, 95), n));
+      }
+      return rows;
+    } finally {
+      browsers.forEach(Browser::close);
     }
   }
 

@@ -292,19 +292,16 @@ public final class Fmp4Chunks {
         boolean v1 = buf.u8(trun.body()) == 1;
         int tf = (int) (buf.u32(trun.body()) & 0xFFFFFF);
         long count = buf.u32(trun.body() + 4);
-        int p = trun.body() + 8;
-        if ((tf & 0x01) != 0) {
-          buf.need(trun, p + 4 - trun.body());
-          dataAt = moofAt + (long) (int) buf.u32(p);
-          p += 4;
+        // The optional data offset and first-sample flags, then the sample table.
+        int dataOffsetAt = (tf & 0x01) != 0 ? trun.body() + 8 : -1;
+        int firstFlagsAt = (tf & 0x04) != 0 ? trun.body() + 8 + (dataOffsetAt < 0 ? 0 : 4) : -1;
+        int p = trun.body() + 8 + Integer.bitCount(tf & 0x05) * 4;
+        buf.need(trun, p - trun.body());
+        if (dataOffsetAt >= 0) {
+          dataAt = moofAt + (long) (int) buf.u32(dataOffsetAt);
         }
-        int firstFlags = 0;
-        boolean hasFirstFlags = (tf & 0x04) != 0;
-        if (hasFirstFlags) {
-          buf.need(trun, p + 4 - trun.body());
-          firstFlags = (int) buf.u32(p);
-          p += 4;
-        }
+        boolean hasFirstFlags = firstFlagsAt >= 0;
+        int firstFlags = hasFirstFlags ? (int) buf.u32(firstFlagsAt) : 0;
         int perSample = Integer.bitCount(tf & 0xF00) * 4;
         long room = Math.max(0, trun.end() - p);
         if (perSample > 0 ? count > room / perSample : count > mdatEnd - mdatBody) {

@@ -38,6 +38,12 @@ import java.util.List;
  */
 public final class Fmp4Chunks {
 
+  /**
+   * The most samples one fragment may list (the chunk stream's sample count is 16 bits): checked against
+   * each {@code trun}'s declared count before any sample is read, so a crafted count of empty samples never
+   * makes a large list.
+   */
+  public static final int MAX_SAMPLES_PER_FRAGMENT = 0xFFFF;
   private static final int NON_SYNC_SAMPLE = 0x0001_0000;
   private static final long MICROS_PER_SECOND = 1_000_000L;
 
@@ -307,6 +313,9 @@ public final class Fmp4Chunks {
         if (perSample > 0 ? count > room / perSample : count > mdatEnd - mdatBody) {
           throw buf.malformed(trun.start(), "'trun' declares " + count + " samples of " + perSample
               + " bytes, more than its " + room + " bytes of sample table");
+        }
+        if (count > MAX_SAMPLES_PER_FRAGMENT - out.size()) {
+          throw buf.malformed(trun.start(), "more than " + MAX_SAMPLES_PER_FRAGMENT + " samples in one fragment");
         }
         for (long i = 0; i < count; i++) {
           long duration = defaultDuration;

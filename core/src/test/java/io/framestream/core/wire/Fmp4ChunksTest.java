@@ -123,6 +123,21 @@ class Fmp4ChunksTest {
   }
 
   @Test
+  void f6_aHugeCountOfEmptySamplesIsRefusedBeforeAnyIsListed() throws Exception {
+    List<Fmp4Parser.Segment> segments = Fmp4ParserTest.parseAll(Fmp4Samples.read(Fmp4Samples.AVC_KEYFRAME));
+    Fmp4Chunks.DecoderConfig config = Fmp4Chunks.decoderConfig(segments.get(0).bytes());
+    // moof(mfhd, traf(tfhd with default size 0, trun of 1,000,000 samples and no table)) + a 2 MB mdat.
+    byte[] tfhd = Fmp4Samples.box("tfhd", Fmp4Samples.u32(0x020010, config.track().id(), 0));
+    byte[] trun = Fmp4Samples.box("trun", Fmp4Samples.u32(0, 1_000_000));
+    byte[] moof = Fmp4Samples.box("moof", Fmp4Samples.box("mfhd", Fmp4Samples.u32(0, 1)),
+        Fmp4Samples.box("traf", tfhd, trun));
+    byte[] fragment = Fmp4Samples.concat(moof, Fmp4Samples.box("mdat", new byte[2_000_000]));
+    FrameCodecException e = assertThrows(FrameCodecException.class,
+        () -> Fmp4Chunks.samples(config, ByteBuffer.wrap(fragment)));
+    assertTrue(e.getMessage().contains("more than 65535 samples"), e.getMessage());
+  }
+
+  @Test
   void f6_microsNeverOverflow() {
     assertEquals(1_000_000, Fmp4Chunks.micros(90_000, 90_000));
     assertEquals(Long.MAX_VALUE / 1000 * 1000 / 1000, Fmp4Chunks.micros(Long.MAX_VALUE / 1000, 1_000_000), 1);

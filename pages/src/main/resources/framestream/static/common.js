@@ -42,9 +42,28 @@ export function pageParams(defaultChannel) {
   return {
     channel,
     valid: CHANNEL_NAME.test(channel),
-    format: q.get('format') === 'datauri' ? 'datauri' : 'binary',
+    format: ['datauri', 'chunks'].includes(q.get('format')) ? q.get('format') : 'binary',
     query: q,
   };
+}
+
+/** Decodes base64 text to bytes. */
+export function fromBase64(text) {
+  if (typeof Uint8Array.fromBase64 === 'function') return Uint8Array.fromBase64(text);
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** Parses a JSON object from network text; null for anything else. */
+export function parseJson(text) {
+  try {
+    const v = JSON.parse(text);
+    return v && typeof v === 'object' ? v : null;
+  } catch (e) {
+    return null;
+  }
 }
 
 /** A ws:// or wss:// URL on this page's host. */
@@ -196,9 +215,12 @@ export class FrameShower {
     img.addEventListener('error', () => this.finished(false));
   }
 
-  /** Shows binary image bytes (ArrayBuffer or Blob) of a content type. */
-  showBytes(data, type) {
-    this.offer({kind: 'bytes', data, type});
+  /**
+   * Shows binary image bytes (ArrayBuffer, typed array or Blob) of a content type; `publishMs`, when the
+   * wire carries it (the chunk stream), is the frame's capture time in ms since the epoch.
+   */
+  showBytes(data, type, publishMs = null) {
+    this.offer({kind: 'bytes', data, type, publishMs});
   }
 
   /** Shows a data: URI. */
@@ -221,9 +243,9 @@ export class FrameShower {
       const blob = item.data instanceof Blob ? item.data : new Blob([item.data], {type: item.type});
       const url = URL.createObjectURL(blob);
       this.stats.created++;
-      this.loading = {url, blob: true, startedAt: performance.now()};
+      this.loading = {url, blob: true, startedAt: performance.now(), publishMs: item.publishMs};
     } else {
-      this.loading = {url: item.url, blob: false, startedAt: performance.now()};
+      this.loading = {url: item.url, blob: false, startedAt: performance.now(), publishMs: null};
     }
     const loading = this.loading;
     this.img.src = loading.url;
@@ -244,6 +266,7 @@ export class FrameShower {
       this.stats.decodeMs = this.stats.decodeMs ? this.stats.decodeMs * 0.9 + ms * 0.1 : ms;
       this.revoke(this.shownBlobUrl); // the picture before this one is off screen now
       this.shownBlobUrl = done.blob ? done.url : null;
+      this.shownPublishMs = done.publishMs;
       this.onLoad(this);
     } else {
       this.stats.errors++;
@@ -280,4 +303,63 @@ export class FrameShower {
     this.revoke(this.shownBlobUrl);
     this.shownBlobUrl = null;
   }
+}
+
+/**
+ * Publish-to-display delays in milliseconds: a smoothed value (exponential, 10 % per sample) for the page,
+ * and the most recent 2,000 samples for scripts and tests (median, p95).
+ */
+export class DelayMeter {
+  static KEEP = 2000;
+
+  constructor() {
+    this.reset();
+  }
+
+  add(ms) {
+    this.smoothed = this.smoothed === null ? ms : this.smoothed * 0.9 + ms * 0.1;
+    this.recent.push(ms);
+    if (this.recent.length > DelayMeter.KEEP) this.recent.splice(0, this.recent.length - DelayMeter.KEEP);
+  }
+
+  reset() {
+    this.smoothed = null;
+    this.recent = [];
+  }
+
+  text() {
+    return this.smoothed === null ? '-' : `${Math.round(this.smoothed)} ms`;
+  }
+}
+
+/**
+ * Reads one binary message of the chunk stream (`?format=chunks`, rule W12): a 20-byte header (version 1,
+ * flags, sample count, capture time in µs since the epoch, sequence number) and the samples, each a 20-byte
+ * header (flags, timestamp µs, duration µs, length) and its bytes. Returns {key, publishMs, sequence,
+ * samples: [{key, timestamp, duration, data}]}; sample data are views into the message, not copies.
+ */
+export function parseChunkMessage(buffer) {
+  const view = new DataView(buffer);
+  if (buffer.byteLength < 20 || view.getUint8(0) !== 1) throw new Error('not a version-1 chunk message');
+  const count = view.getUint16(2);
+  const m = {
+    key: (view.getUint8(1) & 1) !== 0,
+    publishMs: Number(view.getBigInt64(4)) / 1000,
+    sequence: Number(view.getBigInt64(12)),
+    samples: [],
+  };
+  let at = 20;
+  for (let i = 0; i < count; i++) {
+    if (at + 20 > buffer.byteLength) throw new Error('chunk message cut short');
+    const length = view.getUint32(at + 16);
+    if (at + 20 + length > buffer.byteLength) throw new Error('chunk sample cut short');
+    m.samples.push({
+      key: (view.getUint8(at) & 1) !== 0,
+      timestamp: Number(view.getBigInt64(at + 4)),
+      duration: view.getUint32(at + 12),
+      data: new Uint8Array(buffer, at + 20, length),
+    });
+    at += 20 + length;
+  }
+  return m;
 }

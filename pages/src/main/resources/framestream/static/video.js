@@ -1,6 +1,9 @@
 // The live video page: fragmented MP4 from a channel, over SSE or WebSocket, into Media Source Extensions.
 // Plain ES module, no build step. Network text reaches the DOM only through textContent.
-import {$, Backoff, fillChannelLinks, formatBytes, pageParams, setText, showError, withCredentials, wsUrl} from './common.js';
+import {
+  $, Backoff, DelayMeter, fillChannelLinks, formatBytes, fromBase64, pageParams, parseJson, pollStats, setText, showError,
+  withCredentials, wsUrl,
+} from './common.js';
 
 /** Jump to the live edge when playback falls this far behind the end of the buffer. */
 const MAX_LATENCY_S = 2.5;
@@ -11,13 +14,12 @@ const KEEP_BEHIND_S = 10;
 /** Fragments waiting for the SourceBuffer beyond this mean the page cannot keep up: start afresh. */
 const MAX_QUEUED = 90;
 
-/** Decodes base64 text to bytes. */
-function fromBase64(text) {
-  if (typeof Uint8Array.fromBase64 === 'function') return Uint8Array.fromBase64(text);
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
+/**
+ * The Media Source implementation: MediaSource, else ManagedMediaSource (iOS Safari 17.1+, which has no
+ * MediaSource on the iPhone), else null.
+ */
+function mediaSourceClass() {
+  return window.MediaSource || window.ManagedMediaSource || null;
 }
 
 /** The bytes of an SSE data event: a data URI (the default format) or bare base64 (?format=base64). */
@@ -44,16 +46,44 @@ class Player {
     this.mediaSource = null;
     this.buffer = null;
     this.codec = null;
-    this.queue = [];
+    this.queue = []; // {bytes, at}: at = performance.now() when it arrived
+    // Where each appended fragment ends in media time and when it arrived: the frame shown at media time t
+    // came in the first fragment ending after t. Newest last, at most 200.
+    this.arrivals = [];
+    this.appending = null;
+    this.delay = new DelayMeter();
+    this.serverMs = 0; // the server's median publish-to-network time (from the channel's statistics)
     this.timer = setInterval(() => this.tick(), 250);
     video.addEventListener('playing', () => this.firstFrame());
     if (video.requestVideoFrameCallback) {
-      const onFrame = () => {
+      const onFrame = (now, meta) => {
         this.firstFrame();
-        if (this.stats.firstFrameMs === null) video.requestVideoFrameCallback(onFrame);
+        this.shown(meta);
+        video.requestVideoFrameCallback(onFrame);
       };
       video.requestVideoFrameCallback(onFrame);
     }
+  }
+
+  /** A frame on screen: its delay is the server's part plus arrival of its fragment to display. */
+  shown(meta) {
+    const t = meta.mediaTime;
+    for (const a of this.arrivals) {
+      if (a.end > t + 1e-4) {
+        this.delay.add(this.serverMs + Math.max(0, meta.expectedDisplayTime - a.at));
+        return;
+      }
+    }
+  }
+
+  /** The SourceBuffer finished an append or removal: note where an appended fragment ends. */
+  appended() {
+    const sb = this.buffer;
+    if (this.appending !== null && sb && sb.buffered.length) {
+      this.arrivals.push({end: sb.buffered.end(sb.buffered.length - 1), at: this.appending});
+      if (this.arrivals.length > 200) this.arrivals.shift();
+    }
+    this.appending = null;
   }
 
   /** An init segment: (re)creates the MediaSource when there is none or the codec changed. */
@@ -64,20 +94,27 @@ class Player {
       return;
     }
     const type = `video/mp4; codecs="${codec}"`;
-    if (!window.MediaSource || !MediaSource.isTypeSupported(type)) {
+    const MediaSourceClass = mediaSourceClass();
+    if (!MediaSourceClass || !MediaSourceClass.isTypeSupported(type)) {
       this.onError(`this browser cannot play ${type} through Media Source Extensions`);
       return;
     }
     if (!this.mediaSource || codec !== this.codec) this.open(codec, type);
-    this.queue.push(bytes);
+    this.queue.push({bytes, at: performance.now()});
     this.pump();
   }
 
   open(codec, type) {
     this.reset();
     this.codec = codec;
-    const ms = new MediaSource();
+    const MediaSourceClass = mediaSourceClass();
+    const ms = new MediaSourceClass();
     this.mediaSource = ms;
+    this.stats.mediaSource = MediaSourceClass.name || 'MediaSource';
+    if (MediaSourceClass !== window.MediaSource) {
+      // ManagedMediaSource plays only with remote playback (AirPlay) off, or an alternative source given.
+      this.video.disableRemotePlayback = true;
+    }
     const url = URL.createObjectURL(ms);
     ms.addEventListener('sourceopen', () => {
       URL.revokeObjectURL(url);
@@ -85,7 +122,10 @@ class Player {
       try {
         const sb = ms.addSourceBuffer(type);
         sb.mode = 'sequence';
-        sb.addEventListener('updateend', () => this.pump());
+        sb.addEventListener('updateend', () => {
+          this.appended();
+          this.pump();
+        });
         sb.addEventListener('error', () => this.stats.errors++);
         this.buffer = sb;
         this.pump();
@@ -104,7 +144,7 @@ class Player {
       this.onError('the browser does not keep up with the stream; starting afresh', true);
       return;
     }
-    this.queue.push(bytes);
+    this.queue.push({bytes, at: performance.now()});
     this.pump();
   }
 
@@ -121,8 +161,9 @@ class Player {
     if (!this.queue.length) return;
     const next = this.queue.shift();
     try {
-      sb.appendBuffer(next);
-      this.stats.appendedBytes += next.byteLength;
+      sb.appendBuffer(next.bytes);
+      this.appending = next.at;
+      this.stats.appendedBytes += next.bytes.byteLength;
     } catch (e) {
       if (e.name === 'QuotaExceededError' && ranges.length && now - ranges.start(0) > 1) {
         this.queue.unshift(next);
@@ -167,6 +208,9 @@ class Player {
   /** Drops the MediaSource and everything queued; the next init segment starts afresh. */
   reset() {
     this.queue = [];
+    this.arrivals = [];
+    this.appending = null;
+    this.delay.reset();
     this.buffer = null;
     this.codec = null;
     if (this.mediaSource) {
@@ -226,15 +270,6 @@ function connectWs(channel, on) {
   };
 }
 
-function parseJson(text) {
-  try {
-    const v = JSON.parse(text);
-    return v && typeof v === 'object' ? v : null;
-  } catch (e) {
-    return null;
-  }
-}
-
 /** Runs the page: ?channel=NAME&transport=sse|ws. */
 export function startVideoViewer() {
   const params = pageParams('video-demo');
@@ -248,7 +283,8 @@ export function startVideoViewer() {
   const stats = window.framestreamVideo = {
     transport, channel: params.channel, connects: 0, inits: 0, fragments: 0, appendedBytes: 0, receivedBytes: 0,
     jumps: 0, trims: 0, errors: 0, latency: null, buffered: null, firstFrameMs: null, firstFrameSincePageMs: null,
-    connectedAt: 0, status: 'connecting', lastError: null, lastErrorRecoverable: false,
+    connectedAt: 0, status: 'connecting', lastError: null, lastErrorRecoverable: false, mediaSource: null,
+    delayMs: null, delays: () => [],
   };
   if (!params.valid) {
     showError('Invalid channel name: use 1 to 64 letters, digits, ".", "_" or "-", as in ?channel=cam1');
@@ -265,6 +301,10 @@ export function startVideoViewer() {
     stats.lastErrorRecoverable = Boolean(restart);
     showError(text);
     if (restart) reconnect(0);
+  });
+  stats.delays = () => player.delay.recent.slice();
+  pollStats(params.channel, (s) => {
+    player.serverMs = s && s.latency && s.latency.count > 0 ? s.latency.p50Millis : 0;
   });
 
   function setStatus(kind, text) {
@@ -346,6 +386,8 @@ export function startVideoViewer() {
     setText('fragments', stats.fragments);
     setText('bytes', formatBytes(stats.receivedBytes));
     setText('latency', stats.latency === null ? '-' : `${stats.latency.toFixed(2)} s`);
+    stats.delayMs = player.delay.smoothed;
+    setText('delay', player.delay.text());
     setText('buffered', stats.buffered === null ? '-' : `${stats.buffered.toFixed(1)} s`);
     setText('jumps', stats.jumps);
     setText('firstframe', stats.firstFrameMs === null ? '-' : `${stats.firstFrameMs} ms`);

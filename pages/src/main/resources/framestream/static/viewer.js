@@ -1,7 +1,7 @@
 // The part of the live pages that does not depend on the transport: picture, numbers, reconnects,
 // pausing in hidden tabs. live.html (WebSocket) and live-sse.html (Server-Sent Events) plug a transport in.
 import {
-  $, Backoff, FrameShower, RateMeter, element, fillChannelLinks, formatBytes, formatFps, pageParams, pollStats,
+  $, Backoff, DelayMeter, FrameShower, RateMeter, element, fillChannelLinks, formatBytes, formatFps, pageParams, pollStats,
   richText, setText, showError,
 } from './common.js';
 
@@ -45,6 +45,7 @@ export function startViewer(transport) {
   let skippedEstimate = 0; // since the current connection's baseline
   let skippedEarlier = 0; // estimates of earlier connections
   let serverLatency = null;
+  const delay = new DelayMeter(); // measured publish-to-display delays (only where the wire carries the time)
 
   if (!params.valid) {
     showError('Invalid channel name: use 1 to 64 letters, digits, ".", "_" or "-", as in ?channel=cam1');
@@ -74,10 +75,10 @@ export function startViewer(transport) {
         if (msg.width && msg.height) setText('announced', `${msg.width} x ${msg.height}`);
         if (msg.contentType) setText('type', msg.contentType);
       },
-      bytes(data, type) {
+      bytes(data, type, publishMs) {
         if (!live()) return;
         frameArrived(data.byteLength);
-        shower.showBytes(data, type);
+        shower.showBytes(data, type, publishMs);
       },
       dataUri(text, seq) {
         if (!live()) return;
@@ -136,6 +137,7 @@ export function startViewer(transport) {
     shownRate.add();
     $('placeholder').hidden = true;
     setText('size', `${img.naturalWidth} x ${img.naturalHeight}`);
+    if (Number.isFinite(shower.shownPublishMs)) delay.add(Date.now() - shower.shownPublishMs);
   }
 
   // Hidden tab: close the connection (the server stops sending, and a source with no other viewer
@@ -183,7 +185,8 @@ export function startViewer(transport) {
     setText('frames', shower.stats.loads);
     const decode = shower.stats.decodeMs;
     const server = serverLatency === null ? 0 : serverLatency;
-    setText('latency', `~${(server + decode).toFixed(0)} ms`);
+    setText('latency', delay.smoothed !== null ? `${delay.text()} (measured)`
+        : `~${(server + decode).toFixed(0)} ms (estimated)`);
     setText('latencyparts', `${serverLatency === null ? '?' : server.toFixed(0)} + ${decode.toFixed(0)} ms`);
     setText('skipped', transport.sequenced ? String(skippedExact) : `~${skippedEarlier + skippedEstimate}`);
     setText('superseded', shower.stats.superseded);
@@ -206,7 +209,10 @@ export function startViewer(transport) {
     fps: shownRate.perSecond(),
     skipped: transport.sequenced ? skippedExact : skippedEarlier + skippedEstimate,
     naturalWidth: img.naturalWidth,
+    delayMs: delay.smoothed,
+    estimatedDelayMs: (serverLatency === null ? 0 : serverLatency) + shower.stats.decodeMs,
   });
+  window.framestreamDelays = () => delay.recent.slice();
 
   if (document.visibilityState === 'hidden') {
     paused = true;
@@ -224,7 +230,7 @@ const ROWS = [
   ['size', 'picture', '-'],
   ['announced', 'announced', '-'],
   ['type', 'type', '-'],
-  ['latency', 'latency, estimated', '-'],
+  ['latency', 'publish to display', '-'],
   ['latencyparts', 'server + decode', '-'],
   ['skipped', 'skipped by server', '0'],
   ['superseded', 'skipped in page', '0'],
@@ -233,10 +239,11 @@ const ROWS = [
 
 const NOTES = [
   '**Frames shown / s** counts the picture\'s `load` events over the last 2 seconds.',
-  '**Latency** adds the server\'s median time from publishing a frame to handing it to the network (over all '
-      + 'viewers of this channel, from `/api/channels/NAME`) and this page\'s decode time. It leaves out the '
-      + 'camera and the network, which the page cannot see; the test pattern\'s clock shows the full delay '
-      + 'against your own clock.',
+  '**Publish to display**, measured: with the chunk stream (`?format=chunks`, "WebSocket timed") every frame '
+      + 'carries its capture time, and the page subtracts it from this computer\'s clock when the picture has '
+      + 'loaded (smoothed; a server on another machine adds the difference of the clocks). Estimated, on the '
+      + 'other formats, whose frames carry no time: the server\'s median time from publishing a frame to handing '
+      + 'it to the network (from `/api/channels/NAME`) plus this page\'s decode time. Neither sees the camera.',
   '**Skipped in page**: frames that arrived while the previous one was still decoding and were replaced by a '
       + 'newer one before their turn.',
 ];

@@ -11,8 +11,26 @@ record Combination(Transport transport, HostKind host) {
     List<Combination> all = new ArrayList<>();
     for (HostKind h : HostKind.values()) {
       for (Transport t : Transport.values()) {
-        all.add(new Combination(t, h));
+        if (t.general()) {
+          all.add(new Combination(t, h));
+        }
       }
+    }
+    return all;
+  }
+
+  /** Every transport on every host, the chunk stream (W12) included: for the rules it keeps as well. */
+  static List<Combination> withChunks() {
+    List<Combination> all = all();
+    all.addAll(chunks());
+    return all;
+  }
+
+  /** The chunk stream (W12) on every host. */
+  static List<Combination> chunks() {
+    List<Combination> all = new ArrayList<>();
+    for (HostKind h : HostKind.values()) {
+      all.add(new Combination(Transport.WS_CHUNKS, h));
     }
     return all;
   }

@@ -78,7 +78,7 @@ class SharedEncodingIT extends ConformanceSuite {
   }
 
   /** The array behind a heap buffer, read-only or not (the test JVM opens java.nio for this). */
-  private static Object backingArray(ByteBuffer buffer) throws ReflectiveOperationException {
+  static Object backingArray(ByteBuffer buffer) throws ReflectiveOperationException {
     Field hb = ByteBuffer.class.getDeclaredField("hb");
     hb.setAccessible(true);
     return hb.get(buffer);

@@ -21,7 +21,7 @@ class SlowViewersIT extends ConformanceSuite {
   private static final int BIG = 512 * 1024;
   private static final int FRAMES = 40;
 
-  @RuleTest
+  @RuleTestWithChunks
   void c2_aSlowViewerGetsTheNewestFrame(Combination c) {
     Host host = host(c);
     Channel channel = declare(host, "slow");
@@ -44,7 +44,7 @@ class SlowViewersIT extends ConformanceSuite {
         () -> "older frames were dropped for the newest, not queued: got " + got + "; " + channel.stats());
   }
 
-  @RuleTest
+  @RuleTestWithChunks
   void c5_aStalledViewerIsEvictedWithoutSlowingOthers(Combination c) throws Exception {
     Host host = host(c);
     Duration stallTimeout = Duration.ofSeconds(1);

@@ -4,14 +4,19 @@ import java.io.IOException;
 import java.net.Socket;
 import org.opentest4j.TestAbortedException;
 
-/** The three ways to view a channel, each with its real client. */
+/** The ways to view a channel, each with its real client. */
 enum Transport {
   /** {@code /ws/live/{channel}}: an init text, then one binary message per frame (W2). */
   WS_BINARY("/ws/live/", ""),
   /** {@code /ws/live/{channel}?format=datauri}: one data-URI text per frame and nothing else (W3). */
   WS_DATA_URI("/ws/live/", "?format=datauri"),
   /** {@code /sse/{channel}}: {@code init}, {@code data} and {@code status} events (E). */
-  SSE("/sse/", "");
+  SSE("/sse/", ""),
+  /**
+   * {@code /ws/live/{channel}?format=chunks}: {@code config} texts, then one binary chunk message per frame
+   * (W12). Not in {@link Combination#all()}: its own rules and those in {@link Combination#withChunks()}.
+   */
+  WS_CHUNKS("/ws/live/", "?format=chunks");
 
   private final String prefix;
   private final String query;
@@ -34,6 +39,11 @@ enum Transport {
   /** Whether viewers get descriptions ({@code init}) and status notices; data-URI viewers get frames only. */
   boolean describes() {
     return this != WS_DATA_URI;
+  }
+
+  /** Whether every rule runs over it; the chunk stream runs the rules that apply to it (W12). */
+  boolean general() {
+    return this != WS_CHUNKS;
   }
 
   /** Skips the test, with the host's reason, where the host does not serve this transport. */

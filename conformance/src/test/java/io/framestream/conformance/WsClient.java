@@ -28,12 +28,16 @@ final class WsClient extends RecordingClient implements WebSocket.Listener {
   private final CompletableFuture<Object[]> ended = new CompletableFuture<>();
   private volatile String contentType; // what the last description announced
   private volatile WebSocket socket; // set in onOpen, before any message arrives
+  /** A viewer of the chunk stream (W12): an image's chunk message is recorded as the image it carries. */
+  private final boolean chunks;
 
-  private WsClient() {}
+  private WsClient(boolean chunks) {
+    this.chunks = chunks;
+  }
 
   /** Connects to a WebSocket address with extra headers (name, value, ...), waiting at most 15 s. */
   static WsClient connect(URI uri, String... headers) {
-    WsClient client = new WsClient();
+    WsClient client = new WsClient(uri.getQuery() != null && uri.getQuery().contains("format=chunks"));
     WebSocket.Builder builder = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
     for (int i = 1; i < headers.length; i += 2) {
       builder.header(headers[i - 1], headers[i]);
@@ -82,7 +86,9 @@ final class WsClient extends RecordingClient implements WebSocket.Listener {
     data.get(chunk);
     binary.write(chunk, 0, chunk.length);
     if (last) {
-      add(ViewerEvent.frame(binary.toByteArray(), contentType));
+      byte[] message = binary.toByteArray();
+      boolean image = chunks && !"video/mp4".equals(contentType);
+      add(ViewerEvent.frame(image ? Chunks.parse(message).samples().get(0).data() : message, contentType));
       binary.reset();
     }
     taken();

@@ -519,7 +519,7 @@ public final class Fmp4Parser {
   }
 
   /** Reads the video track of a {@code moov}. */
-  private static final class Moov {
+  static final class Moov {
     private Moov() {}
 
     static Track parse(Buf buf, int moovStart, int moovEnd) {
@@ -557,7 +557,7 @@ public final class Fmp4Parser {
           video.codec() + "," + String.join(",", audio), video.defaultDuration(), video.defaultFlags());
     }
 
-    private static Buf.Box firstSampleEntry(Buf buf, Buf.Box mdia, String what) {
+    static Buf.Box firstSampleEntry(Buf buf, Buf.Box mdia, String what) {
       Buf.Box stsd = buf.require(buf.require(buf.require(mdia, "minf"), "stbl"), "stsd");
       buf.need(stsd, 8);
       if (buf.u32(stsd.body() + 4) == 0) {

@@ -34,7 +34,9 @@ import java.util.Objects;
  *       frame; another {@code init} text precedes any frame whose content type, dimensions or codec differ from
  *       what was last announced, and every new init segment of a video stream. With {@code
  *       ?format=datauri}: one text data URI per frame and nothing else, so a page doing {@code img.src =
- *       event.data} works unchanged.
+ *       event.data} works unchanged. With {@code ?format=chunks}: the chunk stream a WebCodecs page decodes
+ *       (a JSON {@code config} text, then one binary message per frame with its capture time and its samples:
+ *       the video track's samples of each fMP4 fragment, or the image; rule W12 in docs/contract.md).
  * </ul>
  *
  * <p>Deploy {@link #endpointConfigs()} in any Jakarta WebSocket 2.2 container; the embedded {@code

@@ -62,6 +62,7 @@ public final class HandshakeConfigurator extends ServerEndpointConfig.Configurat
   static final String CHANNEL = "framestream.channel";
   static final String CONTENT_TYPE = "framestream.contentType";
   static final String DATA_URI = "framestream.dataUri";
+  static final String CHUNKS = "framestream.chunks";
   static final String REJECTION = "framestream.rejection";
   static final String PUBLISHER_CLAIM = "framestream.publisherClaim";
 
@@ -132,10 +133,12 @@ public final class HandshakeConfigurator extends ServerEndpointConfig.Configurat
     }
     if (role == Role.LIVE) {
       String format = first(params, "format");
-      if (format != null && !format.equals("binary") && !format.equals("datauri")) {
-        return new Rejection(400, "format must be 'binary' or 'datauri', got " + ErrorBody.shown(format, 64));
+      if (format != null && !format.equals("binary") && !format.equals("datauri") && !format.equals("chunks")) {
+        return new Rejection(400, "format must be 'binary', 'datauri' or 'chunks', got "
+            + ErrorBody.shown(format, 64));
       }
       props.put(DATA_URI, "datauri".equals(format));
+      props.put(CHUNKS, "chunks".equals(format));
     } else {
       String type = first(params, "type");
       if (type != null) {

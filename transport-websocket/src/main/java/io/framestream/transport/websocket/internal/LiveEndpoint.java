@@ -49,7 +49,9 @@ public final class LiveEndpoint extends Endpoint {
     session.addMessageHandler(ByteBuffer.class, (MessageHandler.Whole<ByteBuffer>) bytes ->
         CloseCodes.closeQuietly(session, CloseCodes.reason(CloseReason.CloseCodes.CANNOT_ACCEPT,
             "viewers do not send frames; publish to /ws/publish/" + channel.name())));
-    WebSocketViewer v = new WebSocketViewer(session, channel, dataUri, transport.aborter(), transport.rawFrameSender());
+    boolean chunks = Boolean.TRUE.equals(session.getUserProperties().get(HandshakeConfigurator.CHUNKS));
+    WebSocketViewer v = new WebSocketViewer(session, channel, dataUri, chunks, transport.aborter(),
+        transport.rawFrameSender());
     viewer = v;
     v.start();
   }

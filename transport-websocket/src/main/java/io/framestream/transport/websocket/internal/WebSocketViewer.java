@@ -57,6 +57,8 @@ final class WebSocketViewer implements FrameSink {
   private final boolean dataUri;
   private final SessionAborter aborter;
   private final RawFrameSender rawFrameSender;
+  /** The chunk stream's state ({@code ?format=chunks}, W12), else {@code null}. Serial sink calls only. */
+  private final ChunkStream chunks;
   private volatile Subscription subscription;
   private volatile boolean stopped;
   /** What the last init message announced: "type|width|height|codec". Serial sink calls only. */
@@ -81,7 +83,13 @@ final class WebSocketViewer implements FrameSink {
 
   WebSocketViewer(Session session, Channel channel, boolean dataUri, SessionAborter aborter,
       RawFrameSender rawFrameSender) {
+    this(session, channel, dataUri, false, aborter, rawFrameSender);
+  }
+
+  WebSocketViewer(Session session, Channel channel, boolean dataUri, boolean chunks, SessionAborter aborter,
+      RawFrameSender rawFrameSender) {
     this.session = session;
+    this.chunks = chunks && !dataUri ? new ChunkStream() : null;
     this.channel = channel;
     this.dataUri = dataUri;
     this.aborter = aborter;
@@ -93,7 +101,7 @@ final class WebSocketViewer implements FrameSink {
 
   /** Sends the init message (binary mode), then subscribes. */
   void start() {
-    if (dataUri) {
+    if (dataUri || chunks != null) { // the chunk stream describes itself with its config texts (W12)
       subscribe();
       return;
     }
@@ -144,6 +152,18 @@ final class WebSocketViewer implements FrameSink {
       sendMessage(frame, WebSocketFrames.DATA_URI_TEXT, callback);
       return;
     }
+    if (chunks != null) {
+      ChunkStream.Step step = chunks.step(frame);
+      if (step == null) {
+        callback.completed(); // nothing this viewer could decode (W12): it waits for the next key frame
+        return;
+      }
+      if (step.notice() != null) {
+        sendNotice(step.notice());
+      }
+      sendMessage(frame, step.message(), callback);
+      return;
+    }
     String description = frame.encoded(DESCRIPTION); // once per frame, shared by the channel's viewers
     boolean announce = (frame.kind() == FrameKind.INIT && sentAny) || !description.equals(announced);
     sentAny = true;
@@ -163,7 +183,7 @@ final class WebSocketViewer implements FrameSink {
       return; // the data-URI format carries frames and nothing else
     }
     sendNotice(InitMessage.statusJson(channel.name(), state));
-    if (state == ChannelState.ONLINE) {
+    if (state == ChannelState.ONLINE && chunks == null) {
       // A (new) publisher: describe the channel afresh; frames that differ get their own init anyway.
       announced = channel.latestKeyFrame().or(channel::initFrame).or(channel::latestFrame)
           .map(WebSocketViewer::describe).orElse("");
@@ -240,8 +260,10 @@ final class WebSocketViewer implements FrameSink {
   private void sendPortable(Frame frame, FrameEncoding<ByteBuffer> framed, SendHandler done) {
     if (framed == WebSocketFrames.DATA_URI_TEXT) {
       session.getAsyncRemote().sendText(frame.dataUri(), done);
-    } else {
+    } else if (framed == WebSocketFrames.BINARY) {
       session.getAsyncRemote().sendBinary(frame.payload(), done);
+    } else {
+      ChunkStream.sendPortable(session, frame.encoded(framed), done);
     }
   }
 

@@ -89,6 +89,23 @@ public final class WebSocketFrames {
     return out.asReadOnlyBuffer();
   }
 
+  /**
+   * Allocates one final, unmasked message of {@code length} payload bytes and writes its header: the caller
+   * puts exactly {@code length} bytes and flips the buffer. For derived messages built once per frame (the
+   * chunk stream's configuration texts and sample messages).
+   *
+   * @param text a text message (UTF-8 payload) rather than a binary one
+   * @param length the payload length in bytes, at least 0
+   * @return a heap buffer positioned after the header, with room for exactly the payload
+   * @since 0.4.0
+   */
+  public static ByteBuffer startMessage(boolean text, int length) {
+    if (length < 0 || length > Integer.MAX_VALUE - 16) {
+      throw new IllegalArgumentException("message length out of range: " + length);
+    }
+    return start(text ? OPCODE_TEXT : OPCODE_BINARY, length);
+  }
+
   /** Allocates a message of {@code length} payload bytes and writes its header. */
   private static ByteBuffer start(int opcode, int length) {
     int headerLength = length <= 125 ? 2 : length <= 0xFFFF ? 4 : 10;

@@ -4,16 +4,13 @@ import io.framestream.core.ChannelConfig;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.edge.AccessGate;
 import io.framestream.edge.ErrorBody;
-import io.framestream.transport.sse.internal.ServletEventOutput;
 import io.framestream.transport.sse.internal.SseEndpoint;
 import io.framestream.transport.sse.internal.SseRequest;
-import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Collections;
 
 /**
  * A Jakarta Servlet 6.0 servlet that streams channels of a {@link ChannelRegistry} as Server-Sent Events,
@@ -160,47 +157,7 @@ public final class SseServlet extends HttpServlet implements AutoCloseable {
    */
   @Override
   protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
-    SseEndpoint.Admitted admitted;
-    try {
-      if (!request.isAsyncSupported()) {
-        throw new SseRequest.Rejection(500,
-            "the SSE servlet must be registered with async support (setAsyncSupported(true))");
-      }
-      admitted = endpoint.open(call(request));
-    } catch (SseRequest.Rejection r) {
-      reject(response, r);
-      return;
-    }
-    ServletEventOutput output;
-    try {
-      AsyncContext async = request.startAsync();
-      async.setTimeout(0); // no async timeout: the stream lasts until the viewer ends
-      response.setStatus(200);
-      SseRequest.STREAM_HEADERS.forEach(response::setHeader);
-      output = new ServletEventOutput(async, response.getOutputStream(), endpoint.writeQueueLimit(),
-          admitted.viewer()::peerGone, endpoint.timer(), GRACEFUL_CLOSE_TIMEOUT.toMillis());
-      output.attach();
-    } catch (IOException | RuntimeException e) {
-      endpoint.abandon(admitted, e);
-      throw e;
-    }
-    endpoint.begin(admitted, output);
-  }
-
-  /** Answers a refusal; the body is small enough for the response buffer, so this never waits on the peer. */
-  private static void reject(HttpServletResponse response, SseRequest.Rejection r) throws IOException {
-    byte[] body = r.body();
-    response.setStatus(r.status());
-    r.headers().forEach(response::setHeader);
-    response.setContentLength(body.length);
-    response.getOutputStream().write(body);
-  }
-
-  /** What the endpoint needs of a servlet request; the client address comes from the gate. */
-  private SseEndpoint.Call call(HttpServletRequest request) {
-    return endpoint.call(request.getMethod(), request.getPathInfo(), Collections.list(request.getHeaderNames()),
-        name -> Collections.list(request.getHeaders(name)), request.getQueryString(), null,
-        request.getRemoteAddr());
+    ServletStreams.serve(endpoint, SseRequest.STREAM_HEADERS, "SSE", request, response);
   }
 
   /**

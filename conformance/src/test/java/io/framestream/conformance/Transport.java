@@ -1,17 +1,20 @@
 package io.framestream.conformance;
 
+import io.framestream.transport.sse.internal.MjpegParts;
 import java.io.IOException;
 import java.net.Socket;
 import org.opentest4j.TestAbortedException;
 
-/** The three ways to view a channel, each with its real client. */
+/** The four ways to view a channel, each with its real client. */
 enum Transport {
   /** {@code /ws/live/{channel}}: an init text, then one binary message per frame (W2). */
   WS_BINARY("/ws/live/", ""),
   /** {@code /ws/live/{channel}?format=datauri}: one data-URI text per frame and nothing else (W3). */
   WS_DATA_URI("/ws/live/", "?format=datauri"),
   /** {@code /sse/{channel}}: {@code init}, {@code data} and {@code status} events (E). */
-  SSE("/sse/", "");
+  SSE("/sse/", ""),
+  /** {@code /mjpeg/{channel}}: one {@code multipart/x-mixed-replace} part per JPEG frame and nothing else (J1). */
+  MJPEG("/mjpeg/", "");
 
   private final String prefix;
   private final String query;
@@ -28,12 +31,23 @@ enum Transport {
 
   /** Whether it is a WebSocket upgrade. */
   boolean isWebSocket() {
-    return this != SSE;
+    return this == WS_BINARY || this == WS_DATA_URI;
   }
 
-  /** Whether viewers get descriptions ({@code init}) and status notices; data-URI viewers get frames only. */
+  /**
+   * Whether viewers get descriptions ({@code init}) and status notices; data-URI and MJPEG viewers get frames
+   * only.
+   */
   boolean describes() {
-    return this != WS_DATA_URI;
+    return this != WS_DATA_URI && this != MJPEG;
+  }
+
+  /** Skips a video test where the transport carries images only, with the reason. */
+  void requireVideo() {
+    if (this == MJPEG) {
+      throw new TestAbortedException("MJPEG carries JPEG images only: a video channel is refused with 415"
+          + " (contract J4, MjpegSnapshotIT.j4_refusals)");
+    }
   }
 
   /** Skips the test, with the host's reason, where the host does not serve this transport. */
@@ -46,8 +60,11 @@ enum Transport {
   /** Connects a viewer of a channel, with extra request headers (name, value, ...). */
   ViewerClient view(Host host, String channel, String... headers) {
     requireOn(host);
-    return this == SSE ? SseClient.connect(host.httpUri().resolve(path(channel)), headers)
-        : WsClient.connect(host.webSocketUri().resolve(path(channel)), headers);
+    return switch (this) {
+      case SSE -> SseClient.connect(host.httpUri().resolve(path(channel)), headers);
+      case MJPEG -> MjpegClient.connect(host.httpUri().resolve(path(channel)), MjpegParts.BOUNDARY, headers);
+      default -> WsClient.connect(host.webSocketUri().resolve(path(channel)), headers);
+    };
   }
 
   /** Asks for a channel's stream over a plain socket and returns the answer (for refusals). */

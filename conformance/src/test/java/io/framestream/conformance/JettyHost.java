@@ -3,6 +3,7 @@ package io.framestream.conformance;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.testkit.ServletContainerHost;
 import io.framestream.transport.sse.MjpegServlet;
+import io.framestream.transport.sse.SnapshotServlet;
 import io.framestream.transport.sse.SseServlet;
 import io.framestream.transport.websocket.WebSocketTransport;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
@@ -41,8 +42,8 @@ final class JettyHost extends Host {
   }
 
   /**
-   * Deploys SSE and MJPEG as the portable servlets, at {@code /sse/*} and {@code /mjpeg/*}, with async support (as
-   * any container needs it).
+   * Deploys SSE, MJPEG and snapshots as the portable servlets, at {@code /sse/*}, {@code /mjpeg/*} and {@code
+   * /snapshot/*}, with async support (as any container needs it).
    *
    * @param context the Servlet context of the container
    * @param registry the channels to serve
@@ -56,6 +57,10 @@ final class JettyHost extends Host {
     ServletHolder mjpegHolder = new ServletHolder("framestream-mjpeg", mjpeg);
     mjpegHolder.setAsyncSupported(true);
     context.addServlet(mjpegHolder, "/mjpeg/*");
+    ServletHolder snapshotHolder = new ServletHolder("framestream-snapshot",
+        SnapshotServlet.builder(registry).authorizer(config().authorizer()).build());
+    snapshotHolder.setAsyncSupported(true);
+    context.addServlet(snapshotHolder, "/snapshot/*");
   }
 
   @Override

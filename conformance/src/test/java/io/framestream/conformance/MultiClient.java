@@ -3,11 +3,9 @@ package io.framestream.conformance;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,8 +18,6 @@ import java.util.concurrent.TimeUnit;
  * type, payload), decoded.
  */
 final class MultiClient implements WebSocket.Listener, AutoCloseable {
-
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   /** One message received: a JSON text, or a frame of a channel. */
   record Message(JsonNode json, String channel, int kind, String contentType, byte[] payload) {
@@ -44,13 +40,7 @@ final class MultiClient implements WebSocket.Listener, AutoCloseable {
 
   /** Connects with extra headers (name, value, ...), waiting at most 15 s. */
   static MultiClient connect(URI uri, String... headers) {
-    MultiClient client = new MultiClient();
-    WebSocket.Builder builder = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
-    for (int i = 1; i < headers.length; i += 2) {
-      builder.header(headers[i - 1], headers[i]);
-    }
-    builder.buildAsync(uri, client).orTimeout(15, TimeUnit.SECONDS).join();
-    return client;
+    return WsClient.open(uri, new MultiClient(), headers);
   }
 
   /** Sends a control message and waits until it has gone out. */

@@ -52,13 +52,10 @@ import org.glassfish.grizzly.http.server.Response;
  *
  * @since 0.4.0
  */
-public final class MjpegHandler extends HttpHandler implements AutoCloseable {
-
-  private final SseEndpoint endpoint;
+public final class MjpegHandler extends StreamHandler {
 
   private MjpegHandler(Builder b) {
-    super("framestream-mjpeg");
-    this.endpoint = SseEndpoint.mjpeg(b.registry, b.gate, b.writeQueueLimit);
+    super("framestream-mjpeg", SseEndpoint.mjpeg(b.registry, b.gate, b.writeQueueLimit));
   }
 
   /**
@@ -82,44 +79,6 @@ public final class MjpegHandler extends HttpHandler implements AutoCloseable {
   @Override
   public void service(Request request, Response response) throws IOException {
     GrizzlyStreams.serve(endpoint, MjpegParts.STREAM_HEADERS, request, response);
-  }
-
-  /**
-   * Returns the number of open MJPEG streams.
-   *
-   * @return the viewer count
-   */
-  public int viewerCount() {
-    return endpoint.viewerCount();
-  }
-
-  /**
-   * Tells whether {@link #close()} was called.
-   *
-   * @return {@code true} once closed
-   */
-  public boolean isClosed() {
-    return endpoint.isClosed();
-  }
-
-  /**
-   * Ends every open stream and answers later requests with 503. Does not wait for peers. Idempotent; safe
-   * from any thread.
-   */
-  @Override
-  public void close() {
-    endpoint.close();
-  }
-
-  /** Called by Grizzly when the server shuts down: {@link #close()}. */
-  @Override
-  public void destroy() {
-    close();
-  }
-
-  @Override
-  public String toString() {
-    return "MjpegHandler[" + endpoint.viewerCount() + " viewers" + (endpoint.isClosed() ? ", closed" : "") + "]";
   }
 
   /**

@@ -3,7 +3,6 @@ package io.framestream.transport.sse;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.transport.sse.internal.MjpegParts;
 import io.framestream.transport.sse.internal.SseEndpoint;
-import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -31,14 +30,12 @@ import java.io.IOException;
  *
  * @since 0.4.0
  */
-public final class MjpegServlet extends HttpServlet implements AutoCloseable {
+public final class MjpegServlet extends StreamServlet {
 
   private static final long serialVersionUID = 1L;
 
-  private final transient SseEndpoint endpoint;
-
   private MjpegServlet(Builder b) {
-    this.endpoint = SseEndpoint.mjpeg(b.registry, b.gate, b.writeQueueLimit);
+    super(SseEndpoint.mjpeg(b.registry, b.gate, b.writeQueueLimit));
   }
 
   /**
@@ -62,35 +59,6 @@ public final class MjpegServlet extends HttpServlet implements AutoCloseable {
   @Override
   protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
     ServletStreams.serve(endpoint, MjpegParts.STREAM_HEADERS, "MJPEG", request, response);
-  }
-
-  /** Called by the container when it takes the servlet out of service: {@link #close()}. */
-  @Override
-  public void destroy() {
-    close();
-  }
-
-  /**
-   * Returns the number of open MJPEG streams.
-   *
-   * @return the viewer count
-   */
-  public int viewerCount() {
-    return endpoint.viewerCount();
-  }
-
-  /**
-   * Ends every open stream and answers later requests with 503. Idempotent; safe from any thread. Does not
-   * close the registry.
-   */
-  @Override
-  public void close() {
-    endpoint.close();
-  }
-
-  @Override
-  public String toString() {
-    return "MjpegServlet[" + endpoint.viewerCount() + " viewers" + (endpoint.isClosed() ? ", closed" : "") + "]";
   }
 
   /**

@@ -12,12 +12,12 @@ import java.io.IOException;
 import java.time.Duration;
 import io.framestream.transport.sse.internal.SseViewer;
 import java.util.List;
-import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.Request;
 import org.glassfish.grizzly.http.server.Response;
 
 /**
- * A Grizzly {@link HttpHandler} that streams channels of a {@link ChannelRegistry} as Server-Sent Events.
+ * A Grizzly {@link org.glassfish.grizzly.http.server.HttpHandler} that streams channels of a {@link
+ * ChannelRegistry} as Server-Sent Events.
  * Mount it at {@code /sse/*}:
  *
  * <pre>{@code
@@ -71,7 +71,7 @@ import org.glassfish.grizzly.http.server.Response;
  *
  * @since 0.1.0
  */
-public final class SseHandler extends HttpHandler implements AutoCloseable {
+public final class SseHandler extends StreamHandler {
 
   /** Default heartbeat interval: 15 s. */
   public static final Duration DEFAULT_HEARTBEAT = SseSettings.HEARTBEAT;
@@ -86,11 +86,8 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
   /** How long a graceful close of a viewer's connection may take before it is forced: 5 s. */
   public static final Duration GRACEFUL_CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
-  private final SseEndpoint endpoint;
-
   private SseHandler(Builder b) {
-    super("framestream-sse");
-    this.endpoint = b.endpoint();
+    super("framestream-sse", b.endpoint());
   }
 
   /**
@@ -115,15 +112,6 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
   @Override
   public void service(Request request, Response response) throws IOException {
     GrizzlyStreams.serve(endpoint, SseRequest.STREAM_HEADERS, request, response);
-  }
-
-  /**
-   * Returns the number of open SSE streams.
-   *
-   * @return the viewer count
-   */
-  public int viewerCount() {
-    return endpoint.viewerCount();
   }
 
   /**
@@ -152,36 +140,6 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
   /** For tests in this package. */
   SseEndpoint endpoint() {
     return endpoint;
-  }
-
-  /**
-   * Tells whether {@link #close()} was called.
-   *
-   * @return {@code true} once closed
-   */
-  public boolean isClosed() {
-    return endpoint.isClosed();
-  }
-
-  /**
-   * Ends every open stream (finishing the response where the connection can take it, closing the
-   * connection at once otherwise), stops the timer thread and answers later requests with 503. Does not
-   * wait for peers. Idempotent; safe from any thread.
-   */
-  @Override
-  public void close() {
-    endpoint.close();
-  }
-
-  /** Called by Grizzly when the server shuts down: {@link #close()}. */
-  @Override
-  public void destroy() {
-    close();
-  }
-
-  @Override
-  public String toString() {
-    return "SseHandler[" + endpoint.viewerCount() + " viewers" + (endpoint.isClosed() ? ", closed" : "") + "]";
   }
 
   /**

@@ -6,7 +6,6 @@ import io.framestream.edge.AccessGate;
 import io.framestream.edge.ErrorBody;
 import io.framestream.transport.sse.internal.SseEndpoint;
 import io.framestream.transport.sse.internal.SseRequest;
-import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -117,17 +116,15 @@ import java.time.Duration;
  *
  * @since 0.3.0
  */
-public final class SseServlet extends HttpServlet implements AutoCloseable {
+public final class SseServlet extends StreamServlet {
 
   private static final long serialVersionUID = 1L;
 
   /** How long a graceful end of a stream may take before the response is completed anyway: 5 s. */
   public static final Duration GRACEFUL_CLOSE_TIMEOUT = SseHandler.GRACEFUL_CLOSE_TIMEOUT;
 
-  private final transient SseEndpoint endpoint;
-
   private SseServlet(Builder b) {
-    this.endpoint = b.endpoint();
+    super(b.endpoint());
   }
 
   /**
@@ -139,12 +136,6 @@ public final class SseServlet extends HttpServlet implements AutoCloseable {
    */
   public static Builder builder(ChannelRegistry registry) {
     return new Builder(registry);
-  }
-
-  /** Called by the container when it takes the servlet out of service: {@link #close()}. */
-  @Override
-  public void destroy() {
-    close();
   }
 
   /**
@@ -160,47 +151,9 @@ public final class SseServlet extends HttpServlet implements AutoCloseable {
     ServletStreams.serve(endpoint, SseRequest.STREAM_HEADERS, "SSE", request, response);
   }
 
-  /**
-   * Tells whether {@link #close()} (or {@link #destroy()}) was called.
-   *
-   * @return {@code true} once closed
-   */
-  public boolean isClosed() {
-    return endpoint.isClosed();
-  }
-
-  /**
-   * Returns the number of open SSE streams.
-   *
-   * @return the viewer count
-   */
-  public int viewerCount() {
-    return endpoint.viewerCount();
-  }
-
-  /**
-   * Ends every open stream gracefully (queued events go out, then each response completes; forced after
-   * {@link #GRACEFUL_CLOSE_TIMEOUT}), stops the heartbeat and answers later requests with 503. Does not wait
-   * for peers. Idempotent; safe from any thread. Does not close the registry.
-   */
-  @Override
-  public void close() {
-    endpoint.close();
-  }
-
   /** For tests in this package. */
   SseEndpoint endpoint() {
     return endpoint;
-  }
-
-  /**
-   * Tells how many SSE streams are open, and whether {@link #close()} was called.
-   *
-   * @return {@code "SseServlet[N viewers]"}, with {@code ", closed"} once closed
-   */
-  @Override
-  public String toString() {
-    return "SseServlet[" + viewerCount() + " viewers" + (isClosed() ? ", closed" : "") + "]";
   }
 
   /**

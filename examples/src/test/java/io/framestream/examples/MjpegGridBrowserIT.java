@@ -11,7 +11,12 @@ import io.framestream.testkit.Await;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,32 +24,41 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * MJPEG and snapshots in a real browser (Debian's headless Chromium) against the example server: a plain
- * {@code <img src="/mjpeg/...">}, with no JavaScript of ours behind it, shows the channel's changing pictures
- * (its pixels sampled through a canvas), and {@code /snapshot/...} answers {@code fetch} and {@code <img>}.
+ * Delivery beyond the anchors, in a real browser (Debian's headless Chromium) against the example server:
+ * a plain {@code <img src="/mjpeg/...">}, with no JavaScript of ours behind it, shows the channel's changing
+ * pictures (its pixels sampled through a canvas); {@code /snapshot/...} answers {@code fetch} and {@code
+ * <img>}; and {@code grid.html} shows sixteen channels through one WebSocket ({@code /ws/multi}), every tile
+ * updating, where sixteen SSE streams would be beyond a browser's six connections per server over HTTP/1.1.
  * Skipped when Chromium is not installed.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class MjpegBrowserIT {
+class MjpegGridBrowserIT {
 
-  static final Duration BOUND = Duration.ofSeconds(20);
+  static final Duration BOUND = Duration.ofSeconds(30);
   static final Path WORK = Path.of("target", "browser-it");
   static final String CHANNEL = "mjpeg-browser";
+  static final int TILES = 16;
 
   private ExampleServer example;
   private Chromium chromium;
   private TestJpegs feeder;
+  private final List<Channel> gridChannels = new ArrayList<>();
 
   @BeforeAll
   void start() throws IOException {
     if (!Chromium.available()) {
-      System.out.println("MjpegBrowserIT skipped: " + Chromium.MISSING);
+      System.out.println("MjpegGridBrowserIT skipped: " + Chromium.MISSING);
       return;
     }
     example = ExampleServer.start("127.0.0.1", 0);
-    Channel channel = example.server().registry().declare(CHANNEL);
-    feeder = TestJpegs.feed(List.of(channel), 100);
-    chromium = Chromium.start(WORK.resolve("mjpeg"));
+    List<Channel> fed = new ArrayList<>();
+    fed.add(example.server().registry().declare(CHANNEL));
+    for (int i = 0; i < TILES; i++) {
+      gridChannels.add(example.server().registry().declare("grid-" + i));
+    }
+    fed.addAll(gridChannels);
+    feeder = TestJpegs.feed(fed, 150);
+    chromium = Chromium.start(WORK.resolve("mjpeg-grid"));
   }
 
   @BeforeEach
@@ -80,7 +94,7 @@ class MjpegBrowserIT {
       b.navigate(example.httpUri().resolve("/").toString());
       b.eval("const img = new Image(); img.src = '/mjpeg/" + CHANNEL + "'; document.body.appendChild(img);"
           + " window.mjpegImg = img; return true;");
-      java.util.Set<String> colours = new java.util.TreeSet<>();
+      Set<String> colours = new TreeSet<>();
       JsonNode[] last = new JsonNode[1];
       Await.until(() -> "four colours through one <img>; saw " + colours + ", last " + last[0], () -> {
         last[0] = b.evalUnchecked(CENTRE);
@@ -120,6 +134,47 @@ class MjpegBrowserIT {
               == TestJpegs.WIDTH, BOUND);
       JsonNode missing = b.eval("return fetch('/snapshot/no-such-channel').then((r) => r.status);");
       assertEquals(404, missing.asInt(), "an unknown channel: 404");
+    }
+  }
+
+  private static Map<String, Integer> loads(JsonNode grid) {
+    Map<String, Integer> out = new HashMap<>();
+    grid.path("tiles").fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().path("loads").asInt()));
+    return out;
+  }
+
+  @Test
+  void g1_theGridShowsSixteenChannelsOverOneWebSocket() throws IOException {
+    StringBuilder names = new StringBuilder();
+    for (Channel c : gridChannels) {
+      names.append(names.length() == 0 ? "" : ",").append(c.name());
+    }
+    try (Browser b = chromium.open()) {
+      b.navigate(example.httpUri().resolve("grid.html?channels=" + names).toString());
+      JsonNode[] grid = new JsonNode[1];
+      Await.until(() -> "every tile shows a picture; " + grid[0], () -> {
+        grid[0] = b.evalUnchecked("return window.framestreamGrid || null;");
+        Map<String, Integer> loads = loads(grid[0]);
+        return loads.size() == TILES && loads.values().stream().allMatch(n -> n >= 2);
+      }, BOUND);
+      Map<String, Integer> before = loads(grid[0]);
+      Await.until(() -> "every tile keeps updating; " + grid[0], () -> {
+        grid[0] = b.evalUnchecked("return window.framestreamGrid;");
+        Map<String, Integer> now = loads(grid[0]);
+        return before.keySet().stream().allMatch(k -> now.get(k) >= before.get(k) + 3);
+      }, BOUND);
+      assertEquals(1, grid[0].path("sockets").asInt(), () -> "one WebSocket for every tile: " + grid[0]);
+      assertEquals(1, grid[0].path("open").asInt(), () -> "opened once, never reconnected: " + grid[0]);
+      assertEquals(1, example.server().webSocket().openSessions(), "the server holds one WebSocket session");
+      for (Channel c : gridChannels) {
+        assertEquals(1, c.subscriberCount(), () -> c.name() + " has the grid's one subscription");
+      }
+      int images = b.eval("return document.querySelectorAll('#grid img[src]').length;").asInt();
+      assertEquals(TILES, images, "sixteen tiles with a picture");
+      assertTrue(b.eval("return document.querySelectorAll('#grid img').length;").asInt() == TILES);
+      System.out.println("GridBrowserIT: 16 tiles over " + grid[0].path("sockets").asInt() + " WebSocket, "
+          + grid[0].path("messages").asInt() + " messages; picture loads per tile " + loads(grid[0]));
+      b.screenshot(WORK.resolve("screenshots/grid.png"));
     }
   }
 }

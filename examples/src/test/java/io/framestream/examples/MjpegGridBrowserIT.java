@@ -105,7 +105,7 @@ class MjpegGridBrowserIT {
       }, BOUND);
       assertEquals(TestJpegs.WIDTH, last[0].path("width").asInt(), last[0]::toString);
       assertEquals(TestJpegs.HEIGHT, last[0].path("height").asInt(), last[0]::toString);
-      System.out.println("MjpegBrowserIT: <img src=/mjpeg/...> showed the colours " + colours);
+      System.out.println("MjpegGridBrowserIT: <img src=/mjpeg/...> showed the colours " + colours);
       assertTrue(example.server().registry().channel(CHANNEL).subscriberCount() >= 1, "the <img> is a viewer");
       b.screenshot(WORK.resolve("screenshots/mjpeg-img.png"));
     }
@@ -172,7 +172,7 @@ class MjpegGridBrowserIT {
       int images = b.eval("return document.querySelectorAll('#grid img[src]').length;").asInt();
       assertEquals(TILES, images, "sixteen tiles with a picture");
       assertTrue(b.eval("return document.querySelectorAll('#grid img').length;").asInt() == TILES);
-      System.out.println("GridBrowserIT: 16 tiles over " + grid[0].path("sockets").asInt() + " WebSocket, "
+      System.out.println("MjpegGridBrowserIT: 16 tiles over " + grid[0].path("sockets").asInt() + " WebSocket, "
           + grid[0].path("messages").asInt() + " messages; picture loads per tile " + loads(grid[0]));
       b.screenshot(WORK.resolve("screenshots/grid.png"));
     }

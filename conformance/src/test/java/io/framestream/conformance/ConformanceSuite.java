@@ -103,14 +103,14 @@ abstract class ConformanceSuite {
   }
 
   /**
-   * Asserts how a refused request was answered. SSE, and WebSocket on a host that can refuse a handshake,
+   * Asserts how a refused request was answered. SSE and MJPEG, and WebSocket on a host that can refuse a handshake,
    * answer with the status, a length and {@code Connection: close}; with a JSON {@code error} body where it
    * is required. A standard container accepts the upgrade and closes at once with 1008 and the status at the
    * start of the reason (W4).
    */
   static void assertRefused(Combination c, Host host, RawHttp.Response r, int status, boolean jsonBody)
       throws IOException {
-    if (c.transport() == Transport.SSE || host.refusesHandshakesWithStatus()) {
+    if (!c.transport().isWebSocket() || host.refusesHandshakesWithStatus()) {
       assertEquals(status, r.status(), () -> "answer: " + r);
       assertTrue(r.headers().containsKey("content-length"), () -> "a complete answer, with its length: " + r);
       if (c.transport().isWebSocket()) {

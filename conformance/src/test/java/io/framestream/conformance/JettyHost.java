@@ -2,6 +2,8 @@ package io.framestream.conformance;
 
 import io.framestream.core.ChannelRegistry;
 import io.framestream.testkit.ServletContainerHost;
+import io.framestream.transport.sse.MjpegServlet;
+import io.framestream.transport.sse.SnapshotServlet;
 import io.framestream.transport.sse.SseServlet;
 import io.framestream.transport.websocket.WebSocketTransport;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
@@ -18,6 +20,7 @@ final class JettyHost extends Host {
   private final WebSocketTransport transport;
   private ServletContainerHost container;
   private SseServlet sse;
+  private MjpegServlet mjpeg;
 
   private JettyHost(HostConfig config) {
     super(HostKind.JETTY, config);
@@ -39,7 +42,8 @@ final class JettyHost extends Host {
   }
 
   /**
-   * Deploys SSE as the portable servlet, at {@code /sse/*}, with async support (as any container needs it).
+   * Deploys SSE, MJPEG and snapshots as the portable servlets, at {@code /sse/*}, {@code /mjpeg/*} and {@code
+   * /snapshot/*}, with async support (as any container needs it).
    *
    * @param context the Servlet context of the container
    * @param registry the channels to serve
@@ -49,6 +53,14 @@ final class JettyHost extends Host {
     ServletHolder holder = new ServletHolder("framestream-sse", sse);
     holder.setAsyncSupported(true);
     context.addServlet(holder, "/sse/*");
+    mjpeg = MjpegServlet.builder(registry).authorizer(config().authorizer()).build();
+    ServletHolder mjpegHolder = new ServletHolder("framestream-mjpeg", mjpeg);
+    mjpegHolder.setAsyncSupported(true);
+    context.addServlet(mjpegHolder, "/mjpeg/*");
+    ServletHolder snapshotHolder = new ServletHolder("framestream-snapshot",
+        SnapshotServlet.builder(registry).authorizer(config().authorizer()).build());
+    snapshotHolder.setAsyncSupported(true);
+    context.addServlet(snapshotHolder, "/snapshot/*");
   }
 
   @Override

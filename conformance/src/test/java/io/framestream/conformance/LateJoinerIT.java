@@ -39,6 +39,7 @@ class LateJoinerIT extends ConformanceSuite {
   @RuleTest
   void c4_aVideoLateJoinerStartsWithInitThenKey(Combination c) {
     Host host = host(c);
+    c.transport().requireVideo();
     Channel channel = declare(host, "video");
     channel.publish(TestFrames.video(FrameKind.INIT, 0, 600));
     channel.publish(TestFrames.video(FrameKind.KEY, 1, 20_000));

@@ -9,6 +9,7 @@ import io.framestream.core.Channel;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameEncoding;
 import io.framestream.testkit.Await;
+import io.framestream.transport.sse.internal.MjpegParts;
 import io.framestream.transport.sse.internal.SseEvents;
 import io.framestream.transport.websocket.spi.WebSocketFrames;
 import java.lang.reflect.Field;
@@ -19,9 +20,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * W11, E1: each frame's message is encoded and framed once, whatever the number of viewers: every viewer's
+ * W11, E1, J1: each frame's message is encoded and framed once, whatever the number of viewers: every viewer's
  * connection is handed the same read-only bytes (WebSocket, through the host's raw frame sender), and each
- * SSE event is built once per frame.
+ * SSE event and each MJPEG part is built once per frame.
  */
 class SharedEncodingIT extends ConformanceSuite {
 
@@ -43,12 +44,18 @@ class SharedEncodingIT extends ConformanceSuite {
         viewers.add(viewSubscribed(c, host, channel));
       }
       long encodedBefore = SseEvents.encoderRuns();
+      long partsBefore = MjpegParts.encoderRuns();
       List<Frame> published = new ArrayList<>();
       for (int f = 0; f < FRAMES; f++) {
         published.add(channel.publish(TestFrames.image(f, 50_000)));
         int index = f;
         Await.until("frame " + f + " reaches every viewer",
             () -> viewers.stream().allMatch(v -> v.lastIndex() == index), BOUND);
+      }
+      if (c.transport() == Transport.MJPEG) {
+        assertEquals(FRAMES, MjpegParts.encoderRuns() - partsBefore,
+            "J1: one multipart part built per frame for " + VIEWERS + " viewers");
+        return;
       }
       if (c.transport() == Transport.SSE) {
         assertEquals(FRAMES, SseEvents.encoderRuns() - encodedBefore,

@@ -1,5 +1,6 @@
 package io.framestream.conformance;
 
+import io.framestream.transport.sse.internal.MjpegParts;
 import java.io.IOException;
 import java.net.Socket;
 import org.opentest4j.TestAbortedException;
@@ -12,6 +13,8 @@ enum Transport {
   WS_DATA_URI("/ws/live/", "?format=datauri"),
   /** {@code /sse/{channel}}: {@code init}, {@code data} and {@code status} events (E). */
   SSE("/sse/", ""),
+  /** {@code /mjpeg/{channel}}: one {@code multipart/x-mixed-replace} part per JPEG frame and nothing else (J1). */
+  MJPEG("/mjpeg/", ""),
   /**
    * {@code /ws/live/{channel}?format=chunks}: {@code config} texts, then one binary chunk message per frame
    * (W12). Not in {@link Combination#all()}: its own rules and those in {@link Combination#withChunks()}.
@@ -33,12 +36,23 @@ enum Transport {
 
   /** Whether it is a WebSocket upgrade. */
   boolean isWebSocket() {
-    return this != SSE;
+    return this == WS_BINARY || this == WS_DATA_URI || this == WS_CHUNKS;
   }
 
-  /** Whether viewers get descriptions ({@code init}) and status notices; data-URI viewers get frames only. */
+  /**
+   * Whether viewers get descriptions ({@code init}) and status notices; data-URI and MJPEG viewers get frames
+   * only.
+   */
   boolean describes() {
-    return this != WS_DATA_URI;
+    return this != WS_DATA_URI && this != MJPEG;
+  }
+
+  /** Skips a video test where the transport carries images only, with the reason. */
+  void requireVideo() {
+    if (this == MJPEG) {
+      throw new TestAbortedException("MJPEG carries JPEG images only: a video channel is refused with 415"
+          + " (contract J4, MjpegSnapshotIT.j4_refusals)");
+    }
   }
 
   /** Whether every rule runs over it; the chunk stream runs the rules that apply to it (W12). */
@@ -56,8 +70,11 @@ enum Transport {
   /** Connects a viewer of a channel, with extra request headers (name, value, ...). */
   ViewerClient view(Host host, String channel, String... headers) {
     requireOn(host);
-    return this == SSE ? SseClient.connect(host.httpUri().resolve(path(channel)), headers)
-        : WsClient.connect(host.webSocketUri().resolve(path(channel)), headers);
+    return switch (this) {
+      case SSE -> SseClient.connect(host.httpUri().resolve(path(channel)), headers);
+      case MJPEG -> MjpegClient.connect(host.httpUri().resolve(path(channel)), MjpegParts.BOUNDARY, headers);
+      default -> WsClient.connect(host.webSocketUri().resolve(path(channel)), headers);
+    };
   }
 
   /** Asks for a channel's stream over a plain socket and returns the answer (for refusals). */

@@ -37,13 +37,17 @@ final class WsClient extends RecordingClient implements WebSocket.Listener {
 
   /** Connects to a WebSocket address with extra headers (name, value, ...), waiting at most 15 s. */
   static WsClient connect(URI uri, String... headers) {
-    WsClient client = new WsClient(uri.getQuery() != null && uri.getQuery().contains("format=chunks"));
+    return open(uri, new WsClient(uri.getQuery() != null && uri.getQuery().contains("format=chunks")), headers);
+  }
+
+  /** Connects a listener to a WebSocket address with extra headers (name, value, ...), waiting at most 15 s. */
+  static <L extends WebSocket.Listener> L open(URI uri, L listener, String... headers) {
     WebSocket.Builder builder = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
     for (int i = 1; i < headers.length; i += 2) {
       builder.header(headers[i - 1], headers[i]);
     }
-    builder.buildAsync(uri, client).orTimeout(15, TimeUnit.SECONDS).join();
-    return client;
+    builder.buildAsync(uri, listener).orTimeout(15, TimeUnit.SECONDS).join();
+    return listener;
   }
 
   @Override

@@ -14,6 +14,8 @@ import io.framestream.server.internal.HttpPublishing;
 import io.framestream.server.internal.PagesHandler;
 import io.framestream.server.internal.TextHandler;
 import io.framestream.server.internal.TyrusRawFrameSender;
+import io.framestream.transport.sse.MjpegHandler;
+import io.framestream.transport.sse.SnapshotHandler;
 import io.framestream.transport.sse.SseHandler;
 import io.framestream.transport.websocket.WebSocketTransport;
 import jakarta.websocket.DeploymentException;
@@ -120,6 +122,9 @@ public final class FrameStreamServer implements AutoCloseable {
     this.staticRoot = b.staticRoot;
     this.extraHandlers = new LinkedHashMap<>();
     this.extraHandlers.put(SSE_MAPPING, b.sse.apply(SseHandler.builder(registry).accessGate(gate)).build());
+    // MJPEG and snapshots: the same gate, viewer limits and slow-viewer handling as SSE (rules J1-J5).
+    this.extraHandlers.put("/mjpeg/*", MjpegHandler.builder(registry).accessGate(gate).build());
+    this.extraHandlers.put("/snapshot/*", SnapshotHandler.builder(registry).accessGate(gate).build());
     this.extraHandlers.putAll(b.handlers);
     this.shutdownTimeout = b.shutdownTimeout;
     // The tracker refuses larger messages from their headers (rule H2), so Tyrus never needs more room than

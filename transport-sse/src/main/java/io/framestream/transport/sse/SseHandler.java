@@ -6,23 +6,18 @@ import io.framestream.core.InitMessage;
 import io.framestream.edge.AccessGate;
 import io.framestream.edge.ErrorBody;
 import io.framestream.edge.TrustedProxies;
-import io.framestream.transport.sse.internal.GrizzlyEventOutput;
 import io.framestream.transport.sse.internal.SseEndpoint;
 import io.framestream.transport.sse.internal.SseRequest;
-import io.framestream.transport.sse.internal.SseViewer;
 import java.io.IOException;
 import java.time.Duration;
+import io.framestream.transport.sse.internal.SseViewer;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.glassfish.grizzly.CompletionHandler;
-import org.glassfish.grizzly.Connection;
-import org.glassfish.grizzly.IOEvent;
-import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.Request;
 import org.glassfish.grizzly.http.server.Response;
 
 /**
- * A Grizzly {@link HttpHandler} that streams channels of a {@link ChannelRegistry} as Server-Sent Events.
+ * A Grizzly {@link org.glassfish.grizzly.http.server.HttpHandler} that streams channels of a {@link
+ * ChannelRegistry} as Server-Sent Events.
  * Mount it at {@code /sse/*}:
  *
  * <pre>{@code
@@ -76,7 +71,7 @@ import org.glassfish.grizzly.http.server.Response;
  *
  * @since 0.1.0
  */
-public final class SseHandler extends HttpHandler implements AutoCloseable {
+public final class SseHandler extends StreamHandler {
 
   /** Default heartbeat interval: 15 s. */
   public static final Duration DEFAULT_HEARTBEAT = SseSettings.HEARTBEAT;
@@ -91,11 +86,8 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
   /** How long a graceful close of a viewer's connection may take before it is forced: 5 s. */
   public static final Duration GRACEFUL_CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
-  private final SseEndpoint endpoint;
-
   private SseHandler(Builder b) {
-    super("framestream-sse");
-    this.endpoint = b.endpoint();
+    super("framestream-sse", b.endpoint());
   }
 
   /**
@@ -119,82 +111,7 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
    */
   @Override
   public void service(Request request, Response response) throws IOException {
-    SseEndpoint.Admitted admitted;
-    try {
-      admitted = endpoint.open(call(request));
-    } catch (SseRequest.Rejection r) {
-      reject(response, r);
-      return;
-    }
-    SseViewer viewer = admitted.viewer();
-    Connection<?> connection = request.getContext().getConnection();
-    GrizzlyEventOutput.limitWriteQueue(connection, endpoint.writeQueueLimit());
-    response.setStatus(200);
-    SseRequest.STREAM_HEADERS.forEach(response::setHeader);
-    GrizzlyEventOutput output = new GrizzlyEventOutput(response.getNIOOutputStream(), connection,
-        endpoint.timer(), GRACEFUL_CLOSE_TIMEOUT.toMillis());
-    response.suspend(0, TimeUnit.MILLISECONDS, new CompletionHandler<Response>() {
-      @Override
-      public void cancelled() {
-        viewer.peerGone(null);
-      }
-
-      @Override
-      public void failed(Throwable throwable) {
-        viewer.peerGone(throwable);
-      }
-
-      @Override
-      public void completed(Response result) {
-        // never resumed by us
-      }
-
-      @Override
-      public void updated(Response result) {
-        // nothing to do
-      }
-    });
-    endpoint.begin(admitted, output);
-    // A suspended request leaves read interest off, so a peer that closes would be noticed only by the
-    // next failing write (up to two heartbeats on an idle channel). Reading again lets the selector see
-    // the close at once. (Bytes a client sends after its GET are taken as that request's body and not
-    // read further; they cannot reach other viewers.)
-    try {
-      connection.enableIOEvent(IOEvent.READ);
-    } catch (IOException | RuntimeException e) {
-      viewer.peerGone(e);
-    }
-  }
-
-  /** What the endpoint needs of a Grizzly request. */
-  private SseEndpoint.Call call(Request request) {
-    Object stamped = request.getAttribute(TrustedProxies.CLIENT_ADDRESS_ATTRIBUTE);
-    return endpoint.call(request.getMethod().getMethodString(), request.getPathInfo(), request.getHeaderNames(),
-        request::getHeaders, request.getQueryString(), stamped instanceof String ? (String) stamped : null,
-        request.getRemoteAddr());
-  }
-
-  private static void reject(Response response, SseRequest.Rejection r) throws IOException {
-    if (!response.getOutputBuffer().canWrite()) {
-      // Its write queue is full: a peer that pipelines requests and reads no answers. Writing would park this
-      // worker until the peer reads (rule H1), so drop the connection instead.
-      response.getRequest().getContext().getConnection().terminateSilently();
-      return;
-    }
-    byte[] body = r.body();
-    response.setStatus(r.status());
-    r.headers().forEach(response::setHeader);
-    response.setContentLength(body.length);
-    response.getOutputStream().write(body);
-  }
-
-  /**
-   * Returns the number of open SSE streams.
-   *
-   * @return the viewer count
-   */
-  public int viewerCount() {
-    return endpoint.viewerCount();
+    GrizzlyStreams.serve(endpoint, SseRequest.STREAM_HEADERS, request, response);
   }
 
   /**
@@ -223,36 +140,6 @@ public final class SseHandler extends HttpHandler implements AutoCloseable {
   /** For tests in this package. */
   SseEndpoint endpoint() {
     return endpoint;
-  }
-
-  /**
-   * Tells whether {@link #close()} was called.
-   *
-   * @return {@code true} once closed
-   */
-  public boolean isClosed() {
-    return endpoint.isClosed();
-  }
-
-  /**
-   * Ends every open stream (finishing the response where the connection can take it, closing the
-   * connection at once otherwise), stops the timer thread and answers later requests with 503. Does not
-   * wait for peers. Idempotent; safe from any thread.
-   */
-  @Override
-  public void close() {
-    endpoint.close();
-  }
-
-  /** Called by Grizzly when the server shuts down: {@link #close()}. */
-  @Override
-  public void destroy() {
-    close();
-  }
-
-  @Override
-  public String toString() {
-    return "SseHandler[" + endpoint.viewerCount() + " viewers" + (endpoint.isClosed() ? ", closed" : "") + "]";
   }
 
   /**

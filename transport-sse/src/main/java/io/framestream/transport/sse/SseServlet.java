@@ -4,16 +4,12 @@ import io.framestream.core.ChannelConfig;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.edge.AccessGate;
 import io.framestream.edge.ErrorBody;
-import io.framestream.transport.sse.internal.ServletEventOutput;
 import io.framestream.transport.sse.internal.SseEndpoint;
 import io.framestream.transport.sse.internal.SseRequest;
-import jakarta.servlet.AsyncContext;
-import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Collections;
 
 /**
  * A Jakarta Servlet 6.0 servlet that streams channels of a {@link ChannelRegistry} as Server-Sent Events,
@@ -120,17 +116,15 @@ import java.util.Collections;
  *
  * @since 0.3.0
  */
-public final class SseServlet extends HttpServlet implements AutoCloseable {
+public final class SseServlet extends StreamServlet {
 
   private static final long serialVersionUID = 1L;
 
   /** How long a graceful end of a stream may take before the response is completed anyway: 5 s. */
   public static final Duration GRACEFUL_CLOSE_TIMEOUT = SseHandler.GRACEFUL_CLOSE_TIMEOUT;
 
-  private final transient SseEndpoint endpoint;
-
   private SseServlet(Builder b) {
-    this.endpoint = b.endpoint();
+    super(b.endpoint());
   }
 
   /**
@@ -144,12 +138,6 @@ public final class SseServlet extends HttpServlet implements AutoCloseable {
     return new Builder(registry);
   }
 
-  /** Called by the container when it takes the servlet out of service: {@link #close()}. */
-  @Override
-  public void destroy() {
-    close();
-  }
-
   /**
    * Serves one request, whatever its method: refuses it with a status and a JSON body, or starts async
    * processing and streams the channel until the viewer ends.
@@ -160,90 +148,12 @@ public final class SseServlet extends HttpServlet implements AutoCloseable {
    */
   @Override
   protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
-    SseEndpoint.Admitted admitted;
-    try {
-      if (!request.isAsyncSupported()) {
-        throw new SseRequest.Rejection(500,
-            "the SSE servlet must be registered with async support (setAsyncSupported(true))");
-      }
-      admitted = endpoint.open(call(request));
-    } catch (SseRequest.Rejection r) {
-      reject(response, r);
-      return;
-    }
-    ServletEventOutput output;
-    try {
-      AsyncContext async = request.startAsync();
-      async.setTimeout(0); // no async timeout: the stream lasts until the viewer ends
-      response.setStatus(200);
-      SseRequest.STREAM_HEADERS.forEach(response::setHeader);
-      output = new ServletEventOutput(async, response.getOutputStream(), endpoint.writeQueueLimit(),
-          admitted.viewer()::peerGone, endpoint.timer(), GRACEFUL_CLOSE_TIMEOUT.toMillis());
-      output.attach();
-    } catch (IOException | RuntimeException e) {
-      endpoint.abandon(admitted, e);
-      throw e;
-    }
-    endpoint.begin(admitted, output);
-  }
-
-  /** Answers a refusal; the body is small enough for the response buffer, so this never waits on the peer. */
-  private static void reject(HttpServletResponse response, SseRequest.Rejection r) throws IOException {
-    byte[] body = r.body();
-    response.setStatus(r.status());
-    r.headers().forEach(response::setHeader);
-    response.setContentLength(body.length);
-    response.getOutputStream().write(body);
-  }
-
-  /** What the endpoint needs of a servlet request; the client address comes from the gate. */
-  private SseEndpoint.Call call(HttpServletRequest request) {
-    return endpoint.call(request.getMethod(), request.getPathInfo(), Collections.list(request.getHeaderNames()),
-        name -> Collections.list(request.getHeaders(name)), request.getQueryString(), null,
-        request.getRemoteAddr());
-  }
-
-  /**
-   * Tells whether {@link #close()} (or {@link #destroy()}) was called.
-   *
-   * @return {@code true} once closed
-   */
-  public boolean isClosed() {
-    return endpoint.isClosed();
-  }
-
-  /**
-   * Returns the number of open SSE streams.
-   *
-   * @return the viewer count
-   */
-  public int viewerCount() {
-    return endpoint.viewerCount();
-  }
-
-  /**
-   * Ends every open stream gracefully (queued events go out, then each response completes; forced after
-   * {@link #GRACEFUL_CLOSE_TIMEOUT}), stops the heartbeat and answers later requests with 503. Does not wait
-   * for peers. Idempotent; safe from any thread. Does not close the registry.
-   */
-  @Override
-  public void close() {
-    endpoint.close();
+    ServletStreams.serve(endpoint, SseRequest.STREAM_HEADERS, "SSE", request, response);
   }
 
   /** For tests in this package. */
   SseEndpoint endpoint() {
     return endpoint;
-  }
-
-  /**
-   * Tells how many SSE streams are open, and whether {@link #close()} was called.
-   *
-   * @return {@code "SseServlet[N viewers]"}, with {@code ", closed"} once closed
-   */
-  @Override
-  public String toString() {
-    return "SseServlet[" + viewerCount() + " viewers" + (isClosed() ? ", closed" : "") + "]";
   }
 
   /**

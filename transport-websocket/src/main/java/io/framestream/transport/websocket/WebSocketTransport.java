@@ -8,6 +8,8 @@ import io.framestream.transport.websocket.internal.Checks;
 import io.framestream.transport.websocket.internal.EndpointContext;
 import io.framestream.transport.websocket.internal.HandshakeConfigurator;
 import io.framestream.transport.websocket.internal.LiveEndpoint;
+import io.framestream.transport.websocket.internal.MultiConfigurator;
+import io.framestream.transport.websocket.internal.MultiEndpoint;
 import io.framestream.transport.websocket.internal.PublishEndpoint;
 import io.framestream.transport.websocket.spi.FrontFilter;
 import io.framestream.transport.websocket.spi.RawFrameSender;
@@ -65,6 +67,11 @@ public final class WebSocketTransport implements AutoCloseable {
   public static final String PUBLISH_PATH = "/ws/publish/{channel}";
   /** The path of the viewing endpoint. */
   public static final String LIVE_PATH = "/ws/live/{channel}";
+  /**
+   * The path of the multi-channel viewing endpoint: one connection, channels added and removed by control
+   * messages, each frame tagged with its channel (see docs/contract.md, rules G1-G5).
+   */
+  public static final String MULTI_PATH = "/ws/multi";
   /** Default for {@link Builder#pingInterval(Duration)}: 15 s. */
   public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(15);
   /** Default for {@link Builder#pongTimeout(Duration)}: 45 s. */
@@ -101,9 +108,10 @@ public final class WebSocketTransport implements AutoCloseable {
   }
 
   /**
-   * Returns the endpoint configurations to deploy: {@value #PUBLISH_PATH} and {@value #LIVE_PATH}.
+   * Returns the endpoint configurations to deploy: {@value #PUBLISH_PATH}, {@value #LIVE_PATH} and {@value
+   * #MULTI_PATH}.
    *
-   * @return the two endpoint configurations
+   * @return the three endpoint configurations
    */
   public List<ServerEndpointConfig> endpointConfigs() {
     return List.of(
@@ -112,6 +120,9 @@ public final class WebSocketTransport implements AutoCloseable {
             .build(),
         ServerEndpointConfig.Builder.create(LiveEndpoint.class, LIVE_PATH)
             .configurator(new HandshakeConfigurator(context, HandshakeConfigurator.Role.LIVE))
+            .build(),
+        ServerEndpointConfig.Builder.create(MultiEndpoint.class, MULTI_PATH)
+            .configurator(new MultiConfigurator(context))
             .build());
   }
 

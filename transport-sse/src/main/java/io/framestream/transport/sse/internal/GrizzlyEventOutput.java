@@ -72,7 +72,25 @@ public final class GrizzlyEventOutput implements EventOutput {
 
   @Override
   public void write(byte[] bytes) throws IOException {
-    // A read-only view: Grizzly can neither change the shared array nor hand it to a buffer pool.
+    writeShared(out, memoryManager, bytes);
+  }
+
+  /**
+   * Writes and flushes a shared array as a read-only view: Grizzly can neither change it nor hand it to a
+   * buffer pool, and queues no copy of it. Ask {@code out.canWrite()} first, or the write may block.
+   *
+   * @param out a response's output
+   * @param connection the response's connection, for its memory manager
+   * @param bytes the shared bytes, never modified
+   * @throws IOException if the peer is gone
+   */
+  public static void writeShared(NIOOutputStream out, Connection<?> connection, byte[] bytes) throws IOException {
+    MemoryManager<?> mm = connection.getMemoryManager();
+    writeShared(out, mm != null ? mm : MemoryManager.DEFAULT_MEMORY_MANAGER, bytes);
+  }
+
+  private static void writeShared(NIOOutputStream out, MemoryManager<?> memoryManager, byte[] bytes)
+      throws IOException {
     org.glassfish.grizzly.Buffer buffer = Buffers.wrap(memoryManager, ByteBuffer.wrap(bytes).asReadOnlyBuffer());
     buffer.allowBufferDispose(false);
     out.write(buffer);

@@ -18,6 +18,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
@@ -32,7 +33,9 @@ import java.util.function.Function;
 
 /**
  * What an SSE endpoint does per request, whatever HTTP host carries it (Grizzly's {@code SseHandler}, the
- * Servlet container's {@code SseServlet}): validate the request ({@link SseRequest}), run the {@link
+ * Servlet container's {@code SseServlet}), and likewise an MJPEG endpoint ({@link #mjpeg(ChannelRegistry,
+ * AccessGate, int)}: {@code MjpegHandler}, {@code MjpegServlet}), which shares everything here but the
+ * bytes: validate the request ({@link SseRequest}), run the {@link
  * AccessGate} once, look the channel up, build the preamble, create and subscribe the {@link SseViewer}, and
  * map every refusal to its status (400, 401/403, 404, 405, 429, 503). It also owns what the viewers of one
  * endpoint share: the heartbeat timer, the set of open viewers, and the status events shared per channel
@@ -66,6 +69,8 @@ public final class SseEndpoint implements AutoCloseable {
   /** Status and description events shared by a channel's viewers (rule E1); gone with the channel. */
   private final Map<Channel, SseEvents.Notices> notices = Collections.synchronizedMap(new WeakHashMap<>());
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Whether this endpoint streams MJPEG parts ({@link MjpegParts}) instead of SSE events. */
+  private final boolean mjpeg;
 
   /**
    * Creates an endpoint and starts its timer thread ({@code framestream-sse-timer-N}).
@@ -78,6 +83,28 @@ public final class SseEndpoint implements AutoCloseable {
    */
   public SseEndpoint(ChannelRegistry registry, AccessGate gate, Duration heartbeat, Duration retry,
       int writeQueueLimit) {
+    this(registry, gate, heartbeat, retry, writeQueueLimit, false);
+  }
+
+  /**
+   * Creates an MJPEG endpoint ({@code GET /mjpeg/{channel}}): the same gate, lookup, limits, viewers and
+   * shutdown as SSE, with a {@code multipart/x-mixed-replace} stream of JPEG parts ({@link MjpegParts}),
+   * each built once per frame and shared, instead of events; no preamble, no notices, no heartbeats. A
+   * video channel, or one whose newest frame is an image of another type, is refused with 415. Starts its
+   * timer thread ({@code framestream-sse-timer-N}), used for forced closes.
+   *
+   * @param registry the channels to serve
+   * @param gate the access check run once per request
+   * @param writeQueueLimit the bytes a host may queue per viewer beyond what the socket takes
+   * @return the endpoint
+   */
+  public static SseEndpoint mjpeg(ChannelRegistry registry, AccessGate gate, int writeQueueLimit) {
+    return new SseEndpoint(registry, gate, Duration.ofHours(1), Duration.ZERO, writeQueueLimit, true);
+  }
+
+  private SseEndpoint(ChannelRegistry registry, AccessGate gate, Duration heartbeat, Duration retry,
+      int writeQueueLimit, boolean mjpeg) {
+    this.mjpeg = mjpeg;
     this.registry = Objects.requireNonNull(registry, "registry");
     this.gate = Objects.requireNonNull(gate, "gate");
     this.heartbeat = Objects.requireNonNull(heartbeat, "heartbeat");
@@ -92,7 +119,9 @@ public final class SseEndpoint implements AutoCloseable {
     });
     timer.setRemoveOnCancelPolicy(true);
     long period = heartbeat.toMillis();
-    timer.scheduleAtFixedRate(this::heartbeatAll, period, period, TimeUnit.MILLISECONDS);
+    if (!mjpeg) {
+      timer.scheduleAtFixedRate(this::heartbeatAll, period, period, TimeUnit.MILLISECONDS);
+    }
   }
 
   /**
@@ -130,7 +159,7 @@ public final class SseEndpoint implements AutoCloseable {
       Objects.requireNonNull(clientAddress, "clientAddress");
     }
 
-    private String first(Map<String, List<String>> map, String name) {
+    String first(Map<String, List<String>> map, String name) {
       List<String> values = map.get(name);
       return values == null || values.isEmpty() ? null : values.get(0);
     }
@@ -168,6 +197,26 @@ public final class SseEndpoint implements AutoCloseable {
   public Call call(String method, String pathInfo, Iterable<String> headerNames,
       Function<String, ? extends Iterable<String>> headerValues, String rawQuery, String stampedClient,
       String peer) {
+    return call(gate, method, pathInfo, headerNames, headerValues, rawQuery, stampedClient, peer);
+  }
+
+  /**
+   * Reads a request as {@link #call(String, String, Iterable, Function, String, String, String)} does, for
+   * an endpoint without streams (snapshots) that has only its gate.
+   *
+   * @param gate the gate that resolves the client address when the host did not stamp it
+   * @param method the HTTP method
+   * @param pathInfo the path below the mount point, or {@code null}
+   * @param headerNames the request's header names
+   * @param headerValues all values of one header
+   * @param rawQuery the raw query string, or {@code null}
+   * @param stampedClient an address already resolved by the host, or {@code null}
+   * @param peer the socket peer's address
+   * @return the call
+   */
+  public static Call call(AccessGate gate, String method, String pathInfo, Iterable<String> headerNames,
+      Function<String, ? extends Iterable<String>> headerValues, String rawQuery, String stampedClient,
+      String peer) {
     Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     for (String name : headerNames) {
       List<String> values = headers.computeIfAbsent(name, n -> new ArrayList<>());
@@ -198,7 +247,10 @@ public final class SseEndpoint implements AutoCloseable {
 
   private Admitted admit(Call call) {
     if (closed.get()) {
-      throw new SseRequest.Rejection(503, "the SSE endpoint is shutting down");
+      throw new SseRequest.Rejection(503, "the " + (mjpeg ? "MJPEG" : "SSE") + " endpoint is shutting down");
+    }
+    if (mjpeg) {
+      return admitMjpeg(call);
     }
     SseRequest req = SseRequest.parse(call.method(), call.pathInfo(), name -> call.first(call.query(), name),
         call.first(call.headers(), "Last-Event-ID"));
@@ -229,6 +281,30 @@ public final class SseEndpoint implements AutoCloseable {
 
     SseViewer viewer = new SseViewer(channel.name(), req.format(), resumeSkipped, viewers::remove);
     viewer.describeWith(notices.computeIfAbsent(channel, c -> new SseEvents.Notices(c.name())), channel);
+    return subscribe(channel, viewer, preamble.toByteArray());
+  }
+
+  /** MJPEG: the same checks in the same order, a 415 for a channel that is not JPEG, no preamble. */
+  private Admitted admitMjpeg(Call call) {
+    String name = SseRequest.channelIn(call.method(), call.pathInfo(), "/mjpeg");
+    AccessGate.Verdict verdict = gate.admit(AccessRequest.Action.VIEW, name, call.clientAddress(),
+        call.headers(), call.query());
+    if (!verdict.allowed()) {
+      throw new SseRequest.Rejection(verdict.status(), verdict.message());
+    }
+    Channel channel = lookup(name);
+    Optional<String> refusal = MjpegParts.notAnImage(channel, "MJPEG");
+    if (refusal.isEmpty()) {
+      refusal = channel.latestFrame().map(Frame::contentType).filter(t -> !MjpegParts.isJpeg(t))
+          .map(t -> "channel '" + channel.name() + "' carries " + t + "; MJPEG serves JPEG channels only");
+    }
+    if (refusal.isPresent()) {
+      throw new SseRequest.Rejection(415, refusal.get());
+    }
+    return subscribe(channel, SseViewer.parts(channel.name(), MjpegParts::partOf, viewers::remove), new byte[0]);
+  }
+
+  private Admitted subscribe(Channel channel, SseViewer viewer, byte[] preamble) {
     viewers.add(viewer); // before subscribing: the viewer may end (and remove itself) at any time after
     Subscription subscription;
     try {
@@ -241,7 +317,7 @@ public final class SseEndpoint implements AutoCloseable {
       throw new SseRequest.Rejection(503, "channel '" + channel.name() + "' is closed");
     }
     viewer.subscription(subscription);
-    return new Admitted(viewer, preamble.toByteArray());
+    return new Admitted(viewer, preamble);
   }
 
   /**
@@ -366,7 +442,7 @@ public final class SseEndpoint implements AutoCloseable {
   }
 
   private static CloseReason closing() {
-    return new CloseReason(CloseReason.Code.NORMAL, "SSE endpoint closed");
+    return new CloseReason(CloseReason.Code.NORMAL, "endpoint closed");
   }
 
   /**

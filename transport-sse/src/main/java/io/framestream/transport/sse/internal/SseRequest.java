@@ -55,23 +55,7 @@ public final class SseRequest {
    */
   public static SseRequest parse(String method, String pathInfo, UnaryOperator<String> parameter,
       String lastEventIdHeader) {
-    if (!"GET".equals(method)) {
-      throw new Rejection(405, "method " + ErrorBody.shown(method, 32) + " not allowed; use GET");
-    }
-    String path = pathInfo == null ? "" : pathInfo;
-    if (path.startsWith("/")) {
-      path = path.substring(1);
-    }
-    if (path.isEmpty()) {
-      throw new Rejection(404, "no channel in the path; use /sse/{channel}");
-    }
-    if (!ChannelNames.isValid(path)) {
-      try {
-        ChannelNames.requireValid(path);
-      } catch (IllegalArgumentException e) {
-        throw new Rejection(400, e.getMessage());
-      }
-    }
+    String path = channelIn(method, pathInfo, "/sse");
     SseFormat format = SseFormat.DATA_URI;
     String f = parameter.apply("format");
     if (f != null) {
@@ -83,6 +67,38 @@ public final class SseRequest {
       last = SseEvents.parseLastEventId(parameter.apply("lastEventId"));
     }
     return new SseRequest(path, format, last);
+  }
+
+  /**
+   * Validates the method and the path of a request to any of the streaming HTTP endpoints (SSE, MJPEG,
+   * snapshots): {@code GET /{mount}/{channel}}.
+   *
+   * @param method the HTTP method
+   * @param pathInfo the path below the mount point, such as {@code /cam1}; may be {@code null}
+   * @param mount the mount point, for messages, such as {@code /mjpeg}
+   * @return the channel name, valid
+   * @throws Rejection with 405 for a method other than GET, 404 for a missing channel, 400 for an invalid
+   *     channel name
+   */
+  public static String channelIn(String method, String pathInfo, String mount) {
+    if (!"GET".equals(method)) {
+      throw new Rejection(405, "method " + ErrorBody.shown(method, 32) + " not allowed; use GET");
+    }
+    String path = pathInfo == null ? "" : pathInfo;
+    if (path.startsWith("/")) {
+      path = path.substring(1);
+    }
+    if (path.isEmpty()) {
+      throw new Rejection(404, "no channel in the path; use " + mount + "/{channel}");
+    }
+    if (!ChannelNames.isValid(path)) {
+      try {
+        ChannelNames.requireValid(path);
+      } catch (IllegalArgumentException e) {
+        throw new Rejection(400, e.getMessage());
+      }
+    }
+    return path;
   }
 
   /**

@@ -16,10 +16,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
- * One SSE viewer: the {@link FrameSink} a channel delivers to, turning frames into event bytes and writing
- * them to an {@link EventOutput} without ever blocking. Host-agnostic.
+ * One streaming HTTP viewer: the {@link FrameSink} a channel delivers to, turning frames into shared bytes
+ * and writing them to an {@link EventOutput} without ever blocking. Host-agnostic. It carries an SSE
+ * stream (events, {@code status} notices, heartbeats) or, built with {@link #parts(String, Function,
+ * Consumer)}, a stream of parts that are each a pure function of their frame (MJPEG: one multipart part per
+ * JPEG image, no notices, no heartbeats); both share this one copy of the non-blocking write machinery.
  *
  * <h2>Life cycle</h2>
  *
@@ -62,6 +66,8 @@ public final class SseViewer implements FrameSink {
   private final String channelName;
   private final SseFormat format;
   private final Consumer<SseViewer> onEnded;
+  /** For a parts stream (MJPEG): each frame's shared bytes, {@code null} to skip it; {@code null} for SSE. */
+  private final Function<Frame, byte[]> parts;
 
   private final Object lock = new Object();
   // Guarded by lock.
@@ -91,10 +97,30 @@ public final class SseViewer implements FrameSink {
    * @param onEnded told once when the viewer has ended
    */
   public SseViewer(String channelName, SseFormat format, long resumeSkipped, Consumer<SseViewer> onEnded) {
+    this(channelName, format, resumeSkipped, onEnded, null);
+  }
+
+  private SseViewer(String channelName, SseFormat format, long resumeSkipped, Consumer<SseViewer> onEnded,
+      Function<Frame, byte[]> parts) {
     this.channelName = Objects.requireNonNull(channelName, "channelName");
     this.format = Objects.requireNonNull(format, "format");
     this.resumeSkipped = resumeSkipped;
     this.onEnded = Objects.requireNonNull(onEnded, "onEnded");
+    this.parts = parts;
+  }
+
+  /**
+   * Creates a viewer of a parts stream (MJPEG): each frame is written as the bytes {@code parts} gives
+   * for it, which must be built once per frame and shared; a frame it gives {@code null} for is skipped
+   * (completed without a write). Status changes and heartbeats write nothing.
+   *
+   * @param channelName the channel it will subscribe to
+   * @param parts a frame's shared bytes, or {@code null} to skip the frame
+   * @param onEnded told once when the viewer has ended
+   * @return the viewer
+   */
+  public static SseViewer parts(String channelName, Function<Frame, byte[]> parts, Consumer<SseViewer> onEnded) {
+    return new SseViewer(channelName, SseFormat.DATA_URI, -1, onEnded, Objects.requireNonNull(parts, "parts"));
   }
 
   /**
@@ -117,6 +143,9 @@ public final class SseViewer implements FrameSink {
    */
   @Override
   public void status(ChannelState state) {
+    if (parts != null) {
+      return; // a parts stream has no notices
+    }
     Ending ending = null;
     synchronized (lock) {
       if (ended) {
@@ -168,7 +197,7 @@ public final class SseViewer implements FrameSink {
       } else {
         output = out;
         started = true;
-        pending.addFirst(new Pending(preamble, NO_CALLBACK));
+        pending.addFirst(new Pending(preamble, NO_CALLBACK)); // even empty: it sends the response head
         ending = drainLocked();
         if (ending == null) {
           return true;
@@ -187,13 +216,16 @@ public final class SseViewer implements FrameSink {
   public void send(Frame frame, SendCallback callback) {
     Ending ending = null;
     boolean rejected = false;
+    byte[] bytes = null;
     synchronized (lock) {
       if (ended) {
         rejected = true;
+      } else if ((bytes = eventOf(frame)) == null) {
+        // not part of this stream (a parts stream's frame of another type): nothing to write
       } else if (started && pending.isEmpty() && output.canWrite()) {
-        ending = writeLocked(eventOf(frame), callback); // nothing waits ahead of it: no queue entry needed
+        ending = writeLocked(bytes, callback); // nothing waits ahead of it: no queue entry needed
       } else {
-        pending.add(new Pending(eventOf(frame), callback));
+        pending.add(new Pending(bytes, callback));
         if (started) {
           ending = drainLocked();
         }
@@ -201,14 +233,22 @@ public final class SseViewer implements FrameSink {
     }
     if (rejected) {
       callback.failed(new TransportException("SSE viewer of '" + channelName + "' has ended"));
+    } else if (bytes == null) {
+      callback.completed();
     }
     if (ending != null) {
       finishEnding(ending, ending.cause);
     }
   }
 
-  /** The shared event bytes, or for the first INIT frame of a resuming viewer, its own init event. */
+  /**
+   * The shared event bytes, or for the first INIT frame of a resuming viewer, its own init event; for a
+   * parts stream, the frame's shared part or {@code null}.
+   */
   private byte[] eventOf(Frame frame) {
+    if (parts != null) {
+      return parts.apply(frame);
+    }
     if (frame.kind() == FrameKind.INIT && resumeSkipped >= 0) {
       long skipped = resumeSkipped;
       resumeSkipped = -1;
@@ -292,7 +332,7 @@ public final class SseViewer implements FrameSink {
   public void heartbeat() {
     Ending ending = null;
     synchronized (lock) {
-      if (!started || ended || writeRequested || !pending.isEmpty() || !output.canWrite()) {
+      if (parts != null || !started || ended || writeRequested || !pending.isEmpty() || !output.canWrite()) {
         return;
       }
       try {
@@ -474,6 +514,6 @@ public final class SseViewer implements FrameSink {
 
   @Override
   public String toString() {
-    return "SseViewer[" + channelName + ", " + format + "]";
+    return "SseViewer[" + channelName + ", " + (parts != null ? "parts" : format) + "]";
   }
 }

@@ -1,0 +1,224 @@
+package io.framestream.spring;
+
+import io.framestream.core.ChannelConfig;
+import io.framestream.core.ChannelRegistry;
+import io.framestream.edge.AccessDecision;
+import io.framestream.edge.AccessGate;
+import io.framestream.edge.AccessRequest;
+import io.framestream.edge.Authorizer;
+import io.framestream.edge.BearerTokens;
+import io.framestream.edge.TrustedProxies;
+import io.framestream.transport.sse.SseServlet;
+import io.framestream.transport.websocket.WebSocketTransport;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Spring Boot auto-configuration for framestream: a {@link ChannelRegistry} bean (closed when the context
+ * closes), an {@link AccessGate} built from the {@code framestream.*} properties ({@link
+ * FrameStreamProperties}) and the application's {@link Authorizer} bean if it has one, and in a Servlet web
+ * application the WebSocket viewer and publisher endpoints and the SSE servlet in the application's own
+ * container, on its own port. With Actuator's health on the class path, a {@link FrameStreamHealthIndicator}.
+ *
+ * <p>Every bean backs off when the application defines its own of the same type (for the registry, the gate,
+ * the WebSocket transport, the SSE servlet and the health indicator) or name ({@code
+ * framestreamWebSocketEndpoints}, {@code framestreamSseServlet}).
+ *
+ * <h2>Thread safety</h2>
+ *
+ * Spring calls its factory methods once each, at start-up; the beans they return are thread-safe.
+ *
+ * @since 0.3.0
+ */
+@AutoConfiguration
+@ConditionalOnClass(ChannelRegistry.class)
+@ConditionalOnBooleanProperty(name = "framestream.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(FrameStreamProperties.class)
+public class FrameStreamAutoConfiguration {
+
+  /** Creates the auto-configuration (Spring does). */
+  public FrameStreamAutoConfiguration() {}
+
+  /**
+   * The channels: created on demand or only those declared ({@code framestream.create-on-demand}), with the
+   * declared ones ({@code framestream.channels}) created now, and {@code framestream.max-viewers} and {@code
+   * framestream.max-channels} applied. Spring closes it when the context closes, after the endpoints.
+   *
+   * @param properties the {@code framestream.*} properties
+   * @return the registry
+   */
+  @Bean(destroyMethod = "close")
+  @ConditionalOnMissingBean
+  public ChannelRegistry channelRegistry(FrameStreamProperties properties) {
+    ChannelRegistry.Builder builder = ChannelRegistry.builder().createOnDemand(properties.isCreateOnDemand());
+    if (properties.getMaxChannels() != null) {
+      builder.maxChannels(properties.getMaxChannels());
+    }
+    if (properties.getMaxViewers() != null) {
+      builder.channelDefaults(ChannelConfig.builder().maxSubscribers(properties.getMaxViewers()).build());
+    }
+    ChannelRegistry registry = builder.build();
+    try {
+      for (String name : properties.getChannels()) {
+        registry.declare(name);
+      }
+    } catch (RuntimeException e) {
+      registry.close();
+      throw e;
+    }
+    return registry;
+  }
+
+  /**
+   * Who may connect: the application's {@link Authorizer} bean if it has exactly one, otherwise publishers
+   * need {@code framestream.publish-token} (refused with 403 without one, unless {@code
+   * framestream.allow-anonymous-publish}) and everyone may view; plus {@code framestream.allowed-origins}
+   * and {@code framestream.trusted-proxies}. Both transports use this one gate.
+   *
+   * @param properties the {@code framestream.*} properties
+   * @param authorizer the application's authorizer, if any
+   * @return the gate
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  public AccessGate framestreamAccessGate(FrameStreamProperties properties, ObjectProvider<Authorizer> authorizer) {
+    Authorizer auth = authorizer.getIfUnique(() -> defaultAuthorizer(properties));
+    return AccessGate.builder()
+        .authorizer(auth)
+        .allowedOrigins(properties.getAllowedOrigins())
+        .trustedProxies(properties.getTrustedProxies().isEmpty() ? TrustedProxies.none()
+            : TrustedProxies.of(properties.getTrustedProxies()))
+        .build();
+  }
+
+  /** Publishing by token (or refused, or open if asked for); viewing open. */
+  static Authorizer defaultAuthorizer(FrameStreamProperties properties) {
+    String token = properties.getPublishToken();
+    Authorizer publish;
+    if (token != null && !token.isBlank()) {
+      publish = BearerTokens.of(token);
+    } else if (properties.isAllowAnonymousPublish()) {
+      publish = Authorizer.allowAll();
+    } else {
+      publish = request -> AccessDecision.forbidden("publishing is turned off: set framestream.publish-token"
+          + " (or define an Authorizer bean)");
+    }
+    return Authorizer.perAction(publish, Authorizer.allowAll());
+  }
+
+  /**
+   * The endpoints in a Servlet web application (Tomcat 11 in Spring Boot 4).
+   *
+   * <h2>Thread safety</h2>
+   *
+   * Spring calls its factory methods once each, at start-up.
+   *
+   * @since 0.3.0
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+  public static class ServletEndpoints {
+
+    /** Creates the configuration (Spring does). */
+    public ServletEndpoints() {}
+
+    /**
+     * The WebSocket transport: frames up to {@code framestream.max-frame-bytes}, the shared gate. Closed when
+     * the context closes.
+     *
+     * @param registry the channels
+     * @param gate the access gate
+     * @param properties the {@code framestream.*} properties
+     * @return the transport
+     */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    @ConditionalOnBooleanProperty(name = "framestream.websocket.enabled", matchIfMissing = true)
+    public WebSocketTransport framestreamWebSocketTransport(ChannelRegistry registry, AccessGate gate,
+        FrameStreamProperties properties) {
+      return WebSocketTransport.builder(registry)
+          .accessGate(gate)
+          .maxFrameBytes(Math.toIntExact(properties.getMaxFrameBytes().toBytes()))
+          .build();
+    }
+
+    /**
+     * Deploys the transport's endpoints, at {@code framestream.websocket.path} ({@code /ws}: {@code
+     * /ws/live/{channel}} and {@code /ws/publish/{channel}}), into the container's {@code ServerContainer}.
+     *
+     * @param transport the WebSocket transport
+     * @param properties the {@code framestream.*} properties
+     * @return the initializer the container runs at start-up
+     */
+    @Bean
+    @ConditionalOnMissingBean(name = "framestreamWebSocketEndpoints")
+    @ConditionalOnBooleanProperty(name = "framestream.websocket.enabled", matchIfMissing = true)
+    public WebSocketEndpointsInitializer framestreamWebSocketEndpoints(WebSocketTransport transport,
+        FrameStreamProperties properties) {
+      String path = properties.getWebsocket().checkedPath("framestream.websocket.path");
+      return new WebSocketEndpointsInitializer(
+          WebSocketEndpointsInitializer.underPath(transport.endpointConfigs(), path));
+    }
+
+    /**
+     * The SSE servlet at {@code framestream.sse.path}{@code /*} ({@code /sse/{channel}}), async-supported,
+     * with the shared gate. The container destroys it when it stops.
+     *
+     * @param registry the channels
+     * @param gate the access gate
+     * @param properties the {@code framestream.*} properties
+     * @return the servlet's registration
+     */
+    @Bean
+    @ConditionalOnMissingBean(name = "framestreamSseServlet")
+    @ConditionalOnBooleanProperty(name = "framestream.sse.enabled", matchIfMissing = true)
+    public ServletRegistrationBean<SseServlet> framestreamSseServlet(ChannelRegistry registry, AccessGate gate,
+        FrameStreamProperties properties) {
+      String path = properties.getSse().checkedPath("framestream.sse.path");
+      ServletRegistrationBean<SseServlet> bean = new ServletRegistrationBean<>(
+          SseServlet.builder(registry).accessGate(gate).build(), path + "/*");
+      bean.setName("framestreamSse");
+      bean.setAsyncSupported(true); // required: the servlet answers 500 without it
+      return bean;
+    }
+  }
+
+  /**
+   * The health indicator, where the application has Actuator's health support.
+   *
+   * <h2>Thread safety</h2>
+   *
+   * Spring calls its factory method once, at start-up.
+   *
+   * @since 0.3.0
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
+  public static class HealthConfiguration {
+
+    /** Creates the configuration (Spring does). */
+    public HealthConfiguration() {}
+
+    /**
+     * The {@code framestream} health component.
+     *
+     * @param registry the channels
+     * @return the indicator
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnEnabledHealthIndicator("framestream")
+    public FrameStreamHealthIndicator framestreamHealthIndicator(ChannelRegistry registry) {
+      return new FrameStreamHealthIndicator(registry);
+    }
+  }
+}

@@ -30,7 +30,7 @@ import org.springframework.context.annotation.Configuration;
  * container, on its own port. With Actuator's health on the class path, a {@link FrameStreamHealthIndicator}.
  *
  * <p>Every bean backs off when the application defines its own of the same type (for the registry, the gate,
- * the WebSocket transport, the SSE servlet and the health indicator) or name ({@code
+ * the WebSocket transport, the SSE servlet, the shutdown lifecycle and the health indicator) or name ({@code
  * framestreamWebSocketEndpoints}, {@code framestreamSseServlet}).
  *
  * <h2>Thread safety</h2>
@@ -170,25 +170,51 @@ public class FrameStreamAutoConfiguration {
     }
 
     /**
-     * The SSE servlet at {@code framestream.sse.path}{@code /*} ({@code /sse/{channel}}), async-supported,
-     * with the shared gate. The container destroys it when it stops.
+     * The SSE servlet: the shared gate; closed (its streams ended) when the context closes.
      *
      * @param registry the channels
      * @param gate the access gate
+     * @return the servlet
+     */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    @ConditionalOnBooleanProperty(name = "framestream.sse.enabled", matchIfMissing = true)
+    public SseServlet framestreamSse(ChannelRegistry registry, AccessGate gate) {
+      return SseServlet.builder(registry).accessGate(gate).build();
+    }
+
+    /**
+     * Maps the SSE servlet at {@code framestream.sse.path}{@code /*} ({@code /sse/{channel}}), async-supported.
+     *
+     * @param sse the SSE servlet
      * @param properties the {@code framestream.*} properties
      * @return the servlet's registration
      */
     @Bean
     @ConditionalOnMissingBean(name = "framestreamSseServlet")
     @ConditionalOnBooleanProperty(name = "framestream.sse.enabled", matchIfMissing = true)
-    public ServletRegistrationBean<SseServlet> framestreamSseServlet(ChannelRegistry registry, AccessGate gate,
+    public ServletRegistrationBean<SseServlet> framestreamSseServlet(SseServlet sse,
         FrameStreamProperties properties) {
       String path = properties.getSse().checkedPath("framestream.sse.path");
-      ServletRegistrationBean<SseServlet> bean = new ServletRegistrationBean<>(
-          SseServlet.builder(registry).accessGate(gate).build(), path + "/*");
+      ServletRegistrationBean<SseServlet> bean = new ServletRegistrationBean<>(sse, path + "/*");
       bean.setName("framestreamSse");
       bean.setAsyncSupported(true); // required: the servlet answers 500 without it
       return bean;
+    }
+
+    /**
+     * Ends the open WebSocket sessions and SSE streams before the web server's graceful shutdown waits for
+     * requests to finish.
+     *
+     * @param webSockets the WebSocket transports
+     * @param sseServlets the SSE servlets
+     * @return the lifecycle
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    public StreamsShutdown framestreamStreamsShutdown(ObjectProvider<WebSocketTransport> webSockets,
+        ObjectProvider<SseServlet> sseServlets) {
+      return new StreamsShutdown(webSockets.orderedStream().toList(), sseServlets.orderedStream().toList());
     }
   }
 

@@ -52,6 +52,9 @@ import org.springframework.context.annotation.Bean;
 class FrameStreamAutoConfigurationTest {
 
   private static final Duration BOUND = Duration.ofSeconds(20);
+  /** The smallest message recognised as a JPEG image (W1): start and end markers around a few bytes. */
+  private static final byte[] JPEG = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xE0, 0, 0, 0, 1, (byte) 0xFF,
+      (byte) 0xD9};
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   /** An application with nothing of its own: everything comes from the starter. */
@@ -136,7 +139,7 @@ class FrameStreamAutoConfigurationTest {
         Listener accepted = new Listener();
         WebSocket publisher = connect(port, "/streams/ws/publish/cam1", accepted, "s3cret-publisher-token");
         Await.until("the publisher holds cam1", () -> cam1.publisherCount() == 1, BOUND);
-        publisher.sendBinary(ByteBuffer.wrap(new byte[] {1, 2, 3}), true).get(20, TimeUnit.SECONDS);
+        publisher.sendBinary(ByteBuffer.wrap(JPEG), true).get(20, TimeUnit.SECONDS);
         viewer.awaitLine("event: data");
 
         Health health = context.getBean(FrameStreamHealthIndicator.class).health();

@@ -10,6 +10,7 @@ import io.framestream.edge.BearerTokens;
 import io.framestream.edge.TrustedProxies;
 import io.framestream.transport.sse.SseServlet;
 import io.framestream.transport.websocket.WebSocketTransport;
+import jakarta.servlet.Servlet;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -26,12 +27,12 @@ import org.springframework.context.annotation.Configuration;
  * Spring Boot auto-configuration for framestream: a {@link ChannelRegistry} bean (closed when the context
  * closes), an {@link AccessGate} built from the {@code framestream.*} properties ({@link
  * FrameStreamProperties}) and the application's {@link Authorizer} bean if it has one, and in a Servlet web
- * application the WebSocket viewer and publisher endpoints and the SSE servlet in the application's own
- * container, on its own port. With Actuator's health on the class path, a {@link FrameStreamHealthIndicator}.
+ * application the WebSocket viewer and publisher endpoints, the SSE servlet and the JSON statistics the
+ * viewer pages poll ({@link ChannelsApiServlet}) in the application's own container, on its own port. With Actuator's health on the class path, a {@link FrameStreamHealthIndicator}.
  *
  * <p>Every bean backs off when the application defines its own of the same type (for the registry, the gate,
  * the WebSocket transport, the SSE servlet, the shutdown lifecycle and the health indicator) or name ({@code
- * framestreamWebSocketEndpoints}, {@code framestreamSseServlet}).
+ * framestreamWebSocketEndpoints}, {@code framestreamSseServlet}, {@code framestreamApiServlet}).
  *
  * <h2>Thread safety</h2>
  *
@@ -196,9 +197,31 @@ public class FrameStreamAutoConfiguration {
     public ServletRegistrationBean<SseServlet> framestreamSseServlet(SseServlet sse,
         FrameStreamProperties properties) {
       String path = properties.getSse().checkedPath("framestream.sse.path");
-      ServletRegistrationBean<SseServlet> bean = new ServletRegistrationBean<>(sse, path + "/*");
-      bean.setName("framestreamSse");
-      bean.setAsyncSupported(true); // required: the servlet answers 500 without it
+      return registration("framestreamSse", sse, path + "/*"); // async: the servlet answers 500 without it
+    }
+
+    /**
+     * The JSON statistics the viewer pages poll, at {@code framestream.api.path} ({@code /api/channels}).
+     *
+     * @param registry the channels
+     * @param properties the {@code framestream.*} properties
+     * @return the servlet's registration
+     */
+    @Bean
+    @ConditionalOnMissingBean(name = "framestreamApiServlet")
+    @ConditionalOnBooleanProperty(name = "framestream.api.enabled", matchIfMissing = true)
+    public ServletRegistrationBean<ChannelsApiServlet> framestreamApiServlet(ChannelRegistry registry,
+        FrameStreamProperties properties) {
+      String path = properties.getApi().checkedPath("framestream.api.path");
+      return registration("framestreamApi", new ChannelsApiServlet(registry), path, path + "/*");
+    }
+
+    /** A named, async-supported registration of a servlet at its mappings. */
+    private static <S extends Servlet> ServletRegistrationBean<S> registration(String name, S servlet,
+        String... mappings) {
+      ServletRegistrationBean<S> bean = new ServletRegistrationBean<>(servlet, mappings);
+      bean.setName(name);
+      bean.setAsyncSupported(true);
       return bean;
     }
 

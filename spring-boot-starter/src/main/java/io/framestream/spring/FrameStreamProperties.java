@@ -19,6 +19,7 @@ import org.springframework.util.unit.DataSize;
  * framestream.publish-token=${PUBLISH_TOKEN}  # publishers send "Authorization: Bearer &lt;token&gt;"
  * framestream.websocket.path=/ws              # /ws/live/{channel} and /ws/publish/{channel}
  * framestream.sse.path=/sse                   # /sse/{channel}
+ * framestream.api.path=/api/channels          # JSON statistics, as the pages poll them
  * </pre>
  *
  * <p>Who may publish: an {@link io.framestream.edge.Authorizer} bean decides everything when the application
@@ -49,6 +50,7 @@ public class FrameStreamProperties {
   private boolean allowAnonymousPublish;
   private final Endpoint websocket = new Endpoint("/ws");
   private final Endpoint sse = new Endpoint("/sse");
+  private final Endpoint api = new Endpoint("/api/channels");
 
   /** Creates the properties with their defaults. */
   public FrameStreamProperties() {}
@@ -238,6 +240,16 @@ public class FrameStreamProperties {
    */
   public Endpoint getSse() {
     return sse;
+  }
+
+  /**
+   * The read-only JSON statistics: {@code <path>} and {@code <path>/{channel}} (default path {@code
+   * /api/channels}, where the viewer pages look).
+   *
+   * @return the API settings
+   */
+  public Endpoint getApi() {
+    return api;
   }
 
   /**

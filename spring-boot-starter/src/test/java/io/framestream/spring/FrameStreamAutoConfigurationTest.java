@@ -124,6 +124,9 @@ class FrameStreamAutoConfigurationTest {
 
       assertEquals(404, status(port, "/streams/sse/undeclared"), "R2: an undeclared channel is 404");
       assertEquals(404, status(port, "/sse/cam1"), "nothing at the default path");
+      assertEquals(200, status(port, "/api/channels"), "the statistics the pages poll");
+      assertEquals(200, status(port, "/api/channels/cam1"));
+      assertEquals(404, status(port, "/api/channels/undeclared"));
 
       try (SseLines viewer = SseLines.open(port, "/streams/sse/cam1")) {
         assertTrue(viewer.statusLine().contains(" 200"), viewer.statusLine());

@@ -64,6 +64,9 @@ final class DefaultChannel implements Channel {
   private final LongAdder sinkFailures = new LongAdder();
   private final LongAdder publishRejected = new LongAdder();
   private final LatencyHistogram latency = new LatencyHistogram();
+  private final LongAdder subscribersRefused = new LongAdder();
+  private final LongAdder publishersRefused = new LongAdder();
+  private final ChannelCounters counters = new ChannelCounterViews.Live(this, latency);
 
   // Written by the sweeper only.
   private final AtomicLong sweeps = new AtomicLong(); // finished sweeps, so that a test knows one looked
@@ -174,6 +177,7 @@ final class DefaultChannel implements Channel {
       }
       DefaultSubscription[] current = subscribers;
       if (!options.relay() && viewers >= config.maxSubscribers()) {
+        subscribersRefused.increment();
         throw new LimitExceededException("channel '" + name + "' already has the maximum of "
             + config.maxSubscribers() + " subscribers (maxSubscribers)");
       }
@@ -210,6 +214,7 @@ final class DefaultChannel implements Channel {
         throw new ChannelClosedException("channel '" + name + "' is closed");
       }
       if (publishers >= config.maxPublishers()) {
+        publishersRefused.increment();
         throw new LimitExceededException("channel '" + name + "' already has " + publishers + " publisher"
             + (publishers == 1 ? "" : "s") + " (maxPublishers " + config.maxPublishers() + ")");
       }
@@ -311,6 +316,55 @@ final class DefaultChannel implements Channel {
 
   void recordSinkFailure() {
     sinkFailures.increment();
+  }
+
+  /** The live counters behind {@link #stats()}; see {@link ChannelCounters#of(Channel)}. */
+  ChannelCounters counters() {
+    return counters;
+  }
+
+  long framesInCount() {
+    synchronized (lock) {
+      return framesIn;
+    }
+  }
+
+  long bytesInCount() {
+    synchronized (lock) {
+      return bytesIn;
+    }
+  }
+
+  long framesOutCount() {
+    return framesOut.sum();
+  }
+
+  long bytesOutCount() {
+    return bytesOut.sum();
+  }
+
+  long dropCount(DropReason reason) {
+    return drops[reason.ordinal()].sum();
+  }
+
+  long publishRejectedCount() {
+    return publishRejected.sum();
+  }
+
+  long evictionCount() {
+    return evictions.sum();
+  }
+
+  long sinkFailureCount() {
+    return sinkFailures.sum();
+  }
+
+  long subscribersRefusedCount() {
+    return subscribersRefused.sum();
+  }
+
+  long publishersRefusedCount() {
+    return publishersRefused.sum();
   }
 
   private void sweep() {

@@ -18,13 +18,54 @@ final class LatencyHistogram {
 
   private final AtomicLongArray counts = new AtomicLongArray(BUCKETS);
   private final LongAdder total = new LongAdder();
+  private final LongAdder sumNanos = new LongAdder();
   private final LongAccumulator max = new LongAccumulator(Math::max, 0);
 
   void record(long nanos) {
     long v = Math.max(0, nanos);
     counts.incrementAndGet(bucket(v));
     total.increment();
+    sumNanos.add(v);
     max.accumulate(v);
+  }
+
+  /** How many values were recorded. */
+  long count() {
+    return total.sum();
+  }
+
+  /** The sum of the recorded values, in nanoseconds (for a timer's total). */
+  long totalNanos() {
+    return sumNanos.sum();
+  }
+
+  /** The largest recorded value, 0 if none. */
+  long maxNanos() {
+    return max.get();
+  }
+
+  /**
+   * The upper edge of the bucket holding quantile {@code q} (capped at the maximum), 0 if empty. Reads the
+   * buckets twice and allocates nothing; concurrent recording may shift the answer by a bucket.
+   */
+  long quantileNanos(double q) {
+    long n = 0;
+    for (int i = 0; i < BUCKETS; i++) {
+      n += counts.get(i);
+    }
+    if (n == 0) {
+      return 0;
+    }
+    long rank = Math.max(1, (long) Math.ceil(q * n));
+    long seen = 0;
+    int i = 0;
+    for (; i < BUCKETS - 1; i++) {
+      seen += counts.get(i);
+      if (seen >= rank) {
+        break;
+      }
+    }
+    return Math.min(upperBound(i), max.get());
   }
 
   static int bucket(long v) {

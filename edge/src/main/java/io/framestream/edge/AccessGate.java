@@ -39,7 +39,8 @@ import java.util.function.Function;
  *
  * <h2>Thread safety</h2>
  *
- * Immutable; thread-safe. The authorizer is called from the host's request threads and must be
+ * Thread-safe: its settings are immutable and its {@linkplain #refusals() refusal counters} are
+ * lock-free. The authorizer is called from the host's request threads and must be
  * thread-safe itself.
  *
  * @since 0.3.0
@@ -53,6 +54,7 @@ public final class AccessGate {
   private final Authorizer authorizer;
   private final Set<String> allowedOrigins;
   private final TrustedProxies trustedProxies;
+  private final AccessRefusals refusals = new AccessRefusals();
 
   private AccessGate(Builder b) {
     this.authorizer = b.authorizer;
@@ -108,6 +110,18 @@ public final class AccessGate {
   }
 
   /**
+   * Returns this gate's refusal counters: {@link #admit} counts its refusals there, and a host records its
+   * own (such as {@link AccessRefusals.Cause#ADDRESS_LIMIT}). A gate made by {@link #toBuilder()} has its
+   * own counters; {@link #open()} is shared by everyone who uses it.
+   *
+   * @return the counters
+   * @since 0.4.0
+   */
+  public AccessRefusals refusals() {
+    return refusals;
+  }
+
+  /**
    * Resolves the client's address of a request.
    *
    * @param peer the socket peer's address
@@ -150,6 +164,7 @@ public final class AccessGate {
         headers, query);
     String origin = request.header("Origin").orElse(null);
     if (!originAllowed(origin)) {
+      refusals.record(AccessRefusals.Cause.ORIGIN);
       return new Verdict(403, "origin not allowed: " + ErrorBody.shown(origin, 100));
     }
     AccessDecision decision;
@@ -157,12 +172,18 @@ public final class AccessGate {
       decision = authorizer.authorize(request);
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.WARNING, "authorizer failed; refusing " + action + " of " + channel, e);
+      refusals.record(AccessRefusals.Cause.FORBIDDEN);
       return new Verdict(403, "authorizer failed");
     }
     if (decision == null) {
+      refusals.record(AccessRefusals.Cause.FORBIDDEN);
       return new Verdict(403, "no decision");
     }
-    return decision.allowed() ? Verdict.ALLOWED : new Verdict(decision.status(), decision.reason());
+    if (decision.allowed()) {
+      return Verdict.ALLOWED;
+    }
+    refusals.record(decision.status() == 401 ? AccessRefusals.Cause.UNAUTHORIZED : AccessRefusals.Cause.FORBIDDEN);
+    return new Verdict(decision.status(), decision.reason());
   }
 
   private static List<String> orEmpty(List<String> values) {

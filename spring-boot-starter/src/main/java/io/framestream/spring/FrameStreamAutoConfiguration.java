@@ -8,6 +8,7 @@ import io.framestream.edge.AccessRequest;
 import io.framestream.edge.Authorizer;
 import io.framestream.edge.BearerTokens;
 import io.framestream.edge.TrustedProxies;
+import io.framestream.micrometer.FrameStreamMetrics;
 import io.framestream.transport.sse.SseServlet;
 import io.framestream.transport.websocket.WebSocketTransport;
 import jakarta.servlet.Servlet;
@@ -31,7 +32,7 @@ import org.springframework.context.annotation.Configuration;
  * viewer pages poll ({@link ChannelsApiServlet}) in the application's own container, on its own port. With Actuator's health on the class path, a {@link FrameStreamHealthIndicator}.
  *
  * <p>Every bean backs off when the application defines its own of the same type (for the registry, the gate,
- * the WebSocket transport, the SSE servlet, the shutdown lifecycle and the health indicator) or name ({@code
+ * the WebSocket transport, the SSE servlet, the shutdown lifecycle, the health indicator and the meters) or name ({@code
  * framestreamWebSocketEndpoints}, {@code framestreamSseServlet}, {@code framestreamApiServlet}).
  *
  * <h2>Thread safety</h2>
@@ -238,6 +239,46 @@ public class FrameStreamAutoConfiguration {
     public StreamsShutdown framestreamStreamsShutdown(ObjectProvider<WebSocketTransport> webSockets,
         ObjectProvider<SseServlet> sseServlets) {
       return new StreamsShutdown(webSockets.orderedStream().toList(), sseServlets.orderedStream().toList());
+    }
+  }
+
+  /**
+   * framestream-micrometer's meters, where the application has Micrometer (Actuator brings it): Spring Boot
+   * binds the {@code MeterBinder} to its meter registries.
+   *
+   * <h2>Thread safety</h2>
+   *
+   * Spring calls its factory method once, at start-up.
+   *
+   * @since 0.4.0
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = {"io.micrometer.core.instrument.MeterRegistry",
+      "io.framestream.micrometer.FrameStreamMetrics"})
+  @ConditionalOnBooleanProperty(name = "framestream.metrics.enabled", matchIfMissing = true)
+  public static class MetricsConfiguration {
+
+    /** Creates the configuration (Spring does). */
+    public MetricsConfiguration() {}
+
+    /**
+     * The meters of the registry's channels and of the access gate's refusals, with at most {@code
+     * framestream.metrics.max-tagged-channels} channel tags (others add up under {@code _other}). Closed
+     * (its meters removed) when the context closes.
+     *
+     * @param registry the channels
+     * @param gate the access gate
+     * @param properties the {@code framestream.*} properties
+     * @return the meter binder
+     */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    public FrameStreamMetrics framestreamMetrics(ChannelRegistry registry, AccessGate gate,
+        FrameStreamProperties properties) {
+      return FrameStreamMetrics.builder(registry)
+          .accessGate(gate)
+          .maxTaggedChannels(properties.getMetrics().getMaxTaggedChannels())
+          .build();
     }
   }
 

@@ -1,5 +1,6 @@
 package io.framestream.spring;
 
+import io.framestream.micrometer.FrameStreamMetrics;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -20,6 +21,7 @@ import org.springframework.util.unit.DataSize;
  * framestream.websocket.path=/ws              # /ws/live/{channel} and /ws/publish/{channel}
  * framestream.sse.path=/sse                   # /sse/{channel}
  * framestream.api.path=/api/channels          # JSON statistics, as the pages poll them
+ * framestream.metrics.max-tagged-channels=256 # with Micrometer: channel tags, the rest under _other
  * </pre>
  *
  * <p>Who may publish: an {@link io.framestream.edge.Authorizer} bean decides everything when the application
@@ -51,6 +53,7 @@ public class FrameStreamProperties {
   private final Endpoint websocket = new Endpoint("/ws");
   private final Endpoint sse = new Endpoint("/sse");
   private final Endpoint api = new Endpoint("/api/channels");
+  private final Metrics metrics = new Metrics();
 
   /** Creates the properties with their defaults. */
   public FrameStreamProperties() {}
@@ -250,6 +253,69 @@ public class FrameStreamProperties {
    */
   public Endpoint getApi() {
     return api;
+  }
+
+  /**
+   * The meters, where the application has Micrometer.
+   *
+   * @return the metrics settings
+   */
+  public Metrics getMetrics() {
+    return metrics;
+  }
+
+  /**
+   * The meters' settings ({@code framestream.metrics.*}).
+   *
+   * <h2>Thread safety</h2>
+   *
+   * Not thread-safe: bound once at start-up.
+   *
+   * @since 0.4.0
+   */
+  public static class Metrics {
+    private boolean enabled = true;
+    private int maxTaggedChannels = FrameStreamMetrics.DEFAULT_MAX_TAGGED_CHANNELS;
+
+    /** Creates the settings with their defaults. */
+    public Metrics() {}
+
+    /**
+     * Whether the meters are registered (default {@code true}, where Micrometer is present).
+     *
+     * @return whether they are registered
+     */
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    /**
+     * Sets {@link #isEnabled()}.
+     *
+     * @param enabled whether they are registered
+     */
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    /**
+     * The most channels that get their own {@code channel} tag at once (default {@value
+     * FrameStreamMetrics#DEFAULT_MAX_TAGGED_CHANNELS}); further channels add up under {@code _other}.
+     *
+     * @return the cap
+     */
+    public int getMaxTaggedChannels() {
+      return maxTaggedChannels;
+    }
+
+    /**
+     * Sets {@link #getMaxTaggedChannels()}.
+     *
+     * @param maxTaggedChannels the cap
+     */
+    public void setMaxTaggedChannels(int maxTaggedChannels) {
+      this.maxTaggedChannels = maxTaggedChannels;
+    }
   }
 
   /**

@@ -13,6 +13,7 @@ import io.framestream.edge.AccessGate;
 import io.framestream.edge.Authorizer;
 import io.framestream.testkit.Await;
 import io.framestream.transport.websocket.WebSocketTransport;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -150,6 +151,14 @@ class FrameStreamAutoConfigurationTest {
         assertEquals(1, health.getDetails().get("channels"));
         assertEquals(1L, health.getDetails().get("viewers"));
         assertEquals(1L, health.getDetails().get("publishers"));
+
+        MeterRegistry meters = context.getBean(MeterRegistry.class);
+        assertEquals(1.0, meters.get("framestream.channels").gauge().value(), "framestream-micrometer is bound");
+        assertEquals(1.0, meters.get("framestream.channel.viewers").tag("channel", "cam1").gauge().value());
+        Await.until("the frame is counted in", () -> meters.get("framestream.frames.in").tag("channel", "cam1")
+            .functionCounter().count() == 1.0, BOUND);
+        assertEquals(1.0, meters.get("framestream.refusals").tag("cause", "unauthorized").functionCounter().count(),
+            "the gate's refusal of the anonymous publisher");
         publisher.abort();
       }
     }
@@ -189,12 +198,13 @@ class FrameStreamAutoConfigurationTest {
     }
   }
 
-  /** Each transport can be turned off; an invalid path stops the start with the property's name. */
+  /** Each transport and the meters can be turned off; an invalid path stops the start with the property's name. */
   @Test
   void transportsCanBeTurnedOffAndPathsAreChecked() throws Exception {
     try (ConfigurableApplicationContext context = boot(PlainApp.class, "framestream.websocket.enabled=false",
-        "framestream.sse.enabled=false")) {
+        "framestream.sse.enabled=false", "framestream.metrics.enabled=false")) {
       assertTrue(context.getBeansOfType(WebSocketTransport.class).isEmpty());
+      assertTrue(context.getBean(MeterRegistry.class).find("framestream.channels").gauge() == null);
       assertFalse(context.containsBean("framestreamSseServlet"));
       assertEquals(404, status(port(context), "/sse/cam"));
       context.getBean(ChannelRegistry.class);

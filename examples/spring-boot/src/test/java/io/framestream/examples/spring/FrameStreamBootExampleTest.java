@@ -24,7 +24,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Boots the example as it ships (its application.properties), on port 0, and uses it as a browser would: the
- * pages at {@code /}, the statistics they poll, a WebSocket viewer of the demo channel (W2), and the health
+ * pages at {@code /}, the statistics they poll, the meters, a WebSocket viewer of the demo channel (W2), and the health
  * component.
  */
 @Timeout(120)
@@ -54,7 +54,7 @@ class FrameStreamBootExampleTest {
         HttpResponse.BodyHandlers.ofString());
   }
 
-  /** The viewer pages come from framestream-pages on the class path; the index polls the statistics. */
+  /** The viewer pages come from framestream-pages on the class path; the index polls the statistics; meters. */
   @Test
   void pagesAndStatisticsAreServed() throws Exception {
     HttpResponse<String> index = get("/");
@@ -65,6 +65,8 @@ class FrameStreamBootExampleTest {
     HttpResponse<String> api = get("/api/channels");
     assertEquals(200, api.statusCode());
     assertTrue(api.body().contains("\"" + FrameStreamBootExample.DEMO_CHANNEL + "\""), api::body);
+    HttpResponse<String> metric = get("/actuator/metrics/framestream.channels");
+    assertEquals(200, metric.statusCode(), "framestream-micrometer's meters are bound: " + metric.body());
   }
 
   /** W2: a viewer of the demo channel gets the init text, then the test pattern's JPEG frames. */

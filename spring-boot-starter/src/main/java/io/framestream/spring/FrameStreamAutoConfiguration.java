@@ -29,11 +29,14 @@ import org.springframework.context.annotation.Configuration;
  * closes), an {@link AccessGate} built from the {@code framestream.*} properties ({@link
  * FrameStreamProperties}) and the application's {@link Authorizer} bean if it has one, and in a Servlet web
  * application the WebSocket viewer and publisher endpoints, the SSE servlet and the JSON statistics the
- * viewer pages poll ({@link ChannelsApiServlet}) in the application's own container, on its own port. With Actuator's health on the class path, a {@link FrameStreamHealthIndicator}.
+ * viewer pages poll ({@link ChannelsApiServlet}) in the application's own container, on its own port. With
+ * Actuator's health on the class path, a {@link FrameStreamHealthIndicator}; with Micrometer,
+ * framestream-micrometer's {@code FrameStreamMetrics}.
  *
- * <p>Every bean backs off when the application defines its own of the same type (for the registry, the gate,
- * the WebSocket transport, the SSE servlet, the shutdown lifecycle, the health indicator and the meters) or name ({@code
- * framestreamWebSocketEndpoints}, {@code framestreamSseServlet}, {@code framestreamApiServlet}).
+ * <p>Every bean backs off when the application defines its own of the same type (the registry, the gate,
+ * the WebSocket transport, the SSE servlet, the shutdown lifecycle, the health indicator and the meters) or
+ * name ({@code framestreamWebSocketEndpoints}, {@code framestreamSseServlet}, {@code
+ * framestreamApiServlet}).
  *
  * <h2>Thread safety</h2>
  *

@@ -24,6 +24,11 @@ record HostConfig(ChannelRegistry registry, Authorizer authorizer, int maxFrameB
         MAX_FRAME_BYTES, new RawSends());
   }
 
+  /** The same configuration over another registry (a host whose registry is made elsewhere, as a bean). */
+  HostConfig withRegistry(ChannelRegistry other) {
+    return new HostConfig(other, authorizer, maxFrameBytes, rawSends);
+  }
+
   /** Everyone may use public channels; private ones need the token: none is 401, another 403 (W6). */
   private static AccessDecision authorize(io.framestream.edge.AccessRequest request) {
     if (!request.channel().startsWith(PRIVATE)) {

@@ -1,0 +1,4 @@
+/**
+ * An example Spring Boot application with the framestream starter (not published).
+ */
+package io.framestream.examples.spring;

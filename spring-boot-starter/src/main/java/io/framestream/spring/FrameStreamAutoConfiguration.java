@@ -9,9 +9,13 @@ import io.framestream.edge.Authorizer;
 import io.framestream.edge.BearerTokens;
 import io.framestream.edge.TrustedProxies;
 import io.framestream.micrometer.FrameStreamMetrics;
+import io.framestream.transport.sse.MjpegServlet;
+import io.framestream.transport.sse.SnapshotServlet;
 import io.framestream.transport.sse.SseServlet;
 import io.framestream.transport.websocket.WebSocketTransport;
 import jakarta.servlet.Servlet;
+import java.util.ArrayList;
+import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -205,6 +209,55 @@ public class FrameStreamAutoConfiguration {
     }
 
     /**
+     * The MJPEG servlet: the shared gate; closed (its streams ended) when the context closes.
+     *
+     * @param registry the channels
+     * @param gate the access gate
+     * @return the servlet
+     */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    @ConditionalOnBooleanProperty(name = "framestream.mjpeg.enabled", matchIfMissing = true)
+    public MjpegServlet framestreamMjpeg(ChannelRegistry registry, AccessGate gate) {
+      return MjpegServlet.builder(registry).accessGate(gate).build();
+    }
+
+    /**
+     * Maps the MJPEG servlet at {@code framestream.mjpeg.path}{@code /*} ({@code /mjpeg/{channel}}),
+     * async-supported.
+     *
+     * @param mjpeg the MJPEG servlet
+     * @param properties the {@code framestream.*} properties
+     * @return the servlet's registration
+     */
+    @Bean
+    @ConditionalOnMissingBean(name = "framestreamMjpegServlet")
+    @ConditionalOnBooleanProperty(name = "framestream.mjpeg.enabled", matchIfMissing = true)
+    public ServletRegistrationBean<MjpegServlet> framestreamMjpegServlet(MjpegServlet mjpeg,
+        FrameStreamProperties properties) {
+      String path = properties.getMjpeg().checkedPath("framestream.mjpeg.path");
+      return registration("framestreamMjpeg", mjpeg, path + "/*"); // async, as for SSE
+    }
+
+    /**
+     * Serves the newest picture of an image channel at {@code framestream.snapshot.path}{@code /*} ({@code
+     * /snapshot/{channel}}), behind the shared gate.
+     *
+     * @param registry the channels
+     * @param gate the access gate
+     * @param properties the {@code framestream.*} properties
+     * @return the servlet's registration
+     */
+    @Bean
+    @ConditionalOnMissingBean(name = "framestreamSnapshotServlet")
+    @ConditionalOnBooleanProperty(name = "framestream.snapshot.enabled", matchIfMissing = true)
+    public ServletRegistrationBean<SnapshotServlet> framestreamSnapshotServlet(ChannelRegistry registry,
+        AccessGate gate, FrameStreamProperties properties) {
+      return registration("framestreamSnapshot", SnapshotServlet.builder(registry).accessGate(gate).build(),
+          properties.getSnapshot().checkedPath("framestream.snapshot.path") + "/*");
+    }
+
+    /**
      * The JSON statistics the viewer pages poll, at {@code framestream.api.path} ({@code /api/channels}).
      *
      * @param registry the channels
@@ -235,13 +288,17 @@ public class FrameStreamAutoConfiguration {
      *
      * @param webSockets the WebSocket transports
      * @param sseServlets the SSE servlets
+     * @param mjpegServlets the MJPEG servlets
      * @return the lifecycle
      */
     @Bean
     @ConditionalOnMissingBean
     public StreamsShutdown framestreamStreamsShutdown(ObjectProvider<WebSocketTransport> webSockets,
-        ObjectProvider<SseServlet> sseServlets) {
-      return new StreamsShutdown(webSockets.orderedStream().toList(), sseServlets.orderedStream().toList());
+        ObjectProvider<SseServlet> sseServlets, ObjectProvider<MjpegServlet> mjpegServlets) {
+      List<Runnable> streams = new ArrayList<>();
+      sseServlets.orderedStream().forEach(s -> streams.add(s::close));
+      mjpegServlets.orderedStream().forEach(m -> streams.add(m::close));
+      return new StreamsShutdown(webSockets.orderedStream().toList(), streams);
     }
   }
 

@@ -53,6 +53,8 @@ public class FrameStreamProperties {
   private final Endpoint websocket = new Endpoint("/ws");
   private final Endpoint sse = new Endpoint("/sse");
   private final Endpoint api = new Endpoint("/api/channels");
+  private final Endpoint mjpeg = new Endpoint("/mjpeg");
+  private final Endpoint snapshot = new Endpoint("/snapshot");
   private final Metrics metrics = new Metrics();
 
   /** Creates the properties with their defaults. */
@@ -243,6 +245,25 @@ public class FrameStreamProperties {
    */
   public Endpoint getSse() {
     return sse;
+  }
+
+  /**
+   * MJPEG over HTTP: {@code <path>/{channel}} (default path {@code /mjpeg}), for {@code <img>} and IP-camera
+   * tools.
+   *
+   * @return the MJPEG settings
+   */
+  public Endpoint getMjpeg() {
+    return mjpeg;
+  }
+
+  /**
+   * The newest picture of an image channel: {@code <path>/{channel}} (default path {@code /snapshot}).
+   *
+   * @return the snapshot settings
+   */
+  public Endpoint getSnapshot() {
+    return snapshot;
   }
 
   /**

@@ -1,6 +1,5 @@
 package io.framestream.spring;
 
-import io.framestream.transport.sse.SseServlet;
 import io.framestream.transport.websocket.WebSocketTransport;
 import java.util.List;
 import java.util.Objects;
@@ -8,7 +7,7 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * Ends the open streams first when the application stops: closes the WebSocket sessions (1001, going away)
- * and ends the SSE streams, in the first lifecycle phase to stop, before the web server's graceful shutdown.
+ * and ends the SSE and MJPEG streams, in the first lifecycle phase to stop, before the web server's graceful shutdown.
  * A viewer's stream never ends by itself, so without this a graceful shutdown would wait its whole timeout
  * (30 s by default) for them. The registry is closed later, when its bean is destroyed.
  *
@@ -21,19 +20,19 @@ import org.springframework.context.SmartLifecycle;
 public final class StreamsShutdown implements SmartLifecycle {
 
   private final List<WebSocketTransport> webSockets;
-  private final List<SseServlet> sseServlets;
+  private final List<Runnable> httpStreams;
   private volatile boolean running;
 
   /**
    * Creates it.
    *
    * @param webSockets the WebSocket transports to close
-   * @param sseServlets the SSE servlets to close
+   * @param httpStreams closes the HTTP streaming servlets (SSE, MJPEG): each ends its open streams
    * @throws NullPointerException if an argument is {@code null}
    */
-  public StreamsShutdown(List<WebSocketTransport> webSockets, List<SseServlet> sseServlets) {
+  public StreamsShutdown(List<WebSocketTransport> webSockets, List<Runnable> httpStreams) {
     this.webSockets = List.copyOf(Objects.requireNonNull(webSockets, "webSockets"));
-    this.sseServlets = List.copyOf(Objects.requireNonNull(sseServlets, "sseServlets"));
+    this.httpStreams = List.copyOf(Objects.requireNonNull(httpStreams, "httpStreams"));
   }
 
   @Override
@@ -45,7 +44,7 @@ public final class StreamsShutdown implements SmartLifecycle {
   public void stop() {
     running = false;
     webSockets.forEach(WebSocketTransport::close);
-    sseServlets.forEach(SseServlet::close);
+    httpStreams.forEach(Runnable::run);
   }
 
   @Override

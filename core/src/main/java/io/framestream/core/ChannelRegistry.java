@@ -108,6 +108,32 @@ public interface ChannelRegistry extends AutoCloseable {
   Channel attachSource(String name, FrameSource source, double fps);
 
   /**
+   * What a channel's attached source (see {@link #attachSource(String, FrameSource, double)}) is doing.
+   *
+   * @since 0.4.0
+   */
+  enum SourceState {
+    /** The channel has no attached source (or does not exist). */
+    NONE,
+    /** A source is attached and waits for the channel's first viewer. */
+    IDLE,
+    /** A source is attached and its runner runs, from a viewer's arrival until the grace period ends. */
+    RUNNING
+  }
+
+  /**
+   * Tells whether a channel has an attached source and whether it runs now, for dashboards such as {@code
+   * /api/channels}. The default answers {@link SourceState#NONE}; the registry of {@link #builder()} knows.
+   *
+   * @param name the channel name
+   * @return the source's state, {@link SourceState#NONE} for an unknown name
+   * @since 0.4.0
+   */
+  default SourceState sourceState(String name) {
+    return SourceState.NONE;
+  }
+
+  /**
    * Adds a listener that hears about channels opening and closing and their viewers and publishers. It
    * is not told about channels that exist already: call {@link #channels()} after adding it.
    *

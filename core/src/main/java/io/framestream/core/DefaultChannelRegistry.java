@@ -155,6 +155,17 @@ final class DefaultChannelRegistry implements ChannelRegistry, DefaultChannel.Li
   }
 
   @Override
+  public SourceState sourceState(String name) {
+    Entry e = ChannelNames.isValid(name) ? entries.get(name) : null;
+    if (e == null) {
+      return SourceState.NONE;
+    }
+    synchronized (e) {
+      return e.source == null ? SourceState.NONE : e.runner != null ? SourceState.RUNNING : SourceState.IDLE;
+    }
+  }
+
+  @Override
   public Channel declare(String name) {
     return declare(name, channelDefaults);
   }

@@ -7,10 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.framestream.core.Channel;
+import io.framestream.core.ChannelRegistry;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameKind;
 import io.framestream.core.Publisher;
+import io.framestream.core.Subscription;
 import io.framestream.testkit.Await;
+import io.framestream.testkit.RecordingSink;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -105,6 +108,33 @@ class PagesAndChannelListIT {
     assertEquals("video", film.path("kind").asText(), film.toString());
     assertEquals("avc1.42E01E", film.path("codec").asText());
     assertEquals(1280, film.path("width").asInt());
+  }
+
+  @Test
+  void apiChannels_tellWhetherASourceIsAttachedAndRuns() throws Exception {
+    ChannelRegistry registry = ChannelRegistry.builder().sourceGracePeriod(Duration.ZERO).build();
+    try {
+      server = FrameStreamServer.builder().port(0).registry(registry).build().start();
+      byte[] jpeg = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xD9};
+      Channel pattern = registry.attachSource("pattern",
+          () -> Frame.builder(jpeg).contentType("image/jpeg").build(), 20);
+      assertEquals("idle", channel("pattern").path("source").asText());
+      registry.channel("plain");
+      assertEquals("none", channel("plain").path("source").asText(), "a channel without a source");
+
+      RecordingSink sink = RecordingSink.immediate();
+      Subscription viewer = pattern.subscribe(sink);
+      Await.until("the source runs for its viewer", () -> "running".equals(channel("pattern").path("source").asText()));
+      viewer.close();
+      Await.until("the source stops after the (zero) grace period",
+          () -> "idle".equals(channel("pattern").path("source").asText()));
+    } finally {
+      if (server != null) {
+        server.close();
+        server = null;
+      }
+      registry.close();
+    }
   }
 
   private JsonNode channel(String name) {

@@ -21,7 +21,7 @@ import org.glassfish.grizzly.http.server.Response;
 
 /**
  * {@code GET /api/channels} (every channel's statistics) and {@code GET /api/channels/{name}} (one
- * channel's), as JSON, each with its online state, kind, codec and size (see {@link #describe(Channel)}), and {@code POST /api/channels/{name}/frames} (see {@link HttpPublishing}). Bad
+ * channel's), as JSON, each with its online state, kind, codec and size (see {@link #describe(Channel, ChannelRegistry)}), and {@code POST /api/channels/{name}/frames} (see {@link HttpPublishing}). Bad
  * requests get a status and the JSON {@link ErrorBody}.
  *
  * <p>No answer waits for the peer: before writing, the handler asks whether the connection's write queue
@@ -77,7 +77,7 @@ public final class ApiHandler extends HttpHandler {
     if (path.equals(PREFIX) || path.equals(PREFIX + "/")) {
       ArrayNode list = JSON.createArrayNode();
       for (Channel c : registry.channels()) {
-        list.add(describe(c));
+        list.add(describe(c, registry));
       }
       ObjectNode body = JSON.createObjectNode();
       body.set("channels", list);
@@ -98,7 +98,7 @@ public final class ApiHandler extends HttpHandler {
       HttpPublishing.refuseUnread(request, response, 404, "no channel named '" + name + "'");
       return;
     }
-    write(response, 200, describe(channel.get()));
+    write(response, 200, describe(channel.get(), registry));
   }
 
   /**
@@ -106,13 +106,15 @@ public final class ApiHandler extends HttpHandler {
    * poster or running source is attached), {@code state} ({@code "online"}, {@code "offline"}, or null
    * before its first publisher), {@code kind} ({@code "video"} for a codec stream with an init segment, else
    * the top-level type of the newest frame, such as {@code "image"}), and {@code codec}, {@code width} and
-   * {@code height} of the newest frame or, for video, of its init segment; null where not known.
+   * {@code height} of the newest frame or, for video, of its init segment; null where not known; and {@code
+   * source}: {@code "none"}, {@code "idle"} (attached, waiting for a viewer) or {@code "running"}.
    */
-  static ObjectNode describe(Channel channel) {
+  static ObjectNode describe(Channel channel, ChannelRegistry registry) {
     ObjectNode node = JSON.valueToTree(channel.stats());
     Optional<Frame> init = channel.initFrame();
     Optional<Frame> latest = channel.latestFrame();
     node.put("online", channel.publisherCount() > 0);
+    node.put("source", registry.sourceState(channel.name()).name().toLowerCase(Locale.ROOT));
     node.put("state", channel.state().map(s -> s.name().toLowerCase(Locale.ROOT)).orElse(null));
     String type = init.or(() -> latest).map(Frame::contentType).orElse(null);
     node.put("kind", init.isPresent() ? "video" : type == null || type.isEmpty() ? null

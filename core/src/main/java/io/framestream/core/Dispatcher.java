@@ -67,8 +67,15 @@ final class Dispatcher implements Executor, AutoCloseable {
   private final AtomicLong drainersStarted = new AtomicLong();
   /** Set by a forced shutdown: drainers stop taking drains. */
   private volatile boolean abandoned;
+  /** Per thread: [holds open, a drainer start was held back]; see {@link #holdStarts()}. */
+  private final ThreadLocal<int[]> held = ThreadLocal.withInitial(() -> new int[2]);
 
   Dispatcher(String prefix, int threads, Ticker ticker) {
+    this(prefix, threads, ticker, WATCH_MILLIS);
+  }
+
+  /** For tests: {@code watchMillis} is how often the timer looks for drains left waiting. */
+  Dispatcher(String prefix, int threads, Ticker ticker, long watchMillis) {
     this.name = prefix + "-" + POOLS.incrementAndGet();
     this.ticker = ticker;
     this.maxDrainers = Math.max(1, threads);
@@ -90,7 +97,7 @@ final class Dispatcher implements Executor, AutoCloseable {
     });
     this.timer.setRemoveOnCancelPolicy(true);
     this.timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-    this.timer.scheduleWithFixedDelay(this::watch, WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS);
+    this.timer.scheduleWithFixedDelay(this::watch, watchMillis, watchMillis, TimeUnit.MILLISECONDS);
   }
 
   /** The prefix of this dispatcher's thread names, {@code framestream-N}. */
@@ -120,7 +127,32 @@ final class Dispatcher implements Executor, AutoCloseable {
     }
     ready.add(task);
     waiting.incrementAndGet();
+    int[] h = held.get();
+    if (h[0] > 0) {
+      h[1] = 1; // started by releaseStarts, once for all the drains of the burst
+      return;
+    }
     startDrainerIfNeeded();
+  }
+
+  /**
+   * Holds back the drainer starts of this thread's {@link #execute} calls until the matching {@link
+   * #releaseStarts()}: for a publisher that makes many drains ready in one burst (a frame for every
+   * subscriber), so that it wakes a pool thread once, after the burst, instead of racing drainers that take
+   * each drain as it comes and retire before the next. The drains are queued at once; only the wake-up
+   * waits. Calls nest; always pair them ({@code try/finally}).
+   */
+  void holdStarts() {
+    held.get()[0]++;
+  }
+
+  /** Ends a {@link #holdStarts()}; the outermost one starts a drainer if a drain was queued meanwhile. */
+  void releaseStarts() {
+    int[] h = held.get();
+    if (--h[0] == 0 && h[1] != 0) {
+      h[1] = 0;
+      startDrainerIfNeeded();
+    }
   }
 
   /** On the timer: starts a drainer for drains that wait while every running drainer is held by a sink. */

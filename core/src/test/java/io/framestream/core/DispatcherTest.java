@@ -48,9 +48,41 @@ class DispatcherTest {
     }
   }
 
+  /** A dispatcher whose timer never looks for drains left waiting, so that every drainer start is counted. */
+  private static Dispatcher unwatched(int threads) {
+    return new Dispatcher("test", threads, Ticker.system(), TimeUnit.HOURS.toMillis(1));
+  }
+
+  @Test
+  void c1_aFrameForManySubscribersWakesOneThreadAndABigFanOutEveryThread() {
+    try (Dispatcher d = unwatched(2)) {
+      AtomicInteger ran = new AtomicInteger();
+      d.holdStarts(); // what a publish does around its offers
+      for (int i = 0; i < Dispatcher.HELP_AT; i++) {
+        d.execute(ran::incrementAndGet);
+      }
+      assertEquals(0, d.drainersStartedForTest(), "held: queued, nobody woken yet");
+      d.releaseStarts();
+      Await.until("the frame's drains ran", () -> ran.get() == Dispatcher.HELP_AT);
+      assertEquals(1, d.drainersStartedForTest(), "one wake-up for " + Dispatcher.HELP_AT + " drains");
+
+      d.holdStarts();
+      d.holdStarts(); // nested: only the outermost release starts
+      for (int i = 0; i < 3 * Dispatcher.HELP_AT; i++) {
+        d.execute(ran::incrementAndGet);
+      }
+      d.releaseStarts();
+      assertEquals(1, d.drainersStartedForTest(), "still held by the outer hold");
+      d.releaseStarts();
+      Await.until("the big fan-out ran", () -> ran.get() == 4 * Dispatcher.HELP_AT);
+      Await.until("a helper joined", () -> d.drainersStartedForTest() == 3);
+      assertEquals(3, d.drainersStartedForTest(), "one wake-up, and one helper for the many left behind");
+    }
+  }
+
   @Test
   void c1_aBacklogOfDrainsRunsInTheDrainersAlreadyAwakeInTheOrderTheyBecameReady() {
-    try (Dispatcher d = new Dispatcher("test", 2, Ticker.system())) {
+    try (Dispatcher d = unwatched(2)) {
       CountDownLatch release = new CountDownLatch(1);
       occupy(d, 2, release);
       assertEquals(2, d.drainersStartedForTest(), "a task that blocks does not stop the next from starting");
@@ -81,7 +113,7 @@ class DispatcherTest {
 
   @Test
   void c1_oneDrainerTakesAWholeBurstWhenItIsTheOnlyThread() {
-    try (Dispatcher d = new Dispatcher("test", 1, Ticker.system())) {
+    try (Dispatcher d = unwatched(1)) {
       CountDownLatch release = new CountDownLatch(1);
       occupy(d, 1, release);
       AtomicInteger ran = new AtomicInteger();
@@ -167,7 +199,7 @@ class DispatcherTest {
 
   @Test
   void c1_drainsLeftBehindADrainerHeldByASinkStillRun() {
-    try (Dispatcher d = new Dispatcher("test", 2, Ticker.system())) {
+    try (Dispatcher d = new Dispatcher("test", 2, Ticker.system(), 20)) {
       CountDownLatch release = new CountDownLatch(1);
       AtomicInteger ran = new AtomicInteger();
       // A few drains (fewer than HELP_AT) behind one that blocks: whether the blocking one's drainer started

@@ -1,5 +1,6 @@
 package io.framestream.core;
 
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
@@ -8,11 +9,24 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The threads that deliver frames: a small work-stealing pool (FIFO mode) that runs mailbox drains, and one
  * timer thread for stall sweeps, statistics and rate limits. One per registry, plus one JVM-wide instance
  * for stand-alone channels.
+ *
+ * <p>Drains are batched: {@link #execute} puts a drain on one ready queue (FIFO), and a few pool tasks, the
+ * <em>drainers</em>, take drains from it one after another until it is empty. A frame published to N
+ * subscribers therefore wakes one pool thread, not N: a drainer is submitted only when none is waiting to
+ * start and fewer than the pool's threads run one. A running drainer wakes a helper (at most one waiting
+ * to start at a time) only when at least {@link #HELP_AT} drains wait behind the one it takes: a wake-up
+ * costs about as much CPU as a send, so a small fan-out is written by one thread and a large one by every
+ * core. Fairness is as before: each drain sends what its subscriber may have in flight and returns (sinks
+ * never block, K1), and the queue is FIFO, so no subscriber's drain waits behind another's backlog. A sink
+ * that blocks anyway holds its drainer: the next drain that becomes ready starts another on a free thread,
+ * and, should none become ready, the timer looks every {@link #WATCH_MILLIS} ms for drains left waiting and
+ * starts a drainer for them.
  *
  * <p>Time is the dispatcher's {@link Ticker}: a delayed task runs once that much of the ticker's time has
  * passed, and the timer looks at the ticker as often as it asks ({@link Ticker#maxSleepNanos(long)}), so
@@ -28,14 +42,43 @@ final class Dispatcher implements Executor, AutoCloseable {
         new Dispatcher("framestream-shared", Runtime.getRuntime().availableProcessors(), Ticker.system());
   }
 
+  /** The low bit of {@link #drainers}: a drainer was submitted and has not started yet. */
+  private static final int WAITING_TO_START = 1;
+  /** What one drainer adds to {@link #drainers}. */
+  private static final int ONE = 2;
+  /** Drains waiting behind the one a drainer takes that make it wake a helper. */
+  static final int HELP_AT = 16;
+  /** How often the timer looks for drains left waiting behind a drainer that does not come back. */
+  static final long WATCH_MILLIS = 100;
+
   private final ForkJoinPool pool;
   private final ScheduledThreadPoolExecutor timer;
   private final String name;
   private final Ticker ticker;
+  private final int maxDrainers;
+  /** Drains to run, in the order they became ready. */
+  private final ConcurrentLinkedQueue<Runnable> ready = new ConcurrentLinkedQueue<>();
+  /** About how many drains are in {@link #ready} (counted after adding, before taking). */
+  private final AtomicInteger waiting = new AtomicInteger();
+  /** Drainers submitted or running (times {@link #ONE}), plus {@link #WAITING_TO_START}. */
+  private final AtomicInteger drainers = new AtomicInteger();
+  private final Runnable drainer = this::drain;
+  /** Drainers started since creation; for tests. */
+  private final AtomicLong drainersStarted = new AtomicLong();
+  /** Set by a forced shutdown: drainers stop taking drains. */
+  private volatile boolean abandoned;
+  /** Per thread: [holds open, a drainer start was held back]; see {@link #holdStarts()}. */
+  private final ThreadLocal<int[]> held = ThreadLocal.withInitial(() -> new int[2]);
 
   Dispatcher(String prefix, int threads, Ticker ticker) {
+    this(prefix, threads, ticker, WATCH_MILLIS);
+  }
+
+  /** For tests: {@code watchMillis} is how often the timer looks for drains left waiting. */
+  Dispatcher(String prefix, int threads, Ticker ticker, long watchMillis) {
     this.name = prefix + "-" + POOLS.incrementAndGet();
     this.ticker = ticker;
+    this.maxDrainers = Math.max(1, threads);
     AtomicInteger n = new AtomicInteger();
     this.pool = new ForkJoinPool(
         Math.max(1, threads),
@@ -54,6 +97,7 @@ final class Dispatcher implements Executor, AutoCloseable {
     });
     this.timer.setRemoveOnCancelPolicy(true);
     this.timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    this.timer.scheduleWithFixedDelay(this::watch, watchMillis, watchMillis, TimeUnit.MILLISECONDS);
   }
 
   /** The prefix of this dispatcher's thread names, {@code framestream-N}. */
@@ -70,14 +114,122 @@ final class Dispatcher implements Executor, AutoCloseable {
     return SharedHolder.SHARED;
   }
 
-  /** Runs the task on the delivery pool; after shutdown, on the calling thread so terminal signals still happen. */
+  /**
+   * Runs the task (a subscription's drain) on the delivery pool, after the drains already waiting; after
+   * shutdown, on the calling thread so terminal signals still happen. Wakes a pool thread only when no
+   * drainer is waiting to start and fewer than the pool's threads are running.
+   */
   @Override
   public void execute(Runnable task) {
-    try {
-      pool.execute(task);
-    } catch (RejectedExecutionException e) {
+    if (pool.isShutdown()) {
       task.run();
+      return;
     }
+    ready.add(task);
+    waiting.incrementAndGet();
+    int[] h = held.get();
+    if (h[0] > 0) {
+      h[1] = 1; // started by releaseStarts, once for all the drains of the burst
+      return;
+    }
+    startDrainerIfNeeded();
+  }
+
+  /**
+   * Holds back the drainer starts of this thread's {@link #execute} calls until the matching {@link
+   * #releaseStarts()}: for a publisher that makes many drains ready in one burst (a frame for every
+   * subscriber), so that it wakes a pool thread once, after the burst, instead of racing drainers that take
+   * each drain as it comes and retire before the next. The drains are queued at once; only the wake-up
+   * waits. Calls nest; always pair them ({@code try/finally}).
+   */
+  void holdStarts() {
+    held.get()[0]++;
+  }
+
+  /** Ends a {@link #holdStarts()}; the outermost one starts a drainer if a drain was queued meanwhile. */
+  void releaseStarts() {
+    int[] h = held.get();
+    if (--h[0] == 0 && h[1] != 0) {
+      h[1] = 0;
+      startDrainerIfNeeded();
+    }
+  }
+
+  /** On the timer: starts a drainer for drains that wait while every running drainer is held by a sink. */
+  private void watch() {
+    if (!ready.isEmpty()) {
+      startDrainerIfNeeded();
+    }
+  }
+
+  /**
+   * Submits a drainer unless one is already waiting to start or every thread has one. Whoever sees the
+   * other's change: a drain added after a drainer's last look at the queue is either seen by that drainer
+   * when it retires (it looks again) or finds the drainer gone here and starts a new one.
+   */
+  private void startDrainerIfNeeded() {
+    while (true) {
+      int s = drainers.get();
+      if ((s & WAITING_TO_START) != 0 || s >>> 1 >= maxDrainers) {
+        return;
+      }
+      if (drainers.compareAndSet(s, s + ONE + WAITING_TO_START)) {
+        break;
+      }
+    }
+    try {
+      pool.execute(drainer);
+    } catch (RejectedExecutionException e) {
+      drain(); // shut down meanwhile: on this thread
+    }
+  }
+
+  /** One drainer: runs ready drains until the queue is empty, asking for a helper while many are left. */
+  private void drain() {
+    drainers.addAndGet(-WAITING_TO_START);
+    drainersStarted.incrementAndGet();
+    while (true) {
+      Runnable task = abandoned ? null : ready.poll();
+      if (task == null) {
+        if (retire()) {
+          return;
+        }
+        continue;
+      }
+      if (waiting.decrementAndGet() >= HELP_AT) {
+        startDrainerIfNeeded(); // enough left for another thread to take some meanwhile
+      }
+      try {
+        task.run();
+      } catch (RuntimeException | Error e) {
+        LOG.log(System.Logger.Level.ERROR, "uncaught in " + Thread.currentThread().getName(), e);
+      }
+    }
+  }
+
+  /**
+   * Ends a drainer that found the queue empty, unless a drain arrived meanwhile and no other drainer can take
+   * it (then this one goes on).
+   *
+   * @return true when the drainer is done
+   */
+  private boolean retire() {
+    drainers.addAndGet(-ONE);
+    while (!abandoned && !ready.isEmpty()) {
+      int s = drainers.get();
+      if (s >>> 1 >= maxDrainers) {
+        return true; // the others look again when they retire
+      }
+      if (drainers.compareAndSet(s, s + ONE)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Drainers started so far (each a wake-up of a pool thread, or a run on a caller after shutdown). */
+  long drainersStartedForTest() {
+    return drainersStarted.get();
   }
 
   /**
@@ -144,11 +296,13 @@ final class Dispatcher implements Executor, AutoCloseable {
       boolean ok = Waits.awaitTermination(ticker, pool, deadline - ticker.nanoTime());
       ok &= Waits.awaitTermination(ticker, timer, deadline - ticker.nanoTime());
       if (!ok) {
+        abandoned = true;
         pool.shutdownNow();
         timer.shutdownNow();
       }
       return ok;
     } catch (InterruptedException e) {
+      abandoned = true;
       pool.shutdownNow();
       timer.shutdownNow();
       Thread.currentThread().interrupt();

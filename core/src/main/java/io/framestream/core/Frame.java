@@ -423,6 +423,28 @@ public final class Frame {
     }
 
     /**
+     * Sets the payload to an array the caller hands over: the frame adopts it as it is, without the copy
+     * {@link #payload(byte[])} makes. For callers that made the array themselves (a join of network reads, a
+     * decoder's output) and would otherwise copy it once more.
+     *
+     * <p>The caller gives the array up: after this call neither it nor anything it shared the array with may
+     * read it for writing, write it, or hand it to anyone else, since every frame built from this builder,
+     * and every viewer of them, reads those very bytes. A change to the array afterwards would change a
+     * published frame under its viewers (and under encodings already cached from it). When in doubt, use
+     * {@link #payload(byte[])}.
+     *
+     * @param bytes the frame bytes, now owned by the frame
+     * @return this builder
+     * @throws NullPointerException if {@code bytes} is {@code null}
+     * @since 0.3.0
+     */
+    public Builder adoptPayload(byte[] bytes) {
+      this.payload = Objects.requireNonNull(bytes, "payload");
+      this.payloadPrivate = true; // handed over: never copied, never touched by the caller again
+      return this;
+    }
+
+    /**
      * Sets the payload from the remaining bytes of a buffer, which are copied at once; the buffer's
      * position is not changed.
      *

@@ -43,6 +43,25 @@ class FrameTest {
   }
 
   @Test
+  void adoptPayloadKeepsTheHandedOverArrayWithoutACopy() {
+    byte[] handed = {1, 2, 3};
+    Frame frame = Frame.builder(new byte[0]).adoptPayload(handed).contentType("image/jpeg").build();
+    assertSame(handed, frame.payloadArrayUnsafe(), "the frame adopts the array itself");
+    assertSame(handed, frame.toBuilder().kind(FrameKind.DELTA).build().payloadArrayUnsafe(),
+        "frames derived from it share it too");
+    assertSame(handed, frame.published(7, 1).payloadArrayUnsafe());
+    // Which is why the caller gives it up: a write afterwards would show through to every viewer.
+    handed[0] = 9;
+    assertEquals(9, frame.payload().get(0));
+    assertTrue(frame.payload().isReadOnly(), "viewers still get read-only views only");
+
+    byte[] again = {4, 5};
+    Frame copied = Frame.builder(new byte[0]).adoptPayload(again).payload(again).build();
+    assertFalse(again == copied.payloadArrayUnsafe(), "a later payload(byte[]) copies again");
+    assertThrows(NullPointerException.class, () -> Frame.builder(new byte[0]).adoptPayload(null));
+  }
+
+  @Test
   void builderSetsEveryFieldAndToBuilderKeepsThem() {
     Instant t = Instant.parse("2026-01-02T03:04:05Z");
     Frame f = Frame.builder(new byte[] {5})

@@ -53,6 +53,8 @@ public final class FrameIngest {
   private static final String UNKNOWN_FORMAT =
       "unknown frame format: send JPEG, PNG, WebP, GIF or MP4, or declare its content type";
 
+  private static final byte[] EMPTY = new byte[0];
+
   private final int maxFrameBytes;
   private final Supplier<byte[]> fallbackInit;
   private final Fmp4Kinds kinds = new Fmp4Kinds();
@@ -128,7 +130,7 @@ public final class FrameIngest {
   public Frame.Builder binary(ByteBuffer message, String declaredType) {
     checkSize(message.remaining());
     String type = typeOf(message, declaredType);
-    return classify(Frame.builder(new byte[0]).payload(message).contentType(type), type, message);
+    return classify(Frame.builder(EMPTY).payload(message).contentType(type), type, message);
   }
 
   /**
@@ -145,6 +147,24 @@ public final class FrameIngest {
     ByteBuffer view = ByteBuffer.wrap(message);
     String type = typeOf(view, declaredType);
     return classify(Frame.builder(message).contentType(type), type, view);
+  }
+
+  /**
+   * Ingests a binary message held in an array the caller hands over: the frame adopts the array without
+   * copying it ({@link Frame.Builder#adoptPayload(byte[])}). For entry points that made the array themselves,
+   * such as the join of a request body's reads or a WebSocket container's own copy of a message; the caller
+   * must not touch the array afterwards, even when this method throws.
+   *
+   * @param message the message, now owned by the frame
+   * @param declaredType the content type the stream declares for it, or {@code null} to recognise it
+   * @return a builder with payload, content type and kind set
+   * @throws IngestException {@code TOO_LARGE}, {@code INVALID_TYPE} or {@code UNKNOWN_TYPE}
+   */
+  public Frame.Builder adoptBinary(byte[] message, String declaredType) {
+    checkSize(message.length);
+    ByteBuffer view = ByteBuffer.wrap(message);
+    String type = typeOf(view, declaredType);
+    return classify(Frame.builder(EMPTY).adoptPayload(message).contentType(type), type, view);
   }
 
   /**
@@ -178,7 +198,7 @@ public final class FrameIngest {
    *     MALFORMED_BASE64}, {@code INVALID_TYPE} or {@code UNKNOWN_TYPE}
    */
   public Frame.Builder base64(String text, String declaredType) {
-    return binary(decode(text, "data"), declaredType);
+    return adoptBinary(decode(text, "data"), declaredType); // the decoder's output is ours alone
   }
 
   /**
@@ -193,8 +213,8 @@ public final class FrameIngest {
   public Frame.Builder initSegment(String text, String contentType) {
     byte[] bytes = decode(text, "initSegment");
     String type = typeOf(ByteBuffer.wrap(bytes), contentType == null ? ContentTypes.OCTET_STREAM : contentType);
-    kinds.initSegment(bytes);
-    return Frame.builder(bytes).contentType(type).kind(FrameKind.INIT);
+    kinds.initSegment(bytes); // kept only to be read, like the frame's payload
+    return Frame.builder(EMPTY).adoptPayload(bytes).contentType(type).kind(FrameKind.INIT);
   }
 
   private void checkSize(long bytes) {

@@ -55,6 +55,34 @@ class FrameIngestTest {
   }
 
   @Test
+  void w1_aHandedOverMessageIsRecognisedAndClassifiedLikeACopiedOne() {
+    FrameIngest ingest = new FrameIngest(1 << 20);
+    byte[] jpeg = JPEG.clone();
+    Frame adopted = ingest.adoptBinary(jpeg, null).build();
+    assertEquals(ContentTypes.JPEG, adopted.contentType());
+    assertEquals(FrameKind.KEY, adopted.kind());
+    assertArrayEquals(JPEG, adopted.copyPayload());
+    jpeg[7] = 42; // never done by a real caller: shows the frame holds the very array, not a copy
+    assertEquals(42, adopted.payload().get(7));
+    assertEquals("image/x-custom", ingest.adoptBinary(new byte[] {1}, "image/x-custom").build().contentType());
+
+    List<Fmp4Parser.Segment> segments = video();
+    assertEquals(FrameKind.INIT, ingest.adoptBinary(segments.get(0).bytes().clone(), null).build().kind());
+    for (Fmp4Parser.Segment s : segments.subList(1, segments.size())) {
+      assertEquals(s.kind(), ingest.adoptBinary(s.bytes().clone(), ContentTypes.MP4).build().kind());
+    }
+  }
+
+  @Test
+  void h2_aHandedOverMessageIsCheckedLikeAnyOther() {
+    FrameIngest ingest = new FrameIngest(8);
+    assertEquals(8, ingest.adoptBinary(JPEG.clone(), null).build().size(), "exactly the limit passes");
+    assertEquals(IngestException.Reason.TOO_LARGE, reason(() -> ingest.adoptBinary(new byte[9], "a/b")));
+    assertEquals(IngestException.Reason.UNKNOWN_TYPE, reason(() -> ingest.adoptBinary(new byte[] {1, 2}, null)));
+    assertEquals(IngestException.Reason.INVALID_TYPE, reason(() -> ingest.adoptBinary(JPEG.clone(), "bad")));
+  }
+
+  @Test
   void w1_anUnknownFormatAndAnInvalidDeclaredTypeAreRefusedWithTheirReasons() {
     FrameIngest ingest = new FrameIngest(1024);
     assertEquals(IngestException.Reason.UNKNOWN_TYPE, reason(() -> ingest.binary(new byte[] {1, 2, 3}, null)));

@@ -24,13 +24,12 @@ import org.glassfish.grizzly.http.server.Response;
  * it arrives: the bytes stay in the buffers Grizzly read them into (Grizzly calls {@link #onDataAvailable()}
  * on a worker thread, which only counts them against the limit and returns at once), and a complete body is
  * handed to the {@link Receiver} as one {@link ByteBuffer} (a view when Grizzly holds it in one buffer, else
- * one join of its parts, after which Grizzly's buffers are let go), on the thread that delivered its last
- * bytes. Nothing is
- * allocated ahead of the bytes: while a body arrives the server holds what arrived plus at most one socket
- * read, whatever length the peer declared (rule H2). A body over the limit is refused with 413; a body not
- * complete within its deadline is answered with 408 (both close the connection, since the rest of the body
- * would otherwise still have to be read). The deadline is a task on a shared scheduled executor, not a
- * thread per body.
+ * one join of its parts, handed over for the frame to keep, after which Grizzly's buffers are let go), on the
+ * thread that delivered its last bytes. Nothing is allocated ahead of the bytes: while a body arrives the
+ * server holds what arrived plus at most one socket read, whatever length the peer declared (rule H2). A
+ * body over the limit is refused with 413; a body not complete within its deadline is answered with 408
+ * (both close the connection, since the rest of the body would otherwise still have to be read). The
+ * deadline is a task on a shared scheduled executor, not a thread per body.
  *
  * <p>Whatever the outcome (answered, refused, expired, the peer gone), the {@code onEnd} action runs
  * exactly once.
@@ -50,12 +49,15 @@ final class BodyReader implements ReadHandler {
     /**
      * Answers the request whose body arrived; must not block.
      *
-     * @param body the body, valid only during the call (its buffers go back to Grizzly afterwards): copy what
-     *     must outlive it
+     * @param body the body; unless {@code handedOver}, valid only during the call (its buffers go back to
+     *     Grizzly afterwards): copy what must outlive it
+     * @param handedOver true when {@code body} wraps the whole of an array the reader made for it (the join
+     *     of several reads) and keeps no reference to: the receiver may keep the array without copying it
+     *     ({@code Frame.Builder.adoptPayload}); false for a view of a Grizzly read buffer, which is reused
      * @param response the response to answer on (resumed afterwards by the reader)
      * @throws IOException if answering fails
      */
-    void received(ByteBuffer body, Response response) throws IOException;
+    void received(ByteBuffer body, boolean handedOver, Response response) throws IOException;
   }
 
   private final Request request;
@@ -178,18 +180,20 @@ final class BodyReader implements ReadHandler {
     boolean disposed = false;
     try {
       ByteBuffer bytes;
-      if (body.isComposite()) {
-        // Several reads: joined once, and Grizzly's buffers let go before the frame copies the join, so the
-        // server holds at most twice the body for a moment (H2).
+      boolean joinedHere = body.isComposite();
+      if (joinedHere) {
+        // Several reads: joined once into an array nobody else sees, which the frame adopts (no second
+        // copy), and Grizzly's buffers let go at once, so the server holds at most twice the body for a
+        // moment (H2).
         byte[] joined = new byte[body.remaining()];
         body.get(joined);
         body.tryDispose();
         disposed = true;
         bytes = ByteBuffer.wrap(joined);
       } else {
-        bytes = body.toByteBuffer(); // one read: a view, which the frame copies
+        bytes = body.toByteBuffer(); // one read: a view of Grizzly's buffer, which the frame copies
       }
-      receiver.received(bytes, response);
+      receiver.received(bytes, joinedHere, response);
     } finally {
       if (!disposed) {
         body.tryDispose(); // the frame has its own copy: Grizzly may reuse the read buffer

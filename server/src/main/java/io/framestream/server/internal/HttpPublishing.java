@@ -133,7 +133,8 @@ public final class HttpPublishing implements AutoCloseable {
     }
     String type = request.getContentType();
     new BodyReader(request, response, maxFrameBytes, uploadTimeout,
-        (body, answer) -> publish(name, remote, type, body, answer), () -> uploads.release(remote)).start(timer);
+        (body, handedOver, answer) -> publish(name, remote, type, body, handedOver, answer),
+        () -> uploads.release(remote)).start(timer);
   }
 
   /**
@@ -196,14 +197,19 @@ public final class HttpPublishing implements AutoCloseable {
     }
   }
 
-  /** Publishes a complete body on a Grizzly thread; never blocks. */
-  private void publish(String name, String remote, String type, ByteBuffer body, Response response) throws IOException {
+  /**
+   * Publishes a complete body on a Grizzly thread; never blocks. A body handed over (an array the reader
+   * joined for it alone) becomes the frame's payload as it is; a view of Grizzly's read buffer is copied.
+   */
+  private void publish(String name, String remote, String type, ByteBuffer body, boolean handedOver,
+      Response response) throws IOException {
     // A post is a stream of one message: an MP4 fragment is read against the channel's init segment (W9).
     FrameIngest ingest = new FrameIngest(maxFrameBytes,
         () -> registry.find(name).flatMap(Channel::initFrame).map(Frame::copyPayload).orElse(null));
     Frame.Builder frame;
     try {
-      frame = ingest.binary(body, declaredType(type));
+      String declared = declaredType(type);
+      frame = handedOver ? ingest.adoptBinary(body.array(), declared) : ingest.binary(body, declared);
     } catch (IngestException e) {
       boolean unknown = e.reason() == IngestException.Reason.UNKNOWN_TYPE;
       ApiHandler.error(response, status(e.reason()), e.getMessage() + (unknown ? " with Content-Type" : ""));

@@ -114,6 +114,15 @@ final class DefaultChannel implements Channel {
   @Override
   public Frame publish(Frame frame) {
     Objects.requireNonNull(frame, "frame");
+    dispatcher.holdStarts(); // one wake-up of the delivery pool per frame, after the lock (issue 14)
+    try {
+      return publishHeld(frame);
+    } finally {
+      dispatcher.releaseStarts();
+    }
+  }
+
+  private Frame publishHeld(Frame frame) {
     synchronized (lock) {
       if (closed) {
         throw new ChannelClosedException("channel '" + name + "' is closed");

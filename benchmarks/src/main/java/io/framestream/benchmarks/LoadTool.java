@@ -33,7 +33,8 @@ import java.util.Set;
  * --threads N             viewer selector threads (default 2)
  * --max-in-flight N       frames in flight per viewer on the server's channel (default 1, as shipped)
  * --warmup S              seconds of load before measuring (default 5; the server's JIT needs them)
- * --peers a,b,...         what runs side by side in each scenario (default: all of them): framestream, node (a
+ * --peers a,b,...         what runs side by side in each scenario (default: framestream,node,netty,raw):
+ *                         framestream, framestream-jetty (framestream's endpoints on an embedded Jetty 12), node (a
  *                         relay on the npm ws package, benchmarks/node-relay; skipped with one line where node is
  *                         missing), netty (the plain Netty relay), raw (the raw TCP relay, where the scenario has
  *                         its baseline); the relays serve WebSocket only, so SSE scenarios show them as n/a
@@ -98,7 +99,7 @@ public final class LoadTool {
     boolean raw = false;
     double warmup = 5;
     int maxInFlight = 1;
-    Set<String> peers = Peers.parse(String.join(",", Peers.ALL));
+    Set<String> peers = Peers.parse(String.join(",", Peers.DEFAULT));
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--scenarios": scenarios = args[++i]; break;
@@ -149,6 +150,9 @@ public final class LoadTool {
         }
         if (peers.contains(Peers.FRAMESTREAM) && (compare || portable)) {
           fs.add(tool.frameStream(s, true));
+        }
+        if (peers.contains(Peers.FRAMESTREAM_JETTY)) {
+          fs.add(tool.frameStream(s, false, true));
         }
         Result baseline = s.raw() && (peers.contains(Peers.RAW) || !fs.isEmpty()) ? tool.rawBaseline(s) : null;
         for (Result f : fs) {
@@ -236,17 +240,27 @@ public final class LoadTool {
     return s.healthy() > 500 ? 1024 : 512;
   }
 
-  /** One scenario against the framestream server (with the raw baseline when asked). */
+  /** One scenario against the embedded framestream server. */
   Result frameStream(Scenario s, boolean portable) throws Exception {
-    out.printf(Locale.ROOT, "%s: %d WS + %d SSE viewers, %d+%d stalled, %d B at %.0f fps, %.0f s%s%n", s.name(), s.ws(),
-        s.sse(), s.stalledWs(), s.stalledSse(), s.size(), s.fps(), s.seconds(), portable ? " (portable path)" : "");
+    return frameStream(s, portable, false);
+  }
+
+  /**
+   * One scenario against framestream: the embedded server ({@link BenchServer}) or, with {@code jetty},
+   * its endpoints on an embedded Jetty ({@link JettyBenchServer}, mode {@code framestream-jetty}).
+   */
+  Result frameStream(Scenario s, boolean portable, boolean jetty) throws Exception {
+    String mode = jetty ? Peers.FRAMESTREAM_JETTY : "framestream" + (portable ? "/portable" : "");
+    out.printf(Locale.ROOT, "%s on %s: %d WS + %d SSE viewers, %d+%d stalled, %d B at %.0f fps, %.0f s%n", s.name(),
+        mode, s.ws(), s.sse(), s.stalledWs(), s.stalledSse(), s.size(), s.fps(), s.seconds());
     Result result;
     int heapMb = heapMb(s);
     List<String> serverArgs = new ArrayList<>(List.of("--max-in-flight", Integer.toString(maxInFlight)));
     if (portable) {
       serverArgs.add("--portable");
     }
-    try (ServerProcess server = ServerProcess.launch(BenchServer.class, heapMb + "m", serverArgs.toArray(new String[0]));
+    try (ServerProcess server = ServerProcess.launch(jetty ? JettyBenchServer.class : BenchServer.class, heapMb + "m",
+        serverArgs.toArray(new String[0]));
         ViewerClients clients = new ViewerClients(threads)) {
       String live = "/ws/live/" + BenchServer.CHANNEL;
       String events = "/sse/" + BenchServer.CHANNEL + "?format=base64";
@@ -289,10 +303,9 @@ public final class LoadTool {
         sleep(warmupMillis); // warm up with viewers attached: the JIT compilers are busy for seconds
         long heapConnected = server.stats(true).getOrDefault("heapUsed", -1L);
         if (s.ramp()) {
-          result = ramp(s, "framestream" + (portable ? "/portable" : ""), server, clients, healthy, pub);
+          result = ramp(s, mode, server, clients, healthy, pub);
         } else {
-          result = measure(s, "framestream" + (portable ? "/portable" : ""), server, clients, healthy, stalled, pub,
-              s.seconds(), true);
+          result = measure(s, mode, server, clients, healthy, stalled, pub, s.seconds(), true);
         }
         result.heapIdle = heapIdle;
         result.allocPerFrameCalibration = allocPerFrame;
@@ -370,6 +383,7 @@ public final class LoadTool {
     double sys0 = server == null ? Double.NaN : server.systemCpuSeconds();
     double tool0 = ServerProcess.cpuSeconds(Path.of("/proc/self/stat"));
     r.rssStart = server == null ? -1 : server.rssBytes();
+    Map<Long, ThreadGroups.Sample> threads0 = server == null ? Map.of() : ThreadGroups.snapshot(server.pid());
     long t0 = System.nanoTime();
     // The frame numbered nextSeq() may already be on its way (the publisher counts a frame once written):
     // start after it, or viewers that got it before the window opened would count it as missed.
@@ -381,6 +395,9 @@ public final class LoadTool {
     r.serverCpu = server == null ? Double.NaN : server.cpuSeconds() - cpu0;
     r.serverSysCpu = server == null ? Double.NaN : server.systemCpuSeconds() - sys0;
     r.toolCpu = ServerProcess.cpuSeconds(Path.of("/proc/self/stat")) - tool0;
+    if (server != null) {
+      r.threads = ThreadGroups.delta(threads0, ThreadGroups.snapshot(server.pid()));
+    }
     Map<String, Long> after = benchStats ? server.stats(false) : Map.of();
     r.rssEnd = server == null ? -1 : server.rssBytes();
     sleep(1000); // let the window's last frames arrive
@@ -393,6 +410,10 @@ public final class LoadTool {
     if (benchStats) {
       r.evictions = after.getOrDefault("evictions", -1L);
       r.allocated = after.getOrDefault("allocated", -1L) - before.getOrDefault("allocated", 0L);
+      r.heapAfterGc = server.stats(true).getOrDefault("heapUsed", -1L); // after the CPU window: its GC is not counted
+    }
+    if (!r.threads.isEmpty()) {
+      out.println("  " + mode + " " + ThreadGroups.describe(r.threads, r.framesPublished, r.delivered));
     }
     return r;
   }

@@ -74,6 +74,10 @@ public final class LoadTool {
     if (!peers.isEmpty()) {
       System.out.println(peers);
     }
+    String medians = medianTable(results);
+    if (!medians.isEmpty()) {
+      System.out.println(medians);
+    }
     String crossNode = crossNodeTable(results);
     if (!crossNode.isEmpty()) {
       System.out.println(crossNode);
@@ -600,7 +604,9 @@ public final class LoadTool {
         "%s %s: %d/%d connected, %.1f fps/viewer, %.1f MB/s, p50/p99/max %.1f/%.1f/%.1f ms, missed %d (max %d/viewer), "
             + "CPU %.2f s (%.0f %% kernel) = %.3f s/GB, tool CPU %.2f s",
         r.scenario, r.mode, r.connected, r.viewers, r.deliveredFpsPerViewer(), r.mbPerSecond(), r.p50, r.p99, r.max,
-        r.missedTotal, r.missedMax, r.serverCpu, 100 * r.serverSysCpu / r.serverCpu, r.cpuPerGb(), r.toolCpu);
+        r.missedTotal, r.missedMax, r.serverCpu, 100 * r.serverSysCpu / r.serverCpu, r.cpuPerGb(), r.toolCpu)
+        + (r.heapAfterGc < 0 ? "" : String.format(Locale.ROOT, ", RSS %.0f MB, heap after GC %.1f MB", r.rssEnd / 1e6,
+            r.heapAfterGc / 1e6));
   }
 
   /**
@@ -643,6 +649,91 @@ public final class LoadTool {
       }
     }
     return sb.toString();
+  }
+
+  /**
+   * With {@code --repeat} N &gt; 1: one Markdown table with a row per scenario and peer, each column the median
+   * of the N runs taken separately (CPU-s/GB, p50, p99, missed frames, RSS, heap after GC, context switches per
+   * frame), and the median CPU-s/GB as a ratio to the Node relay's, the raw TCP relay's and the Netty relay's
+   * medians. Empty without repeats.
+   */
+  static String medianTable(List<Result> results) {
+    if (results.stream().noneMatch(r -> r.repetition > 0)) {
+      return "";
+    }
+    Map<String, Map<String, List<Result>>> byScenario = new java.util.LinkedHashMap<>();
+    for (Result r : results) {
+      if (r.note == null && r.scenario != null && Double.isNaN(r.natsCpu)) {
+        byScenario.computeIfAbsent(r.scenario, k -> new java.util.LinkedHashMap<>())
+            .computeIfAbsent(r.mode, k -> new ArrayList<>()).add(r);
+      }
+    }
+    StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%nMedians of the runs of each scenario and peer"
+        + " (each column separately; CPU-s/GB also as a ratio to the Node, raw TCP and Netty medians):%n%n"));
+    sb.append("| scenario | peer | runs | MB/s | CPU-s/GB | × Node | × raw | × Netty | p50 ms | p99 ms | missed frames"
+        + " | RSS MB (Δ) | heap after GC MB | ctx switches/frame | stalled evicted | max sustained MB/s (× raw) |\n");
+    sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (Map.Entry<String, Map<String, List<Result>>> e : byScenario.entrySet()) {
+      Map<String, List<Result>> peers = e.getValue();
+      double node = median(peers.getOrDefault(Peers.NODE_MODE, List.of()), Result::cpuPerGb);
+      double raw = median(peers.getOrDefault(Peers.RAW_MODE, List.of()), Result::cpuPerGb);
+      double netty = median(peers.getOrDefault(Peers.NETTY_MODE, List.of()), Result::cpuPerGb);
+      for (Map.Entry<String, List<Result>> p : peers.entrySet()) {
+        List<Result> runs = p.getValue();
+        double cpu = median(runs, Result::cpuPerGb);
+        double heap = median(runs, r -> r.heapAfterGc < 0 ? Double.NaN : r.heapAfterGc / 1e6);
+        Result first = runs.get(0);
+        String stalled = first.stalled == 0 ? "-" : String.format(Locale.ROOT, "%.0f/%d",
+            median(runs, r -> r.peer && !r.mode.equals(Peers.FRAMESTREAM_JETTY) ? r.stalledClosed : r.evictions),
+            first.stalled);
+        sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %.1f | %.3f | %s | %s | %s | %.1f | %.1f | %.0f"
+                + " | %.0f (%+.1f) | %s | %.1f | %s | %s |%n",
+            e.getKey(), p.getKey(), runs.size(), median(runs, Result::mbPerSecond), cpu, times(cpu, node),
+            times(cpu, raw), times(cpu, netty), median(runs, r -> r.p50), median(runs, r -> r.p99),
+            median(runs, r -> r.missedTotal), median(runs, r -> r.rssEnd / 1e6),
+            median(runs, r -> (r.rssEnd - r.rssStart) / 1e6), Double.isNaN(heap) ? "-"
+                : String.format(Locale.ROOT, "%.0f", heap),
+            median(runs, r -> r.threads.values().stream().mapToLong(ThreadGroups.Delta::switches).sum()
+                / (double) Math.max(1, r.framesPublished)), stalled,
+            Double.isNaN(first.maxMbPerSecond) ? "-" : String.format(Locale.ROOT, "%.0f (%.2f)",
+                median(runs, r -> r.maxMbPerSecond), median(runs, r -> r.maxMbPerSecond / r.rawMaxMbPerSecond))));
+      }
+    }
+    sb.append(String.format(Locale.ROOT, "%nServer CPU-s per delivered GB by thread group (medians; JVM peers also"
+        + " show the JIT compilers and GC/VM threads, fixed costs that do not grow with frames or viewers):%n%n"));
+    sb.append("| scenario | peer |");
+    for (String g : ThreadGroups.GROUPS) {
+      sb.append(' ').append(g).append(" |");
+    }
+    sb.append("\n|---|---|").append("---|".repeat(ThreadGroups.GROUPS.size())).append('\n');
+    for (Map.Entry<String, Map<String, List<Result>>> e : byScenario.entrySet()) {
+      for (Map.Entry<String, List<Result>> p : e.getValue().entrySet()) {
+        if (p.getValue().get(0).threads.isEmpty()) {
+          continue;
+        }
+        sb.append("| ").append(e.getKey()).append(" | ").append(p.getKey()).append(" |");
+        for (String g : ThreadGroups.GROUPS) {
+          double v = median(p.getValue(), r -> r.threads.containsKey(g)
+              ? r.threads.get(g).cpu() / (r.deliveredBytes / 1e9) : Double.NaN);
+          sb.append(Double.isNaN(v) ? " |" : String.format(Locale.ROOT, " %.3f |", v));
+        }
+        sb.append('\n');
+      }
+    }
+    return sb.toString();
+  }
+
+  private static String times(double value, double reference) {
+    return Double.isNaN(reference) || reference <= 0 ? "-" : String.format(Locale.ROOT, "%.2f", value / reference);
+  }
+
+  /** The median of {@code f} over {@code runs} (NaN values left out; NaN if none). */
+  static double median(List<Result> runs, java.util.function.ToDoubleFunction<Result> f) {
+    double[] v = runs.stream().mapToDouble(f).filter(x -> !Double.isNaN(x)).sorted().toArray();
+    if (v.length == 0) {
+      return Double.NaN;
+    }
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   }
 
   /** {@code value} formatted, with "(× value/reference)" when the reference is a positive number. */

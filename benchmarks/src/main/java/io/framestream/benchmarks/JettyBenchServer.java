@@ -4,26 +4,21 @@ import io.framestream.core.Channel;
 import io.framestream.core.ChannelConfig;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.edge.Authorizer;
+import io.framestream.testkit.ServletContainerHost;
 import io.framestream.transport.sse.SseServlet;
 import io.framestream.transport.websocket.WebSocketTransport;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import jakarta.websocket.server.ServerEndpointConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.ee10.servlet.ServletHolder;
-import org.eclipse.jetty.ee10.websocket.jakarta.server.config.JakartaWebSocketServletContainerInitializer;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 
 /**
  * framestream's endpoints on an embedded Jetty 12 (ee10), run by {@link LoadTool} in its own JVM as the peer
  * {@code framestream-jetty}: the same channel and limits as {@link BenchServer}, the WebSocket endpoints
  * deployed through the standard Jakarta API ({@link WebSocketTransport#endpointConfigs()} added to Jetty's
  * {@code ServerContainer}), the SSE endpoint as {@link SseServlet} at {@code /sse/*}, and {@code GET
- * /bench/stats}. This is how an application deploys framestream into a Servlet container: no raw frame sender
+ * /bench/stats}, in the testkit's {@link ServletContainerHost} (as the conformance suite's Jetty host). This is how an application deploys framestream into a Servlet container: no raw frame sender
  * (every viewer's message is framed by Jetty), no connection filters. Prints {@code PORT <n>} once it accepts
  * connections and exits when its standard input closes.
  *
@@ -34,9 +29,6 @@ import org.eclipse.jetty.server.ServerConnector;
  * A main class; the stats servlet runs on Jetty's threads and only reads thread-safe state.
  */
 public final class JettyBenchServer {
-
-  /** Jetty's endpoint user property for the largest single WebSocket frame (default 64 KiB). */
-  private static final String JETTY_MAX_FRAME_SIZE = "org.eclipse.jetty.websocket.maxFrameSize";
 
   private JettyBenchServer() {}
 
@@ -58,34 +50,20 @@ public final class JettyBenchServer {
     WebSocketTransport transport = WebSocketTransport.builder(registry).authorizer(Authorizer.allowAll()).build();
     SseServlet sse = SseServlet.builder(registry).authorizer(Authorizer.allowAll()).build();
 
-    Server server = new Server();
-    ServerConnector connector = new ServerConnector(server);
-    connector.setHost("127.0.0.1");
-    connector.setPort(0);
-    server.addConnector(connector);
-    ServletContextHandler context = new ServletContextHandler();
-    context.setContextPath("/");
-    server.setHandler(context);
-    ServletHolder sseHolder = new ServletHolder("framestream-sse", sse);
-    sseHolder.setAsyncSupported(true);
-    context.addServlet(sseHolder, "/sse/*");
-    context.addServlet(new ServletHolder("bench-stats", new StatsServlet(channel)), "/bench/*");
-    long maxFrame = transport.maxFrameBytes() + 16L;
-    JakartaWebSocketServletContainerInitializer.configure(context, (servletContext, container) -> {
-      for (ServerEndpointConfig config : transport.endpointConfigs()) {
-        config.getUserProperties().put(JETTY_MAX_FRAME_SIZE, maxFrame);
-        container.addEndpoint(config);
-      }
-    });
-    server.start();
-    System.out.println("PORT " + connector.getLocalPort());
+    ServletContainerHost server = ServletContainerHost.builder()
+        .endpoints(transport.endpointConfigs())
+        .servlet("/sse/*", sse)
+        .servlet("/bench/*", new StatsServlet(channel))
+        .maxWebSocketFrameBytes(transport.maxFrameBytes() + 16L)
+        .start();
+    System.out.println("PORT " + server.port());
     System.out.flush();
     while (System.in.read() >= 0) {
       // run until the load tool closes our stdin (or dies)
     }
     sse.close();
     transport.close();
-    server.stop();
+    server.close();
     registry.close();
     System.exit(0);
   }

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Timeout;
 class PeerSmokeTest {
 
   @Test
-  @Timeout(120)
+  @Timeout(180)
   void peersDeliverFramesAndThePeerTableHasARowEach() throws Exception {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     List<Result> results = LoadTool.run(new String[] {"--ws", "3", "--size", "20000", "--fps", "30", "--seconds", "1",

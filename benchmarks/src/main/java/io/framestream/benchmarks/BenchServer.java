@@ -63,13 +63,7 @@ public final class BenchServer {
         maxInFlight = Integer.parseInt(args[++i]);
       }
     }
-    ChannelConfig config = ChannelConfig.builder()
-        .maxInFlight(maxInFlight)
-        .maxSubscribers(100_000)
-        .maxPublishFps(0) // no limit
-        .maxPublishBytesPerSecond(0)
-        .build();
-    ChannelRegistry registry = ChannelRegistry.builder().channelDefaults(config).build();
+    ChannelRegistry registry = registry(maxInFlight);
     Channel channel = registry.declare(CHANNEL);
     NatsBridge bridge = null;
     if (nats != null) {
@@ -116,30 +110,48 @@ public final class BenchServer {
 
     @Override
     public void service(Request request, Response response) throws IOException {
-      if ("1".equals(request.getParameter("gc"))) {
-        System.gc();
-        System.gc();
-      }
-      MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-      ChannelStats s = channel.stats();
-      String json = "{\"heapUsed\":" + memory.getHeapMemoryUsage().getUsed()
-          + ",\"allocated\":" + allocatedBytes()
-          + ",\"subscribers\":" + s.subscribers()
-          + ",\"framesIn\":" + s.framesIn()
-          + ",\"framesOut\":" + s.framesOut()
-          + ",\"evictions\":" + s.evictions()
-          + ",\"drops\":" + s.totalDrops();
-      if (bridge != null) {
-        NatsBridgeStats n = bridge.stats();
-        json += ",\"natsFramesOut\":" + n.framesOut() + ",\"natsFramesIn\":" + n.framesIn()
-            + ",\"natsDropped\":" + n.framesDropped() + ",\"natsReconnects\":" + n.reconnects();
-      }
-      json += "}";
-      byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+      byte[] bytes = statsJson(channel, bridge, "1".equals(request.getParameter("gc"))).getBytes(StandardCharsets.UTF_8);
       response.setContentType("application/json");
       response.setContentLength(bytes.length);
       response.getOutputStream().write(bytes);
     }
+  }
+
+  /**
+   * The body of {@code GET /bench/stats}: heap used, bytes allocated, the channel's counters and (with a
+   * bridge) its NATS counters, as one line of JSON. Shared with {@link JettyBenchServer}.
+   */
+  static String statsJson(Channel channel, NatsBridge bridge, boolean gc) {
+    if (gc) {
+      System.gc();
+      System.gc();
+    }
+    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    ChannelStats s = channel.stats();
+    String json = "{\"heapUsed\":" + memory.getHeapMemoryUsage().getUsed()
+        + ",\"allocated\":" + allocatedBytes()
+        + ",\"subscribers\":" + s.subscribers()
+        + ",\"framesIn\":" + s.framesIn()
+        + ",\"framesOut\":" + s.framesOut()
+        + ",\"evictions\":" + s.evictions()
+        + ",\"drops\":" + s.totalDrops();
+    if (bridge != null) {
+      NatsBridgeStats n = bridge.stats();
+      json += ",\"natsFramesOut\":" + n.framesOut() + ",\"natsFramesIn\":" + n.framesIn()
+          + ",\"natsDropped\":" + n.framesDropped() + ",\"natsReconnects\":" + n.reconnects();
+    }
+    return json + "}";
+  }
+
+  /** The channel configuration of every bench server: limits raised for hundreds of loopback viewers. */
+  static ChannelRegistry registry(int maxInFlight) {
+    ChannelConfig config = ChannelConfig.builder()
+        .maxInFlight(maxInFlight)
+        .maxSubscribers(100_000)
+        .maxPublishFps(0) // no limit
+        .maxPublishBytesPerSecond(0)
+        .build();
+    return ChannelRegistry.builder().channelDefaults(config).build();
   }
 
   /** Bytes allocated so far by all live threads (HotSpot's per-thread TLAB accounting). */

@@ -33,7 +33,8 @@ import java.util.Set;
  * --threads N             viewer selector threads (default 2)
  * --max-in-flight N       frames in flight per viewer on the server's channel (default 1, as shipped)
  * --warmup S              seconds of load before measuring (default 5; the server's JIT needs them)
- * --peers a,b,...         what runs side by side in each scenario (default: all of them): framestream, node (a
+ * --peers a,b,...         what runs side by side in each scenario (default: framestream,node,netty,raw):
+ *                         framestream, framestream-jetty (framestream's endpoints on an embedded Jetty 12), node (a
  *                         relay on the npm ws package, benchmarks/node-relay; skipped with one line where node is
  *                         missing), netty (the plain Netty relay), raw (the raw TCP relay, where the scenario has
  *                         its baseline); the relays serve WebSocket only, so SSE scenarios show them as n/a
@@ -73,6 +74,10 @@ public final class LoadTool {
     if (!peers.isEmpty()) {
       System.out.println(peers);
     }
+    String medians = medianTable(results);
+    if (!medians.isEmpty()) {
+      System.out.println(medians);
+    }
     String crossNode = crossNodeTable(results);
     if (!crossNode.isEmpty()) {
       System.out.println(crossNode);
@@ -98,7 +103,7 @@ public final class LoadTool {
     boolean raw = false;
     double warmup = 5;
     int maxInFlight = 1;
-    Set<String> peers = Peers.parse(String.join(",", Peers.ALL));
+    Set<String> peers = Peers.parse(String.join(",", Peers.DEFAULT));
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--scenarios": scenarios = args[++i]; break;
@@ -149,6 +154,9 @@ public final class LoadTool {
         }
         if (peers.contains(Peers.FRAMESTREAM) && (compare || portable)) {
           fs.add(tool.frameStream(s, true));
+        }
+        if (peers.contains(Peers.FRAMESTREAM_JETTY)) {
+          fs.add(tool.frameStream(s, false, true));
         }
         Result baseline = s.raw() && (peers.contains(Peers.RAW) || !fs.isEmpty()) ? tool.rawBaseline(s) : null;
         for (Result f : fs) {
@@ -236,17 +244,27 @@ public final class LoadTool {
     return s.healthy() > 500 ? 1024 : 512;
   }
 
-  /** One scenario against the framestream server (with the raw baseline when asked). */
+  /** One scenario against the embedded framestream server. */
   Result frameStream(Scenario s, boolean portable) throws Exception {
-    out.printf(Locale.ROOT, "%s: %d WS + %d SSE viewers, %d+%d stalled, %d B at %.0f fps, %.0f s%s%n", s.name(), s.ws(),
-        s.sse(), s.stalledWs(), s.stalledSse(), s.size(), s.fps(), s.seconds(), portable ? " (portable path)" : "");
+    return frameStream(s, portable, false);
+  }
+
+  /**
+   * One scenario against framestream: the embedded server ({@link BenchServer}) or, with {@code jetty},
+   * its endpoints on an embedded Jetty ({@link JettyBenchServer}, mode {@code framestream-jetty}).
+   */
+  Result frameStream(Scenario s, boolean portable, boolean jetty) throws Exception {
+    String mode = jetty ? Peers.FRAMESTREAM_JETTY : "framestream" + (portable ? "/portable" : "");
+    out.printf(Locale.ROOT, "%s on %s: %d WS + %d SSE viewers, %d+%d stalled, %d B at %.0f fps, %.0f s%n", s.name(),
+        mode, s.ws(), s.sse(), s.stalledWs(), s.stalledSse(), s.size(), s.fps(), s.seconds());
     Result result;
     int heapMb = heapMb(s);
     List<String> serverArgs = new ArrayList<>(List.of("--max-in-flight", Integer.toString(maxInFlight)));
     if (portable) {
       serverArgs.add("--portable");
     }
-    try (ServerProcess server = ServerProcess.launch(BenchServer.class, heapMb + "m", serverArgs.toArray(new String[0]));
+    try (ServerProcess server = ServerProcess.launch(jetty ? JettyBenchServer.class : BenchServer.class, heapMb + "m",
+        serverArgs.toArray(new String[0]));
         ViewerClients clients = new ViewerClients(threads)) {
       String live = "/ws/live/" + BenchServer.CHANNEL;
       String events = "/sse/" + BenchServer.CHANNEL + "?format=base64";
@@ -289,10 +307,9 @@ public final class LoadTool {
         sleep(warmupMillis); // warm up with viewers attached: the JIT compilers are busy for seconds
         long heapConnected = server.stats(true).getOrDefault("heapUsed", -1L);
         if (s.ramp()) {
-          result = ramp(s, "framestream" + (portable ? "/portable" : ""), server, clients, healthy, pub);
+          result = ramp(s, mode, server, clients, healthy, pub);
         } else {
-          result = measure(s, "framestream" + (portable ? "/portable" : ""), server, clients, healthy, stalled, pub,
-              s.seconds(), true);
+          result = measure(s, mode, server, clients, healthy, stalled, pub, s.seconds(), true);
         }
         result.heapIdle = heapIdle;
         result.allocPerFrameCalibration = allocPerFrame;
@@ -370,6 +387,7 @@ public final class LoadTool {
     double sys0 = server == null ? Double.NaN : server.systemCpuSeconds();
     double tool0 = ServerProcess.cpuSeconds(Path.of("/proc/self/stat"));
     r.rssStart = server == null ? -1 : server.rssBytes();
+    Map<Long, ThreadGroups.Sample> threads0 = server == null ? Map.of() : ThreadGroups.snapshot(server.pid());
     long t0 = System.nanoTime();
     // The frame numbered nextSeq() may already be on its way (the publisher counts a frame once written):
     // start after it, or viewers that got it before the window opened would count it as missed.
@@ -381,6 +399,9 @@ public final class LoadTool {
     r.serverCpu = server == null ? Double.NaN : server.cpuSeconds() - cpu0;
     r.serverSysCpu = server == null ? Double.NaN : server.systemCpuSeconds() - sys0;
     r.toolCpu = ServerProcess.cpuSeconds(Path.of("/proc/self/stat")) - tool0;
+    if (server != null) {
+      r.threads = ThreadGroups.delta(threads0, ThreadGroups.snapshot(server.pid()));
+    }
     Map<String, Long> after = benchStats ? server.stats(false) : Map.of();
     r.rssEnd = server == null ? -1 : server.rssBytes();
     sleep(1000); // let the window's last frames arrive
@@ -393,6 +414,10 @@ public final class LoadTool {
     if (benchStats) {
       r.evictions = after.getOrDefault("evictions", -1L);
       r.allocated = after.getOrDefault("allocated", -1L) - before.getOrDefault("allocated", 0L);
+      r.heapAfterGc = server.stats(true).getOrDefault("heapUsed", -1L); // after the CPU window: its GC is not counted
+    }
+    if (!r.threads.isEmpty()) {
+      out.println("  " + mode + " " + ThreadGroups.describe(r.threads, r.framesPublished, r.delivered));
     }
     return r;
   }
@@ -579,7 +604,9 @@ public final class LoadTool {
         "%s %s: %d/%d connected, %.1f fps/viewer, %.1f MB/s, p50/p99/max %.1f/%.1f/%.1f ms, missed %d (max %d/viewer), "
             + "CPU %.2f s (%.0f %% kernel) = %.3f s/GB, tool CPU %.2f s",
         r.scenario, r.mode, r.connected, r.viewers, r.deliveredFpsPerViewer(), r.mbPerSecond(), r.p50, r.p99, r.max,
-        r.missedTotal, r.missedMax, r.serverCpu, 100 * r.serverSysCpu / r.serverCpu, r.cpuPerGb(), r.toolCpu);
+        r.missedTotal, r.missedMax, r.serverCpu, 100 * r.serverSysCpu / r.serverCpu, r.cpuPerGb(), r.toolCpu)
+        + (r.heapAfterGc < 0 ? "" : String.format(Locale.ROOT, ", RSS %.0f MB, heap after GC %.1f MB", r.rssEnd / 1e6,
+            r.heapAfterGc / 1e6));
   }
 
   /**
@@ -622,6 +649,91 @@ public final class LoadTool {
       }
     }
     return sb.toString();
+  }
+
+  /**
+   * With {@code --repeat} N &gt; 1: one Markdown table with a row per scenario and peer, each column the median
+   * of the N runs taken separately (CPU-s/GB, p50, p99, missed frames, RSS, heap after GC, context switches per
+   * frame), and the median CPU-s/GB as a ratio to the Node relay's, the raw TCP relay's and the Netty relay's
+   * medians. Empty without repeats.
+   */
+  static String medianTable(List<Result> results) {
+    if (results.stream().noneMatch(r -> r.repetition > 0)) {
+      return "";
+    }
+    Map<String, Map<String, List<Result>>> byScenario = new java.util.LinkedHashMap<>();
+    for (Result r : results) {
+      if (r.note == null && r.scenario != null && Double.isNaN(r.natsCpu)) {
+        byScenario.computeIfAbsent(r.scenario, k -> new java.util.LinkedHashMap<>())
+            .computeIfAbsent(r.mode, k -> new ArrayList<>()).add(r);
+      }
+    }
+    StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%nMedians of the runs of each scenario and peer"
+        + " (each column separately; CPU-s/GB also as a ratio to the Node, raw TCP and Netty medians):%n%n"));
+    sb.append("| scenario | peer | runs | MB/s | CPU-s/GB | × Node | × raw | × Netty | p50 ms | p99 ms | missed frames"
+        + " | RSS MB (Δ) | heap after GC MB | ctx switches/frame | stalled evicted | max sustained MB/s (× raw) |\n");
+    sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (Map.Entry<String, Map<String, List<Result>>> e : byScenario.entrySet()) {
+      Map<String, List<Result>> peers = e.getValue();
+      double node = median(peers.getOrDefault(Peers.NODE_MODE, List.of()), Result::cpuPerGb);
+      double raw = median(peers.getOrDefault(Peers.RAW_MODE, List.of()), Result::cpuPerGb);
+      double netty = median(peers.getOrDefault(Peers.NETTY_MODE, List.of()), Result::cpuPerGb);
+      for (Map.Entry<String, List<Result>> p : peers.entrySet()) {
+        List<Result> runs = p.getValue();
+        double cpu = median(runs, Result::cpuPerGb);
+        double heap = median(runs, r -> r.heapAfterGc < 0 ? Double.NaN : r.heapAfterGc / 1e6);
+        Result first = runs.get(0);
+        String stalled = first.stalled == 0 ? "-" : String.format(Locale.ROOT, "%.0f/%d",
+            median(runs, r -> r.peer && !r.mode.equals(Peers.FRAMESTREAM_JETTY) ? r.stalledClosed : r.evictions),
+            first.stalled);
+        sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %.1f | %.3f | %s | %s | %s | %.1f | %.1f | %.0f"
+                + " | %.0f (%+.1f) | %s | %.1f | %s | %s |%n",
+            e.getKey(), p.getKey(), runs.size(), median(runs, Result::mbPerSecond), cpu, times(cpu, node),
+            times(cpu, raw), times(cpu, netty), median(runs, r -> r.p50), median(runs, r -> r.p99),
+            median(runs, r -> r.missedTotal), median(runs, r -> r.rssEnd / 1e6),
+            median(runs, r -> (r.rssEnd - r.rssStart) / 1e6), Double.isNaN(heap) ? "-"
+                : String.format(Locale.ROOT, "%.0f", heap),
+            median(runs, r -> r.threads.values().stream().mapToLong(ThreadGroups.Delta::switches).sum()
+                / (double) Math.max(1, r.framesPublished)), stalled,
+            Double.isNaN(first.maxMbPerSecond) ? "-" : String.format(Locale.ROOT, "%.0f (%.2f)",
+                median(runs, r -> r.maxMbPerSecond), median(runs, r -> r.maxMbPerSecond / r.rawMaxMbPerSecond))));
+      }
+    }
+    sb.append(String.format(Locale.ROOT, "%nServer CPU-s per delivered GB by thread group (medians; JVM peers also"
+        + " show the JIT compilers and GC/VM threads, fixed costs that do not grow with frames or viewers):%n%n"));
+    sb.append("| scenario | peer |");
+    for (String g : ThreadGroups.GROUPS) {
+      sb.append(' ').append(g).append(" |");
+    }
+    sb.append("\n|---|---|").append("---|".repeat(ThreadGroups.GROUPS.size())).append('\n');
+    for (Map.Entry<String, Map<String, List<Result>>> e : byScenario.entrySet()) {
+      for (Map.Entry<String, List<Result>> p : e.getValue().entrySet()) {
+        if (p.getValue().get(0).threads.isEmpty()) {
+          continue;
+        }
+        sb.append("| ").append(e.getKey()).append(" | ").append(p.getKey()).append(" |");
+        for (String g : ThreadGroups.GROUPS) {
+          double v = median(p.getValue(), r -> r.threads.containsKey(g)
+              ? r.threads.get(g).cpu() / (r.deliveredBytes / 1e9) : Double.NaN);
+          sb.append(Double.isNaN(v) ? " |" : String.format(Locale.ROOT, " %.3f |", v));
+        }
+        sb.append('\n');
+      }
+    }
+    return sb.toString();
+  }
+
+  private static String times(double value, double reference) {
+    return Double.isNaN(reference) || reference <= 0 ? "-" : String.format(Locale.ROOT, "%.2f", value / reference);
+  }
+
+  /** The median of {@code f} over {@code runs} (NaN values left out; NaN if none). */
+  static double median(List<Result> runs, java.util.function.ToDoubleFunction<Result> f) {
+    double[] v = runs.stream().mapToDouble(f).filter(x -> !Double.isNaN(x)).sorted().toArray();
+    if (v.length == 0) {
+      return Double.NaN;
+    }
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   }
 
   /** {@code value} formatted, with "(× value/reference)" when the reference is a positive number. */

@@ -14,8 +14,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The peers the load tool measures framestream against in the same run: the Node relay on the npm {@code ws}
- * package ({@code benchmarks/node-relay}), the plain Netty relay ({@link io.framestream.benchmarks.peers.NettyRelay})
+ * The peers the load tool measures framestream against in the same run: framestream on Jetty ({@link
+ * JettyBenchServer}, only when asked for), the Node relay on the npm {@code ws} package ({@code benchmarks/node-relay}), the plain Netty relay ({@link io.framestream.benchmarks.peers.NettyRelay})
  * and the raw TCP relay ({@link RawFanoutServer}); parses {@code --peers} and finds and prepares Node.
  *
  * <h2>Thread safety</h2>
@@ -25,10 +25,14 @@ import java.util.concurrent.TimeUnit;
 final class Peers {
 
   static final String FRAMESTREAM = "framestream";
+  /** framestream's endpoints on an embedded Jetty 12 ({@link JettyBenchServer}); asked for by name only. */
+  static final String FRAMESTREAM_JETTY = "framestream-jetty";
   static final String NODE = "node";
   static final String NETTY = "netty";
   static final String RAW = "raw";
-  static final List<String> ALL = List.of(FRAMESTREAM, NODE, NETTY, RAW);
+  static final List<String> ALL = List.of(FRAMESTREAM, FRAMESTREAM_JETTY, NODE, NETTY, RAW);
+  /** What runs without {@code --peers}. */
+  static final List<String> DEFAULT = List.of(FRAMESTREAM, NODE, NETTY, RAW);
   /** The result modes of the peers (framestream's results keep theirs: "framestream", "framestream/portable"). */
   static final String NODE_MODE = "node-ws";
   static final String NETTY_MODE = "netty";

@@ -44,6 +44,10 @@ final class Result {
   boolean peer;
   /** Why a peer did not run in this scenario ("n/a: ..."); null if it ran. */
   String note;
+  /** The server's CPU and context switches by thread group in the window (empty where not read). */
+  java.util.Map<String, ThreadGroups.Delta> threads = java.util.Map.of();
+  /** Heap used after {@code System.gc()} at the end of the window, bytes (framestream servers only). */
+  long heapAfterGc = -1;
   /** Which repetition of the scenario ({@code --repeat}) this result belongs to. */
   int repetition;
 

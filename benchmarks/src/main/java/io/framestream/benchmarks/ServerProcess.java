@@ -50,13 +50,18 @@ final class ServerProcess implements AutoCloseable {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx" + maxHeap);
     cmd.add("-Xms" + maxHeap);
-    cmd.add("-XX:+UseG1GC");
+    // The framestream servers (embedded and on Jetty) take -Dbench.serverJvmArgs (e.g. a JFR recording, another
+    // collector or heap: later flags win, and a collector given there replaces G1).
+    String extra = mainClass == BenchServer.class || mainClass == JettyBenchServer.class
+        ? System.getProperty("bench.serverJvmArgs", "").trim() : "";
+    if (!extra.matches(".*-XX:\\+Use\\w+GC.*")) {
+      cmd.add("-XX:+UseG1GC");
+    }
     // Touch the whole heap at start, so that RSS growth during a run means native or direct memory, not heap
     // pages used for the first time.
     cmd.add("-XX:+AlwaysPreTouch");
-    String extra = System.getProperty("bench.serverJvmArgs", "").trim();
-    if (!extra.isEmpty() && mainClass == BenchServer.class) {
-      cmd.addAll(List.of(extra.split("\\s+"))); // e.g. -XX:StartFlightRecording=... to profile the server
+    if (!extra.isEmpty()) {
+      cmd.addAll(List.of(extra.split("\\s+")));
     }
     cmd.add("-cp");
     cmd.add(classPath());

@@ -1,6 +1,7 @@
 package io.framestream.benchmarks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,19 +15,21 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Keeps the load tool's peers from rotting: a very short WebSocket scenario (3 viewers, one stalled, 1 s
- * measured) through the Netty relay, the raw TCP relay and, where node is installed, the Node relay, each in
- * its own process. Checks that numbers come out, not how fast anything is.
+ * measured) through framestream on Jetty, the Netty relay, the raw TCP relay and, where node is installed, the
+ * Node relay, each in its own process. Checks that numbers come out, not how fast anything is.
  */
 class PeerSmokeTest {
 
   @Test
-  @Timeout(60)
+  @Timeout(180)
   void peersDeliverFramesAndThePeerTableHasARowEach() throws Exception {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     List<Result> results = LoadTool.run(new String[] {"--ws", "3", "--size", "20000", "--fps", "30", "--seconds", "1",
-        "--raw", "--warmup", "1", "--peers", "raw,node,netty"}, new PrintStream(log, true, StandardCharsets.UTF_8));
+        "--raw", "--warmup", "1", "--peers", "framestream-jetty,raw,node,netty"}, new PrintStream(log, true, StandardCharsets.UTF_8));
     String printed = log.toString(StandardCharsets.UTF_8);
-    assertEquals(3, results.size(), printed);
+    assertEquals(4, results.size(), printed);
+    checkRan(find(results, Peers.FRAMESTREAM_JETTY), printed);
+    assertFalse(find(results, Peers.FRAMESTREAM_JETTY).threads.isEmpty(), "thread groups read from /proc\n" + printed);
     checkRan(find(results, Peers.RAW_MODE), printed);
     checkRan(find(results, Peers.NETTY_MODE), printed);
     Result node = find(results, Peers.NODE_MODE);
@@ -42,7 +45,8 @@ class PeerSmokeTest {
       checkRan(node, printed);
     }
     String tables = LoadTool.peerTables(results);
-    assertTrue(tables.contains("| netty | 3/3 |") && tables.contains("| raw-tcp | 3/3 |"), tables);
+    assertTrue(tables.contains("| netty | 3/3 |") && tables.contains("| raw-tcp | 3/3 |")
+        && tables.contains("| framestream-jetty | 3/3 |"), tables);
   }
 
   private static Result find(List<Result> results, String mode) {

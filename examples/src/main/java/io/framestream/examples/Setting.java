@@ -72,7 +72,8 @@ enum Setting {
    * The heap to recommend, with what it is good for; one place, so that the figure can be corrected once
    * (its first word, the {@code -Xmx} flag, also goes into the usage line).
    */
-  static final String RECOMMENDED_HEAP = "-Xmx256m for up to ~200 viewers of 50 KB frames";
+  static final String RECOMMENDED_HEAP = "-Xms128m -Xmx128m -XX:TieredStopAtLevel=1 up to 1,000 viewers"
+      + " (+80 MiB per further 1,000 viewers, +64 MiB per video channel)";
 
   final String flag;
   final String metavar; // null: a switch without a value
@@ -175,7 +176,7 @@ enum Setting {
   static String usage() {
     String nl = System.lineSeparator();
     StringBuilder b = new StringBuilder();
-    String xmx = RECOMMENDED_HEAP.substring(0, RECOMMENDED_HEAP.indexOf(' '));
+    String xmx = RECOMMENDED_HEAP.substring(0, RECOMMENDED_HEAP.indexOf(" up to"));
     b.append("Usage: java ").append(xmx).append(" -jar framestream-server.jar [options]").append(nl)
         .append("       (from a clone: mvn -q compile -Prun -Dexec.args=\"[options]\")").append(nl).append(nl)
         .append("Every option can also be set by its environment variable; an option on the command line")
@@ -196,8 +197,9 @@ enum Setting {
         b.append("      default: ").append(s.defaultText).append(nl);
       }
     }
-    b.append(nl).append("Memory: run with ").append(RECOMMENDED_HEAP).append(" (each viewer holds at most a few")
-        .append(nl).append("frames; see docs/operations.md).").append(nl)
+    b.append(nl).append("Memory and JIT: run with ").append(RECOMMENDED_HEAP).append(nl)
+        .append("(measured: docs/performance.md; each viewer holds at most a few frames; docs/operations.md).")
+        .append(nl)
         .append("Before opening the server to a network (--host 0.0.0.0) set --publish-token, and")
         .append(nl).append("--ticket-key or --allow-origin; see docs/operations.md for running behind nginx.");
     return b.toString();

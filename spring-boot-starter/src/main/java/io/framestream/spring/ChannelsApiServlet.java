@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.framestream.core.Channel;
 import io.framestream.core.ChannelNames;
 import io.framestream.core.ChannelRegistry;
+import io.framestream.core.ChannelSummary;
 import io.framestream.edge.ErrorBody;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -17,7 +18,7 @@ import java.util.Optional;
 /**
  * The read-only JSON statistics the viewer pages poll, as the embedded server serves them: {@code GET
  * <path>} answers {@code {"channels":[<stats>...]}} and {@code GET <path>/{name}} one channel's
- * statistics ({@code ChannelStats} as JSON); an invalid name is 400 and an unknown channel 404, with the
+ * statistics ({@code ChannelStats} and {@code ChannelSummary} as JSON); an invalid name is 400 and an unknown channel 404, with the
  * JSON {@code error} body. Mapped at {@code framestream.api.path} ({@code /api/channels}) and {@code
  * <path>/*}. Publishing over HTTP ({@code POST .../frames}) is the embedded server's only.
  *
@@ -51,7 +52,7 @@ public final class ChannelsApiServlet extends HttpServlet {
     if (rest == null || rest.equals("/")) {
       ArrayNode list = JSON.createArrayNode();
       for (Channel c : registry.channels()) {
-        list.add(JSON.valueToTree(c.stats()));
+        list.add(describe(c));
       }
       ObjectNode body = JSON.createObjectNode();
       body.set("channels", list);
@@ -68,7 +69,14 @@ public final class ChannelsApiServlet extends HttpServlet {
       write(response, 404, ErrorBody.bytes("no channel named '" + name + "'"));
       return;
     }
-    write(response, 200, JSON.writeValueAsBytes(channel.get().stats()));
+    write(response, 200, JSON.writeValueAsBytes(describe(channel.get())));
+  }
+
+  /** The channel's statistics and summary, as the embedded server's {@code /api/channels} shows them. */
+  private ObjectNode describe(Channel channel) {
+    ObjectNode node = JSON.valueToTree(channel.stats());
+    node.setAll((ObjectNode) JSON.valueToTree(ChannelSummary.of(channel, registry)));
+    return node;
   }
 
   private static void write(HttpServletResponse response, int status, byte[] body) throws IOException {

@@ -126,7 +126,12 @@ class FrameStreamAutoConfigurationTest {
       assertEquals(404, status(port, "/streams/sse/undeclared"), "R2: an undeclared channel is 404");
       assertEquals(404, status(port, "/sse/cam1"), "nothing at the default path");
       assertEquals(200, status(port, "/api/channels"), "the statistics the pages poll");
-      assertEquals(200, status(port, "/api/channels/cam1"));
+      HttpResponse<String> summary = HTTP.send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + port + "/api/channels/cam1")).timeout(BOUND).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, summary.statusCode());
+      assertTrue(summary.body().contains("\"online\":false") && summary.body().contains("\"source\":\"none\""),
+          "the same summary as the embedded server's: " + summary.body());
       assertEquals(404, status(port, "/api/channels/undeclared"));
 
       try (SseLines viewer = SseLines.open(port, "/streams/sse/cam1")) {

@@ -6,14 +6,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.framestream.core.Channel;
 import io.framestream.core.ChannelNames;
 import io.framestream.core.ChannelRegistry;
-import io.framestream.core.Frame;
+import io.framestream.core.ChannelSummary;
 import io.framestream.edge.ErrorBody;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.Optional;
-import java.util.OptionalInt;
 import org.glassfish.grizzly.http.Method;
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.Request;
@@ -111,26 +109,7 @@ public final class ApiHandler extends HttpHandler {
    */
   static ObjectNode describe(Channel channel, ChannelRegistry registry) {
     ObjectNode node = JSON.valueToTree(channel.stats());
-    Optional<Frame> init = channel.initFrame();
-    Optional<Frame> latest = channel.latestFrame();
-    node.put("online", channel.publisherCount() > 0);
-    node.put("source", registry.sourceState(channel.name()).name().toLowerCase(Locale.ROOT));
-    node.put("state", channel.state().map(s -> s.name().toLowerCase(Locale.ROOT)).orElse(null));
-    String type = init.or(() -> latest).map(Frame::contentType).orElse(null);
-    node.put("kind", init.isPresent() ? "video" : type == null || type.isEmpty() ? null
-        : type.substring(0, type.indexOf('/') > 0 ? type.indexOf('/') : type.length()).toLowerCase(Locale.ROOT));
-    node.put("codec", latest.flatMap(Frame::codec).or(() -> init.flatMap(Frame::codec)).orElse(null));
-    OptionalInt width = latest.map(Frame::width).filter(OptionalInt::isPresent)
-        .orElseGet(() -> init.map(Frame::width).orElse(OptionalInt.empty()));
-    OptionalInt height = latest.map(Frame::height).filter(OptionalInt::isPresent)
-        .orElseGet(() -> init.map(Frame::height).orElse(OptionalInt.empty()));
-    if (width.isPresent() && height.isPresent()) {
-      node.put("width", width.getAsInt());
-      node.put("height", height.getAsInt());
-    } else {
-      node.putNull("width");
-      node.putNull("height");
-    }
+    node.setAll((ObjectNode) JSON.valueToTree(ChannelSummary.of(channel, registry)));
     return node;
   }
 

@@ -890,11 +890,15 @@ class SourceRunnerTest {
     source.closeMayOverlap = true;
     long start = clock.nanoTime();
     AtomicLong returnedAt = new AtomicLong(-1);
-    new Thread(() -> {
+    Thread stopper = new Thread(() -> {
       runner.close();
       returnedAt.set(clock.nanoTime());
-    }, "test-stopper").start();
+    }, "test-stopper");
+    stopper.start();
     await("close() has called the source's close()", () -> source.closes.get() == 1);
+    // close() reads the clock for its deadline before it waits: advance only once it waits, or the deadline
+    // would start after the advance and never come
+    await("close() waits for the runner thread", () -> stopper.getState() == Thread.State.TIMED_WAITING);
     clock.advance(ms(299));
     clock.advance(ms(1));
     await("close() returns once the stop timeout has passed", () -> returnedAt.get() >= 0);

@@ -43,10 +43,10 @@ public final class TextHandler extends HttpHandler {
       ApiHandler.error(response, 405, "only GET and HEAD");
       return;
     }
-    byte[] bytes = body.get().getBytes(StandardCharsets.UTF_8);
     if (!ApiHandler.writable(response)) {
-      return;
+      return; // a peer that stopped reading gets dropped before any work is done for it
     }
+    byte[] bytes = body.get().getBytes(StandardCharsets.UTF_8);
     response.setStatus(200);
     response.setContentType(contentType);
     response.setHeader("Cache-Control", "no-store");

@@ -113,12 +113,20 @@ public final class ConnectionTracker implements AddOn, SessionAborter, FrontFilt
    * the client to finish sending and read the close frame: until the client's own close frame, at most this.
    */
   static final long REFUSAL_DRAIN_MILLIS = 2000;
+  /**
+   * The system property that, set to {@code false}, leaves publishers' data frames to Tyrus (as before 0.4.0);
+   * read once.
+   */
+  public static final String DIRECT_INGEST_PROPERTY = "framestream.directIngest";
+  private static final boolean DIRECT_INGEST = !"false".equalsIgnoreCase(System.getProperty(DIRECT_INGEST_PROPERTY));
   /** The head deadline of the constructors that take none: 10 s. */
   public static final Duration DEFAULT_HEAD_TIMEOUT = Duration.ofSeconds(10);
 
   private static final String URI_CHECKED = "framestream.uriChecked";
   private static final Attribute<FrameGuard> GUARD =
       Grizzly.DEFAULT_ATTRIBUTE_BUILDER.createAttribute(ConnectionTracker.class.getName() + ".frameGuard");
+  private static final Attribute<PublisherFrames> PUBLISHER =
+      Grizzly.DEFAULT_ATTRIBUTE_BUILDER.createAttribute(ConnectionTracker.class.getName() + ".publisherFrames");
 
   private final ConcurrentHashMap<String, Connection<?>> connections = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
@@ -350,6 +358,34 @@ public final class ConnectionTracker implements AddOn, SessionAborter, FrontFilt
     }
   }
 
+  /**
+   * Whether this filter reads a connection's data frames itself ({@link PublisherFrames}) instead of Tyrus:
+   * for a publisher's upgrade that carries no bytes beyond its head (bytes a client sent ahead of the
+   * handshake's answer go to Tyrus with the request, so Tyrus reads that connection to its end), unless
+   * switched off with the system property {@value #DIRECT_INGEST_PROPERTY}{@code =false}.
+   */
+  private static boolean readsPublisherData(Optional<FrontFilter.Upgrade> upgrade, HttpContent head) {
+    return upgrade.isPresent() && upgrade.get().action() == AccessRequest.Action.PUBLISH
+        && !head.getContent().hasRemaining() && DIRECT_INGEST;
+  }
+
+  /**
+   * After a read of a publisher's connection whose data frames {@link PublisherFrames} took: Tyrus gets the
+   * read's control frames, if any, in place of the read; the read's buffer goes back to Grizzly's pool.
+   */
+  private static NextAction passControlFrames(FilterChainContext ctx, HttpContent content, PublisherFrames frames) {
+    byte[] control = frames.takeControlFrames();
+    content.getContent().tryDispose();
+    if (control == null) {
+      content.recycle();
+      return ctx.getStopAction();
+    }
+    ctx.setMessage(HttpContent.create(content.getHttpHeader(), content.isLast(),
+        Buffers.wrap(ctx.getMemoryManager(), control)));
+    content.recycle();
+    return ctx.getInvokeAction();
+  }
+
   /** True for the response to a WebSocket upgrade request that refuses it. */
   private static boolean refusedUpgrade(HttpHeader header) {
     if (header.isRequest() || header.isCommitted()) {
@@ -429,8 +465,15 @@ public final class ConnectionTracker implements AddOn, SessionAborter, FrontFilt
       FrameGuard guard = GUARD.get(ctx.getConnection());
       if (guard != null) {
         // An upgraded connection: WebSocket frames, read here before Tyrus buffers them.
-        boolean refusedBefore = guard.refused();
+        PublisherFrames publisher = PUBLISHER.get(ctx.getConnection());
+        boolean refusedBefore = guard.refused() || publisher != null && publisher.refusal() != null;
         FrameGuard.Refusal refusal = guard.scan(content.getContent());
+        if (refusal == null && publisher != null) {
+          refusal = publisher.refusal();
+          if (refusal == null) {
+            return passControlFrames(ctx, content, publisher);
+          }
+        }
         if (refusal == null) {
           return ctx.getInvokeAction();
         }
@@ -486,7 +529,13 @@ public final class ConnectionTracker implements AddOn, SessionAborter, FrontFilt
         header.addHeader(FrontFilter.CONNECTION_ID_HEADER, id);
         connections.put(id, connection);
         onClose(connection, () -> connections.remove(id, connection));
-        GUARD.set(connection, guardFor(upgrade));
+        FrameGuard frameGuard = guardFor(upgrade);
+        if (readsPublisherData(upgrade, content)) {
+          PublisherFrames frames = new PublisherFrames(() -> ws.publisherInput(id));
+          frameGuard.readBy(frames);
+          PUBLISHER.set(connection, frames);
+        }
+        GUARD.set(connection, frameGuard);
       }
       return ctx.getInvokeAction();
     }

@@ -13,7 +13,9 @@ import org.glassfish.grizzly.Buffer;
  * #MAX_PINGS_PER_SECOND} pings a second is refused with 1008: each ping costs the server a pong.
  *
  * <p>A header may be split across reads in any way; the guard keeps at most its 14 bytes between reads.
- * Payload bytes are only counted.
+ * Payload bytes are only counted, unless a {@link Frames} reader was given ({@link #readBy}): then every
+ * frame that passes is shown to it as it arrives. Unmasked client frames are a protocol error (RFC 6455
+ * §5.1).
  *
  * <p>After refusing a message as too big, the guard goes on reading headers (skipping the refused payload and
  * everything else) only to notice the client's own close frame, so that a well-behaved client that was still
@@ -62,6 +64,44 @@ final class FrameGuard {
   private final java.util.function.LongSupplier clock;
   private long pingWindowStart;
   private int pingsInWindow;
+  /** Who reads the frames that pass, or null when they are only counted. */
+  private Frames frames;
+
+  /**
+   * What reads the frames a guard lets through, frame by frame, in the order they arrive: each frame's
+   * header once it is complete and checked, then its payload in pieces as reads bring it, then its end. A
+   * refused frame, and everything after a refusal, is never shown.
+   *
+   * <h2>Thread safety</h2>
+   *
+   * Called from the thread that calls {@link FrameGuard#scan}.
+   */
+  interface Frames {
+    /**
+     * A frame's header passed the checks.
+     *
+     * @param header the header's bytes, masking key included (valid until the next call)
+     * @param headerLength how many of them
+     * @param opcode the frame's opcode (0 for a continuation)
+     * @param messageOpcode the opcode of the message the frame belongs to: 1 text, 2 binary, or the
+     *     control frame's own opcode
+     * @param fin whether the frame ends its message
+     * @param length the payload's length
+     */
+    void header(byte[] header, int headerLength, int opcode, int messageOpcode, boolean fin, long length);
+
+    /**
+     * Payload bytes of the current frame, still masked.
+     *
+     * @param bytes the read they are in
+     * @param from the first byte's index
+     * @param to the index after the last byte
+     */
+    void payload(Buffer bytes, int from, int to);
+
+    /** The current frame's payload is complete (called right after its header when it has none). */
+    void end();
+  }
 
   /**
    * Creates a guard for one connection.
@@ -91,6 +131,16 @@ final class FrameGuard {
     this.textLimitName = textLimitName;
     this.binaryLimit = binaryLimit;
     this.binaryLimitName = binaryLimitName;
+  }
+
+  /**
+   * Shows every frame that passes from now on to a reader; call it between frames (before the first read of
+   * an upgraded connection).
+   *
+   * @param reader what reads the frames
+   */
+  void readBy(Frames reader) {
+    this.frames = reader;
   }
 
   /** Why a connection's frame is refused: the close code and a short reason. */
@@ -126,6 +176,12 @@ final class FrameGuard {
       if (payloadLeft > 0) {
         long skip = Math.min(payloadLeft, end - i);
         payloadLeft -= skip;
+        if (frames != null && refusal == null) {
+          frames.payload(bytes, i, i + (int) skip);
+          if (payloadLeft == 0) {
+            frames.end();
+          }
+        }
         i += (int) skip;
         continue;
       }
@@ -136,7 +192,15 @@ final class FrameGuard {
       }
       if (headerLength >= 2 && headerLength == headerNeeded) {
         if (refusal == null) {
+          int opcode = header[0] & 0x0F;
+          int ofMessage = opcode == 0 ? messageOpcode : opcode; // read before onHeader ends the message
           refusal = onHeader();
+          if (frames != null && refusal == null) {
+            frames.header(header, headerLength, opcode, ofMessage, (header[0] & 0x80) != 0, payloadLeft);
+            if (payloadLeft == 0) {
+              frames.end();
+            }
+          }
         } else {
           afterRefusal();
         }
@@ -192,6 +256,9 @@ final class FrameGuard {
     long length = length();
     if (length < 0) {
       return new Refusal(PROTOCOL_ERROR, "invalid frame length");
+    }
+    if ((header[1] & 0x80) == 0) {
+      return new Refusal(PROTOCOL_ERROR, "unmasked client frame"); // RFC 6455 5.1: a server must close
     }
     if (opcode >= 8) {
       if (opcode > 10) {

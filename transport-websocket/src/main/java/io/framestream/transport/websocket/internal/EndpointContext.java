@@ -6,6 +6,7 @@ import io.framestream.core.DataUris;
 import io.framestream.edge.AccessGate;
 import io.framestream.edge.AccessRequest;
 import io.framestream.transport.websocket.spi.FrontFilter;
+import io.framestream.transport.websocket.spi.PublisherInput;
 import io.framestream.transport.websocket.spi.RawFrameSender;
 import io.framestream.transport.websocket.spi.SessionAborter;
 import jakarta.websocket.CloseReason;
@@ -64,6 +65,8 @@ public final class EndpointContext implements FrontFilter.Endpoints {
   private final ConcurrentHashMap<Session, Long> sessions = new ConcurrentHashMap<>();
   /** Releases of publisher slots claimed in handshakes, until they run (each at most once). */
   private final Set<Runnable> pendingReleases = ConcurrentHashMap.newKeySet();
+  /** Open publishing sessions by the front filter's connection id (only when fronted). */
+  private final ConcurrentHashMap<String, PublisherInput> publisherInputs = new ConcurrentHashMap<>();
   private final Object pingerLock = new Object();
   /** Pings sessions and releases unclaimed slots; guarded by pingerLock, started with the first use. */
   private ScheduledExecutorService pinger;
@@ -200,6 +203,38 @@ public final class EndpointContext implements FrontFilter.Endpoints {
   @Override
   public int largestMessageBytes() {
     return Math.max(maxFrameBytes, maxTextMessageBytes());
+  }
+
+  @Override
+  public Optional<PublisherInput> publisherInput(String connectionId) {
+    return Optional.ofNullable(publisherInputs.get(connectionId));
+  }
+
+  /**
+   * Offers an open publishing session's endpoint to the front filter, which then hands it the connection's
+   * data messages itself ({@link PublisherInput}); nothing happens without a front filter or a connection id.
+   *
+   * @param session the open session
+   * @param input its endpoint
+   */
+  public void publisherOpened(Session session, PublisherInput input) {
+    Object id = fronted ? session.getUserProperties().get(FrontFilter.CONNECTION_ID_HEADER) : null;
+    if (id != null) {
+      publisherInputs.put(id.toString(), input);
+    }
+  }
+
+  /**
+   * Withdraws a publishing session's endpoint when the session closes.
+   *
+   * @param session the closing session
+   * @param input its endpoint
+   */
+  public void publisherClosed(Session session, PublisherInput input) {
+    Object id = session.getUserProperties().get(FrontFilter.CONNECTION_ID_HEADER);
+    if (id != null) {
+      publisherInputs.remove(id.toString(), input);
+    }
   }
 
   /** The stamp a front filter puts on an upgrade it admitted. */

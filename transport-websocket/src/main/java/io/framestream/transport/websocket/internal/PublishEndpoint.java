@@ -8,6 +8,7 @@ import io.framestream.core.LimitExceededException;
 import io.framestream.core.Publisher;
 import io.framestream.core.wire.FrameIngest;
 import io.framestream.core.wire.IngestException;
+import io.framestream.transport.websocket.spi.PublisherInput;
 import jakarta.websocket.CloseReason.CloseCode;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;
@@ -27,7 +28,7 @@ import java.nio.ByteBuffer;
  *
  * One instance per connection; the container delivers that connection's messages serially, so its state needs no lock.
  */
-public final class PublishEndpoint extends Endpoint {
+public final class PublishEndpoint extends Endpoint implements PublisherInput {
 
   private static final System.Logger LOG = System.getLogger(PublishEndpoint.class.getName());
 
@@ -88,11 +89,36 @@ public final class PublishEndpoint extends Endpoint {
     s.addMessageHandler(ByteBuffer.class, (MessageHandler.Whole<ByteBuffer>) this::onBinary);
     s.addMessageHandler(String.class, (MessageHandler.Whole<String>) this::onText);
     s.addMessageHandler(PongMessage.class, (MessageHandler.Whole<PongMessage>) pong -> transport.ponged(s));
+    transport.publisherOpened(s, this); // a front filter may now hand this connection's messages over itself
+  }
+
+  /**
+   * A whole binary message a front filter read and unmasked itself; the array is handed over (see {@link
+   * PublisherInput}). Ignored once the session is closing, as the container ignores data after a close.
+   */
+  @Override
+  public void binary(byte[] message) {
+    if (session.isOpen()) {
+      ingestBinary(null, message);
+    }
+  }
+
+  /** A whole text message a front filter read itself; ignored once the session is closing. */
+  @Override
+  public void text(String message) {
+    if (session.isOpen()) {
+      onText(message);
+    }
   }
 
   private void onBinary(ByteBuffer bytes) {
+    ingestBinary(bytes, handedOver(bytes) ? bytes.array() : null);
+  }
+
+  /** Publishes a binary message: the adopted array when there is one, else a copy of the buffer. */
+  private void ingestBinary(ByteBuffer bytes, byte[] adopted) {
     try {
-      publish(handedOver(bytes) ? ingest.adoptBinary(bytes.array(), contentType) : ingest.binary(bytes, contentType));
+      publish(adopted != null ? ingest.adoptBinary(adopted, contentType) : ingest.binary(bytes, contentType));
     } catch (IngestException e) {
       boolean unknown = e.reason() == IngestException.Reason.UNKNOWN_TYPE;
       refuse(closeCode(e.reason()), e.getMessage() + (unknown ? " with ?type=" : ""));
@@ -185,6 +211,7 @@ public final class PublishEndpoint extends Endpoint {
 
   @Override
   public void onClose(Session s, CloseReason closeReason) {
+    transport.publisherClosed(s, this);
     release(publisher); // the channel goes offline when this was its last publisher
     release(HandshakeConfigurator.takePublisher(s)); // a claim no onOpen took (normally none)
     transport.untrack(s);

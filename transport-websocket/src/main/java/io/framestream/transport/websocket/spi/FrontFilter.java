@@ -97,6 +97,17 @@ public interface FrontFilter {
      * @return bytes
      */
     int largestMessageBytes();
+
+    /**
+     * Returns the publishing endpoint of an upgraded connection, for a filter that reads the connection's
+     * data frames itself (see {@link PublisherInput}). The connection is the one the filter stamped with
+     * {@link #CONNECTION_ID_HEADER}; the endpoint is there from its session's opening to its closing.
+     *
+     * @param connectionId the id the filter put in {@link #CONNECTION_ID_HEADER}
+     * @return the endpoint, or empty when no publishing session of that connection is open
+     * @since 0.4.0
+     */
+    Optional<PublisherInput> publisherInput(String connectionId);
   }
 
   /**

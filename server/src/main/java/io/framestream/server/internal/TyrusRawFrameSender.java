@@ -6,11 +6,15 @@ import jakarta.websocket.SendHandler;
 import jakarta.websocket.SendResult;
 import jakarta.websocket.Session;
 import java.lang.reflect.Field;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.locks.Lock;
+import java.util.function.BiConsumer;
+import org.glassfish.grizzly.WriteResult;
+import org.glassfish.grizzly.asyncqueue.WritableMessage;
 import org.glassfish.tyrus.core.TyrusFuture;
 import org.glassfish.tyrus.core.TyrusWebSocket;
 import org.glassfish.tyrus.core.frame.Frame;
@@ -53,6 +57,8 @@ public final class TyrusRawFrameSender implements RawFrameSender {
       new WriterInfo(WriterInfo.MessageType.BINARY, WriterInfo.RemoteEndpointType.BROADCAST);
 
   private final Field webSocketField;
+  /** Writes straight to Grizzly's queue when Tyrus has nothing waiting; see {@link GrizzlyWrites}. */
+  private final GrizzlyWrites grizzly = GrizzlyWrites.create();
   /**
    * {@code TyrusSession.asyncRemote}, read directly: {@code getAsyncRemote()} allocates a varargs array per
    * call for its state check (the viewer checks {@code isOpen()} itself, and a write on a closed connection
@@ -101,17 +107,31 @@ public final class TyrusRawFrameSender implements RawFrameSender {
 
   @Override
   public boolean send(Session session, ByteBuffer frame, SendHandler handler) {
-    TyrusWebSocket socket = socketOf(session);
-    if (socket == null || !session.getNegotiatedExtensions().isEmpty()) {
-      return false;
-    }
-    if (handler instanceof FutureHandler direct && protocolHandlerField != null) {
+    if (protocolHandlerField != null) {
+      Completion completion = completionFor(session, handler);
+      if (completion.session != session) {
+        // First send of this handler (or of its session): find Tyrus's objects once and keep them.
+        TyrusWebSocket socket = socketOf(session);
+        if (socket == null || !session.getNegotiatedExtensions().isEmpty()) {
+          return false;
+        }
+        try {
+          completion.bind(session, socket, protocolHandlerField.get(socket), lockField, writerField);
+        } catch (IllegalAccessException | RuntimeException e) {
+          handler.onResult(new SendResult(session, e));
+          return true;
+        }
+      }
       try {
-        writeDirect(socket, frame, direct);
-      } catch (IllegalAccessException | RuntimeException e) {
+        writeDirect(frame, completion);
+      } catch (RuntimeException e) {
         handler.onResult(new SendResult(session, e));
       }
       return true;
+    }
+    TyrusWebSocket socket = socketOf(session);
+    if (socket == null || !session.getNegotiatedExtensions().isEmpty()) {
+      return false;
     }
     Future<Frame> sent;
     try {
@@ -164,42 +184,95 @@ public final class TyrusRawFrameSender implements RawFrameSender {
    * go to the connection's {@link Writer}, so they keep their place in the connection's order (W10); the
    * outcome goes to a completion adapter made once per handler and reused.
    */
-  private void writeDirect(TyrusWebSocket socket, ByteBuffer frame, FutureHandler handler)
-      throws IllegalAccessException {
-    Object protocol = protocolHandlerField.get(socket);
-    Lock lock = (Lock) lockField.get(protocol);
-    Object state = handler.senderState();
-    Completion completion;
-    if (state instanceof Completion c) {
-      completion = c;
-    } else {
-      completion = new Completion(handler);
-      handler.senderState(completion);
-    }
+  private void writeDirect(ByteBuffer frame, Completion completion) {
+    Lock lock = completion.lock;
     lock.lock();
     try {
-      Writer writer = (Writer) writerField.get(protocol);
-      if (writer == null || !socket.isConnected()) {
+      Writer writer = completion.writer;
+      if (writer == null || !completion.socket.isConnected()) {
+        completion.session = null; // found again on the next send, should there be one
         throw new IllegalStateException("connection closed");
       }
-      writer.write(frame, completion, RAW_BINARY);
+      if (!grizzly.write(writer, frame, completion)) {
+        writer.write(frame, completion, RAW_BINARY);
+      }
     } finally {
       lock.unlock();
     }
   }
 
   /**
-   * Tells a {@link FutureHandler} the outcome of a direct write; one per handler, reused for its sends.
+   * The completion adapter of a send: for a {@link FutureHandler}, one made once and kept on the handler (a
+   * viewer reuses its handlers for every frame); for any other handler (the viewer's notices), one per send.
+   */
+  private static Completion completionFor(Session session, SendHandler handler) {
+    if (handler instanceof FutureHandler future) {
+      if (future.senderState() instanceof Completion c) {
+        return c;
+      }
+      Completion c = new Completion(future);
+      future.senderState(c);
+      return c;
+    }
+    return new Completion((ignored, failure) ->
+        handler.onResult(failure == null ? new SendResult(session) : new SendResult(session, failure)));
+  }
+
+  /**
+   * Tells a handler the outcome of a direct write, whichever way the bytes went: through Tyrus's writer (as
+   * a Tyrus completion) or straight into Grizzly's write queue ({@link #grizzly}). One per {@link
+   * FutureHandler}, reused for its sends; it also keeps what {@link GrizzlyWrites} found for the connection
+   * it last wrote to.
    *
    * <h2>Thread safety</h2>
    *
-   * Immutable; called on the connection's writer threads.
+   * Called on the connection's writer threads; {@link #target} is only touched under the connection's Tyrus
+   * lock, by the one delivery thread that sends for the session at a time.
    */
-  private static final class Completion extends CompletionHandler<ByteBuffer> {
-    private final FutureHandler handler;
+  static final class Completion extends CompletionHandler<ByteBuffer> {
+    private final BiConsumer<Object, Throwable> handler;
+    /** The same outcome as a Grizzly write's completion handler. */
+    final org.glassfish.grizzly.CompletionHandler<WriteResult<WritableMessage, SocketAddress>> grizzly;
+    /** The connection this handler last wrote to through Grizzly, and how; null before the first. */
+    GrizzlyWrites.Target target;
+    /** The session this handler sends for, and its Tyrus objects; found on its first send. */
+    Session session;
+    TyrusWebSocket socket;
+    Lock lock;
+    Writer writer;
 
-    Completion(FutureHandler handler) {
+    /** Keeps a session's Tyrus objects: its socket, its protocol handler's lock and writer. */
+    void bind(Session s, TyrusWebSocket ws, Object protocol, Field lockField, Field writerField)
+        throws IllegalAccessException {
+      this.socket = ws;
+      this.lock = (Lock) lockField.get(protocol);
+      this.writer = (Writer) writerField.get(protocol); // set when the connection opened, never changed
+      this.session = s;
+    }
+
+    Completion(BiConsumer<Object, Throwable> handler) {
       this.handler = handler;
+      this.grizzly = new org.glassfish.grizzly.CompletionHandler<>() {
+        @Override
+        public void cancelled() {
+          Completion.this.cancelled();
+        }
+
+        @Override
+        public void failed(Throwable cause) {
+          Completion.this.failed(cause);
+        }
+
+        @Override
+        public void completed(WriteResult<WritableMessage, SocketAddress> result) {
+          handler.accept(null, null);
+        }
+
+        @Override
+        public void updated(WriteResult<WritableMessage, SocketAddress> result) {
+          // progress of a partial write: the outcome comes with completed or failed
+        }
+      };
     }
 
     @Override

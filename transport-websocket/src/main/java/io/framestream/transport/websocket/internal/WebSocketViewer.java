@@ -21,6 +21,7 @@ import jakarta.websocket.SendHandler;
 import jakarta.websocket.SendResult;
 import jakarta.websocket.Session;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -197,11 +198,21 @@ final class WebSocketViewer implements FrameSink {
    * and the frame sent next (or the close) reports that.
    */
   private void sendNotice(String json) {
-    enqueue(done -> session.getAsyncRemote().sendText(json, done), result -> {
+    SendHandler logFailure = result -> {
       if (!result.isOK()) {
         LOG.log(System.Logger.Level.DEBUG, "notice to viewer {0} failed: {1}", session.getId(), result.getException());
       }
-    });
+    };
+    if (fastPath) {
+      // Through the same sender as the frames, so a host that writes around its container's queue keeps the
+      // notice and the frames after it in order (W10).
+      byte[] utf8 = json.getBytes(StandardCharsets.UTF_8);
+      ByteBuffer framed = WebSocketFrames.startMessage(true, utf8.length).put(utf8).flip();
+      if (rawFrameSender.send(session, framed, logFailure)) {
+        return;
+      }
+    }
+    enqueue(done -> session.getAsyncRemote().sendText(json, done), logFailure);
   }
 
   private static String describe(Frame f) {

@@ -39,7 +39,6 @@ import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.grizzly.http.server.NetworkListener;
 import org.glassfish.grizzly.http.server.ServerConfiguration;
-import org.glassfish.grizzly.strategies.WorkerThreadIOStrategy;
 import org.glassfish.tyrus.container.grizzly.server.WebSocketAddOn;
 
 /**
@@ -160,7 +159,7 @@ public final class FrameStreamServer implements AutoCloseable {
           + " authorizer(Authorizer.allowAll()) to allow everyone explicitly");
     }
     NetworkListener listener = new NetworkListener("framestream", host, requestedPort);
-    listener.getTransport().setIOStrategy(WorkerThreadIOStrategy.getInstance());
+    listener.getTransport().setIOStrategy(ConnectionTracker.ioStrategy());
     // Grizzly closes connections idle for the keep-alive timeout, upgraded WebSockets included. WebSockets
     // are pinged, which counts as activity, so the timeout only has to outlast two ping intervals; idle
     // HTTP connections (and those of refused upgrades) are still cleaned up.

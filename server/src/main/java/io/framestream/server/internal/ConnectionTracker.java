@@ -359,6 +359,27 @@ public final class ConnectionTracker implements AddOn, SessionAborter, FrontFilt
   }
 
   /**
+   * Tells whether the filter reads a connection's WebSocket data frames itself (a publisher's, see {@link
+   * PublisherFrames}): such a connection's reads never wait on anything, so they may run on a selector thread.
+   *
+   * @param connection a connection of the listener
+   * @return true for a publisher's upgraded connection read by {@link PublisherFrames}
+   */
+  public static boolean readsPublisherFrames(Connection<?> connection) {
+    return PUBLISHER.isSet(connection);
+  }
+
+  /**
+   * Returns the listener's I/O strategy: Grizzly's worker threads for everything but the reads of connections
+   * this filter reads publisher frames from ({@link #readsPublisherFrames}), which stay on the selector thread.
+   *
+   * @return the strategy to set on the listener's transport
+   */
+  public static org.glassfish.grizzly.IOStrategy ioStrategy() {
+    return PublisherReadStrategy.instance();
+  }
+
+  /**
    * Whether this filter reads a connection's data frames itself ({@link PublisherFrames}) instead of Tyrus:
    * for a publisher's upgrade that carries no bytes beyond its head (bytes a client sent ahead of the
    * handshake's answer go to Tyrus with the request, so Tyrus reads that connection to its end), unless

@@ -37,7 +37,8 @@ import java.util.Set;
  *                         framestream, framestream-jetty (framestream's endpoints on an embedded Jetty 12), node (a
  *                         relay on the npm ws package, benchmarks/node-relay; skipped with one line where node is
  *                         missing), netty (the plain Netty relay), raw (the raw TCP relay, where the scenario has
- *                         its baseline); the relays serve WebSocket only, so SSE scenarios show them as n/a
+ *                         its baseline); the Node relay also serves SSE, the Netty relay WebSocket only, so
+ *                         scenarios with SSE viewers show Netty as n/a
  * </pre>
  *
  * <h2>Thread safety</h2>
@@ -199,32 +200,44 @@ public final class LoadTool {
 
   /**
    * One scenario against a relay peer in its own process: the Node relay (started in {@code nodeDirectory})
-   * or the Netty relay (in its own JVM with the framestream server's heap flags). Relays serve WebSocket only:
-   * scenarios with healthy SSE viewers, and ramps, give an "n/a" row; stalled SSE viewers are left out.
+   * or the Netty relay (in its own JVM with the framestream server's heap flags). The Node relay serves SSE
+   * too (at the same path and query as framestream, {@code /sse/{channel}?format=base64}), healthy and
+   * stalled SSE viewers included; the Netty relay serves WebSocket only: scenarios with healthy SSE viewers
+   * give it an "n/a" row and its stalled SSE viewers are left out. Ramps give an "n/a" row for both.
    */
   Result relay(Scenario s, String mode, Path nodeDirectory) throws Exception {
-    if (s.sse() > 0 || s.ws() == 0) {
+    boolean sse = nodeDirectory != null;
+    if (!sse && (s.sse() > 0 || s.ws() == 0)) {
       return notRun(s, mode, "n/a: WebSocket-only relay, the scenario has SSE viewers");
     }
     if (s.ramp()) {
       return notRun(s, mode, "n/a: ramps run framestream and raw TCP only");
     }
-    out.printf(Locale.ROOT, "%s on %s: %d WS viewers, %d stalled WS, %d B at %.0f fps, %.0f s%n", s.name(), mode,
-        s.ws(), s.stalledWs(), s.size(), s.fps(), s.seconds());
-    ServerProcess server = nodeDirectory != null ? Peers.launchNode(nodeDirectory)
+    int sseViewers = sse ? s.sse() : 0;
+    int stalledSse = sse ? s.stalledSse() : 0;
+    out.printf(Locale.ROOT, "%s on %s: %d WS + %d SSE viewers, %d+%d stalled, %d B at %.0f fps, %.0f s%n", s.name(),
+        mode, s.ws(), sseViewers, s.stalledWs(), stalledSse, s.size(), s.fps(), s.seconds());
+    ServerProcess server = sse ? Peers.launchNode(nodeDirectory)
         : ServerProcess.launch(NettyRelay.class, heapMb(s) + "m", "0");
     try (server;
         ViewerClients clients = new ViewerClients(threads);
         Publisher pub = Publisher.webSocket(server.address(), "/ws/publish/" + BenchServer.CHANNEL, s.size(), s.fps())) {
       String live = "/ws/live/" + BenchServer.CHANNEL;
+      String events = "/sse/" + BenchServer.CHANNEL + "?format=base64";
       sleep(500);
       List<Viewer> healthy = new ArrayList<>();
       List<Viewer> stalled = new ArrayList<>();
       for (int i = 0; i < s.ws(); i++) {
         healthy.add(clients.open(Kind.WS, server.address(), live, false));
       }
+      for (int i = 0; i < sseViewers; i++) {
+        healthy.add(clients.open(Kind.SSE, server.address(), events, false));
+      }
       for (int i = 0; i < s.stalledWs(); i++) {
         stalled.add(clients.open(Kind.WS, server.address(), live, true));
+      }
+      for (int i = 0; i < stalledSse; i++) {
+        stalled.add(clients.open(Kind.SSE, server.address(), events, true));
       }
       awaitConnected(healthy, 60_000);
       sleep(warmupMillis);

@@ -26,7 +26,7 @@ class LoadToolSmokeTest {
     List<Result> results = LoadTool.run(new String[] {"--scenarios", "SMOKE", "--warmup", "1"},
         new PrintStream(log, true, StandardCharsets.UTF_8));
     String printed = log.toString(StandardCharsets.UTF_8);
-    // framestream's row; the peers add theirs (raw TCP; the relays are n/a: SMOKE has SSE viewers).
+    // framestream's row; the peers add theirs (raw TCP, the Node relay; Netty is n/a: SMOKE has SSE viewers).
     List<Result> own = results.stream().filter(x -> !x.peer).collect(Collectors.toList());
     assertEquals(1, own.size(), printed);
     Result r = own.get(0);

@@ -48,7 +48,9 @@ final class PublisherFrames implements FrameGuard.Frames {
   static final int INVALID_PAYLOAD = 1007;
 
   private static final int TEXT = 1;
-  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+  /** Eight bytes at a time in the machine's own order, so no byte swap is needed per access. */
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
+  private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
   private static final System.Logger LOG = System.getLogger(PublisherFrames.class.getName());
 
   private final Supplier<Optional<PublisherInput>> endpoint;
@@ -217,7 +219,8 @@ final class PublisherFrames implements FrameGuard.Frames {
    */
   static void unmask(byte[] bytes, int offset, int length, int key, long frameOffset) {
     int rotated = Integer.rotateLeft(key, 8 * (int) (frameOffset & 3));
-    long key8 = ((rotated & 0xFFFFFFFFL) << 32) | (rotated & 0xFFFFFFFFL);
+    long keyBigEndian = ((rotated & 0xFFFFFFFFL) << 32) | (rotated & 0xFFFFFFFFL);
+    long key8 = LITTLE_ENDIAN ? Long.reverseBytes(keyBigEndian) : keyBigEndian; // once per read, not per long
     int i = offset;
     int end = offset + length;
     for (; i <= end - 8; i += 8) {

@@ -552,7 +552,8 @@ public final class ConnectionTracker implements AddOn, SessionAborter, FrontFilt
         onClose(connection, () -> connections.remove(id, connection));
         FrameGuard frameGuard = guardFor(upgrade);
         if (readsPublisherData(upgrade, content)) {
-          PublisherFrames frames = new PublisherFrames(() -> ws.publisherInput(id));
+          PublisherFrames frames = new PublisherFrames(() -> ws.publisherInput(id),
+              upgrade.get().maxTextMessageBytes(), upgrade.get().maxBinaryMessageBytes());
           frameGuard.readBy(frames);
           PUBLISHER.set(connection, frames);
         }

@@ -149,9 +149,9 @@ final class GrizzlyWrites {
       }
     } finally {
       t.lock().unlock();
-    }
-    if (!t.queue().isEmpty()) {
-      runTasks(t); // a Tyrus write that found the lock taken left its task for the holder
+      if (!t.queue().isEmpty()) {
+        runTasks(t); // a Tyrus write that found the lock taken left its task for the holder
+      }
     }
     return written;
   }

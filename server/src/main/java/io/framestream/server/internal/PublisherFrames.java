@@ -27,10 +27,13 @@ import org.glassfish.grizzly.Buffer;
  * FrameGuard} in front of this reader has already checked every header against the connection's limits
  * and the framing rules before a byte of its payload reaches this class.
  *
- * <p>Memory: a message's array is allocated as its bytes arrive, never ahead of the announced length: at
- * first up to {@value #FIRST_ALLOCATION} bytes (or the message's length, if smaller), then doubled, so an
- * incomplete message holds at most twice what arrived, or {@value #FIRST_ALLOCATION} bytes. A message of
- * one frame within the first allocation is exactly its array, handed over without another copy.
+ * <p>Memory and work: a message's array is allocated as its bytes arrive: at first as many as arrived, at
+ * least {@value #FIRST_ALLOCATION} (never more than the frame announced), then doubled, so an incomplete
+ * message holds at most twice what arrived, or {@value #FIRST_ALLOCATION} bytes, and a message sent in tiny
+ * fragments costs linear copying (a fragmented message grows toward its type's limit, not its current
+ * frame's end, and is trimmed once at its end). A message of one frame that arrives within the first
+ * allocation, or in one read, is exactly its array, handed over without another copy. Data frames after the
+ * client's close frame are not read (RFC 6455 §5.5.1), nor are messages while no session is open for them.
  *
  * <p>Text messages must be valid UTF-8 (RFC 6455 §8.1); one that is not is refused with close code 1007
  * ({@link #refusal()}), and nothing more is read.
@@ -42,8 +45,10 @@ import org.glassfish.grizzly.Buffer;
  */
 final class PublisherFrames implements FrameGuard.Frames {
 
-  /** What a message's array may hold beyond the bytes that arrived, when it is first allocated: 1 MiB. */
-  static final int FIRST_ALLOCATION = 1 << 20;
+  /** What a message's array may hold beyond the bytes that arrived, when it is first allocated: 64 KiB. */
+  static final int FIRST_ALLOCATION = 64 << 10;
+  /** The control-frame buffer is replaced, not kept, once a read grew it past this. */
+  private static final int CONTROL_KEPT = 4096;
   /** Close code: invalid frame payload data (bad UTF-8). */
   static final int INVALID_PAYLOAD = 1007;
 
@@ -54,8 +59,12 @@ final class PublisherFrames implements FrameGuard.Frames {
   private static final System.Logger LOG = System.getLogger(PublisherFrames.class.getName());
 
   private final Supplier<Optional<PublisherInput>> endpoint;
+  private final int textLimit;
+  private final int binaryLimit;
+  /** The endpoint of the message being read; null while none is open (its bytes are then only counted). */
   private PublisherInput input;
-  private final ByteArrayOutputStream control = new ByteArrayOutputStream(0);
+  private ByteArrayOutputStream control = new ByteArrayOutputStream(0);
+  private boolean closeReceived;
   private CharsetDecoder utf8;
   private boolean inControlFrame;
   /** The message being read: its opcode, its bytes so far, and the length it has when its frame ends. */
@@ -63,6 +72,7 @@ final class PublisherFrames implements FrameGuard.Frames {
   private byte[] message;
   private int filled;
   private int needed;
+  private boolean fragmented;
   /** The current data frame: its masking key, its payload bytes read so far, whether it ends the message. */
   private int mask;
   private long frameOffset;
@@ -72,10 +82,14 @@ final class PublisherFrames implements FrameGuard.Frames {
   /**
    * Creates the reader of one connection.
    *
-   * @param endpoint finds the connection's publishing endpoint once its session is open
+   * @param endpoint finds the connection's publishing endpoint while its session is open
+   * @param textLimit the largest text message the guard lets through, in bytes
+   * @param binaryLimit the largest binary message the guard lets through, in bytes
    */
-  PublisherFrames(Supplier<Optional<PublisherInput>> endpoint) {
+  PublisherFrames(Supplier<Optional<PublisherInput>> endpoint, int textLimit, int binaryLimit) {
     this.endpoint = endpoint;
+    this.textLimit = textLimit;
+    this.binaryLimit = binaryLimit;
   }
 
   @Override
@@ -85,6 +99,7 @@ final class PublisherFrames implements FrameGuard.Frames {
     }
     inControlFrame = ofMessage >= 8;
     if (inControlFrame) {
+      closeReceived |= opcode == 8;
       control.write(header, 0, headerLength);
       return;
     }
@@ -92,6 +107,11 @@ final class PublisherFrames implements FrameGuard.Frames {
       messageOpcode = ofMessage;
       message = null;
       filled = 0;
+      fragmented = !fin;
+      // Looked up per message: a session that closed takes no more messages, and their bytes are not kept.
+      input = closeReceived ? null : endpoint.get().orElse(null);
+    } else {
+      fragmented = true;
     }
     // The guard has checked the message's running total against the connection's limit, an int.
     needed = Math.toIntExact(filled + length);
@@ -113,6 +133,9 @@ final class PublisherFrames implements FrameGuard.Frames {
       return;
     }
     int n = to - from;
+    if (input == null) {
+      return; // no open session to take the message (or the client closed): counted by the guard, not kept
+    }
     reserve(filled + n);
     int position = bytes.position();
     bytes.position(from);
@@ -131,17 +154,41 @@ final class PublisherFrames implements FrameGuard.Frames {
     byte[] whole = message == null ? new byte[0] : message.length == filled ? message : Arrays.copyOf(message, filled);
     message = null;
     filled = 0;
+    if (input == null) {
+      LOG.log(System.Logger.Level.DEBUG, "publisher message with no open session (or after a close) dropped");
+      return;
+    }
     if (messageOpcode == TEXT) {
-      String text;
-      try {
-        text = decoder().decode(ByteBuffer.wrap(whole)).toString();
-      } catch (CharacterCodingException e) {
+      String text = text(whole);
+      if (text == null) {
         refusal = new FrameGuard.Refusal(INVALID_PAYLOAD, "text message is not valid UTF-8");
         return;
       }
       deliver(null, text);
     } else {
       deliver(whole, null);
+    }
+  }
+
+  /**
+   * Decodes a text message, or returns null when it is not valid UTF-8. Data URIs and control messages are
+   * ASCII: those are checked and copied once, with no decoder buffers.
+   */
+  private String text(byte[] bytes) {
+    boolean ascii = true;
+    for (byte b : bytes) {
+      if (b < 0) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) {
+      return new String(bytes, StandardCharsets.US_ASCII);
+    }
+    try {
+      return decoder().decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      return null;
     }
   }
 
@@ -155,7 +202,11 @@ final class PublisherFrames implements FrameGuard.Frames {
       return null;
     }
     byte[] frames = control.toByteArray();
-    control.reset();
+    if (frames.length > CONTROL_KEPT) {
+      control = new ByteArrayOutputStream(0); // a read full of pongs: do not keep its buffer for the connection's life
+    } else {
+      control.reset();
+    }
     return frames;
   }
 
@@ -168,26 +219,23 @@ final class PublisherFrames implements FrameGuard.Frames {
     return refusal;
   }
 
-  /** Makes room for {@code size} bytes (never more than the message's announced length). */
+  /**
+   * Makes room for {@code size} bytes: at first what arrived, at least {@link #FIRST_ALLOCATION}, then doubled;
+   * never past the current frame's end for a message of one frame (so it needs no trim), nor past its type's
+   * limit for a fragmented one (so its growth stays geometric however small its fragments).
+   */
   private void reserve(int size) {
     int capacity = message == null ? 0 : message.length;
     if (size <= capacity) {
       return;
     }
     long grown = Math.max(size, capacity == 0 ? FIRST_ALLOCATION : 2L * capacity);
-    int target = (int) Math.min(needed, grown);
+    int cap = fragmented ? (messageOpcode == TEXT ? textLimit : binaryLimit) : needed;
+    int target = (int) Math.min(Math.max(cap, size), grown);
     message = message == null ? new byte[target] : Arrays.copyOf(message, target);
   }
 
   private void deliver(byte[] binary, String text) {
-    if (input == null) {
-      input = endpoint.get().orElse(null);
-      if (input == null) {
-        // Only before the session opened (bytes sent ahead of the handshake's answer) or after it closed.
-        LOG.log(System.Logger.Level.DEBUG, "publisher message with no open session dropped");
-        return;
-      }
-    }
     try {
       if (binary != null) {
         input.binary(binary);
@@ -195,8 +243,9 @@ final class PublisherFrames implements FrameGuard.Frames {
         input.text(text);
       }
     } catch (RuntimeException e) {
-      // As a container does with a handler's exception: the connection goes on.
-      LOG.log(System.Logger.Level.WARNING, "publishing endpoint failed on a message", e);
+      // As a container does with a handler's exception: the connection goes on (logged quietly: a peer
+      // that can make every message fail must not flood the log).
+      LOG.log(System.Logger.Level.DEBUG, "publishing endpoint failed on a message", e);
     }
   }
 

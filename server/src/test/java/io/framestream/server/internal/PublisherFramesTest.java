@@ -126,7 +126,7 @@ class PublisherFramesTest {
 
     for (long seed = 0; seed < 12; seed++) {
       received.clear();
-      PublisherFrames frames = new PublisherFrames(() -> Optional.of(input));
+      PublisherFrames frames = new PublisherFrames(() -> Optional.of(input), LIMIT, LIMIT);
       int maxPiece = seed < 4 ? 7 : seed < 8 ? 70_000 : all.length;
       byte[] control = feed(guardWith(frames), frames, all, seed, maxPiece);
       assertEquals(5, received.size(), "seed " + seed);
@@ -143,7 +143,7 @@ class PublisherFramesTest {
   @Test
   void w1_aMessageWithinTheFirstAllocationIsExactlyItsArray() {
     byte[] payload = random(100_000, 5);
-    PublisherFrames frames = new PublisherFrames(() -> Optional.of(input));
+    PublisherFrames frames = new PublisherFrames(() -> Optional.of(input), LIMIT, LIMIT);
     feed(guardWith(frames), frames, frame(true, 2, payload, 0x0F0E0D0C), 9, 8_192);
     assertEquals(payload.length, ((byte[]) received.get(0)).length);
     assertArrayEquals(payload, (byte[]) received.get(0));
@@ -151,7 +151,7 @@ class PublisherFramesTest {
 
   @Test
   void w4_aTextMessageThatIsNotUtf8IsRefusedWith1007AndNothingMoreIsRead() {
-    PublisherFrames frames = new PublisherFrames(() -> Optional.of(input));
+    PublisherFrames frames = new PublisherFrames(() -> Optional.of(input), LIMIT, LIMIT);
     FrameGuard guard = guardWith(frames);
     byte[] stream = concat(frame(true, 1, new byte[] {(byte) 0xC3, (byte) 0x28}, 0x01010101),
         frame(true, 2, new byte[] {1, 2, 3}, 0x02020202));
@@ -164,7 +164,7 @@ class PublisherFramesTest {
 
   @Test
   void h2_anUnmaskedClientFrameIsAProtocolError() {
-    PublisherFrames frames = new PublisherFrames(() -> Optional.of(input));
+    PublisherFrames frames = new PublisherFrames(() -> Optional.of(input), LIMIT, LIMIT);
     FrameGuard guard = guardWith(frames);
     byte[] unmasked = {(byte) 0x82, 3, 1, 2, 3};
     FrameGuard.Refusal refusal = guard.scan(Buffers.wrap(MemoryManager.DEFAULT_MEMORY_MANAGER, unmasked));
@@ -176,7 +176,7 @@ class PublisherFramesTest {
   @Test
   void w1_messagesBeforeTheSessionOpensAreDropped() {
     List<PublisherInput> open = new ArrayList<>();
-    PublisherFrames frames = new PublisherFrames(() -> open.stream().findFirst());
+    PublisherFrames frames = new PublisherFrames(() -> open.stream().findFirst(), LIMIT, LIMIT);
     FrameGuard guard = guardWith(frames);
     feed(guard, frames, frame(true, 2, new byte[] {9}, 0x01020304), 0, 100);
     open.add(input);

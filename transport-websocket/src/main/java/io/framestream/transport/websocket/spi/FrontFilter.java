@@ -104,10 +104,13 @@ public interface FrontFilter {
      * {@link #CONNECTION_ID_HEADER}; the endpoint is there from its session's opening to its closing.
      *
      * @param connectionId the id the filter put in {@link #CONNECTION_ID_HEADER}
-     * @return the endpoint, or empty when no publishing session of that connection is open
+     * @return the endpoint, or empty when no publishing session of that connection is open (always empty
+     *     from an implementation that predates this method)
      * @since 0.4.0
      */
-    Optional<PublisherInput> publisherInput(String connectionId);
+    default Optional<PublisherInput> publisherInput(String connectionId) {
+      return Optional.empty();
+    }
   }
 
   /**

@@ -15,10 +15,11 @@ import org.glassfish.grizzly.memory.MemoryManager;
 import org.junit.jupiter.api.Test;
 
 /**
- * Review tests (H2) for the direct ingest: what a hostile publisher can make {@link PublisherFrames} hold or
- * do. Each fails on e8daa36 and states the bound it expects.
+ * Rule H2 for the embedded server's direct ingest: what a hostile publisher can make {@link PublisherFrames}
+ * hold or do (memory held for bytes not sent, copying for tiny fragments, data after its close frame), each
+ * with the bound it must keep. Found by review; each failed on the first version of the reader.
  */
-class PublisherFramesReviewTest {
+class PublisherFramesAttackTest {
 
   private static final int LIMIT = 4 << 20;
 
@@ -75,7 +76,7 @@ class PublisherFramesReviewTest {
    */
   @Test
   void h2_aFewBytesOfALargeAnnouncedMessageHoldAboutWhatArrived() throws ReflectiveOperationException {
-    PublisherFrames frames = new PublisherFrames(() -> Optional.of(input));
+    PublisherFrames frames = new PublisherFrames(() -> Optional.of(input), LIMIT, LIMIT);
     FrameGuard guard = guardWith(frames);
     ByteArrayOutputStream read = new ByteArrayOutputStream();
     read.writeBytes(header(true, 2, LIMIT));
@@ -102,7 +103,7 @@ class PublisherFramesReviewTest {
       stream.write(1);
     }
     byte[] all = stream.toByteArray();
-    PublisherFrames frames = new PublisherFrames(() -> Optional.of(input));
+    PublisherFrames frames = new PublisherFrames(() -> Optional.of(input), LIMIT, LIMIT);
     FrameGuard guard = guardWith(frames);
     com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long before = threads.getCurrentThreadAllocatedBytes();
@@ -120,7 +121,7 @@ class PublisherFramesReviewTest {
    */
   @Test
   void w1_dataAfterTheClientsCloseFrameInTheSameReadIsNotDelivered() {
-    PublisherFrames frames = new PublisherFrames(() -> Optional.of(input));
+    PublisherFrames frames = new PublisherFrames(() -> Optional.of(input), LIMIT, LIMIT);
     FrameGuard guard = guardWith(frames);
     ByteArrayOutputStream read = new ByteArrayOutputStream();
     read.writeBytes(header(true, 8, 2));

@@ -24,6 +24,11 @@ import java.nio.ByteBuffer;
  * ingest refuses closes the connection: too large 1009, unknown or invalid type 1003, malformed data URI
  * 1007 (rule W4). Messages of one session arrive serially, so the per-connection state needs no lock.
  *
+ * <p>Behind a host's front filter that reads publishers' data frames itself (the embedded server), the
+ * messages arrive through {@link PublisherInput} instead of the container's handlers, on the same
+ * connection's read thread and in the same order; the endpoint offers itself to the filter when its session
+ * opens and withdraws when it closes.
+ *
  * <h2>Thread safety</h2>
  *
  * One instance per connection; the container delivers that connection's messages serially, so its state needs no lock.

@@ -24,3 +24,4 @@ run g1-128 -Xms128m -Xmx128m
 run parallel-256 -XX:+UseParallelGC -Xms256m -Xmx256m
 run serial-256 -XX:+UseSerialGC -Xms256m -Xmx256m
 run g1-256-c1only -Xms256m -Xmx256m -XX:TieredStopAtLevel=1
+run g1-256-c1early -Xms256m -Xmx256m -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.1

@@ -54,8 +54,8 @@ final class GrizzlyStreams {
     GrizzlyEventOutput.limitWriteQueue(connection, endpoint.writeQueueLimit());
     response.setStatus(200);
     headers.forEach(response::setHeader);
-    GrizzlyEventOutput output = new GrizzlyEventOutput(response.getNIOOutputStream(), connection,
-        endpoint.timer(), GRACEFUL_CLOSE_MILLIS);
+    GrizzlyEventOutput output = new GrizzlyEventOutput(response.getNIOOutputStream(), response.getResponse(),
+        connection, endpoint.timer(), GRACEFUL_CLOSE_MILLIS);
     response.suspend(0, TimeUnit.MILLISECONDS, new CompletionHandler<Response>() {
       @Override
       public void cancelled() {

@@ -119,6 +119,26 @@ final class RawSse implements AutoCloseable {
     return b;
   }
 
+  /**
+   * Reads the next chunk exactly as the wire must carry it (a size line without extensions, the data, CRLF)
+   * and returns its data; an empty array for the last chunk. Use instead of the other reads.
+   */
+  byte[] readChunkStrictly() throws IOException {
+    String size = readLine(in);
+    if (!size.matches("[0-9a-fA-F]{1,8}")) {
+      throw new IOException("not a chunk size line: '" + size + "'");
+    }
+    int n = Integer.parseInt(size, 16);
+    byte[] data = in.readNBytes(n);
+    if (data.length != n) {
+      throw new EOFException("EOF inside a chunk");
+    }
+    if (in.read() != '\r' || in.read() != '\n') {
+      throw new IOException("chunk of " + n + " bytes not followed by CRLF");
+    }
+    return data;
+  }
+
   /** Reads up to {@code b.length} bytes of the de-chunked body; -1 at its end. */
   int read(byte[] b) throws IOException {
     if (ended) {

@@ -18,17 +18,23 @@ import io.framestream.edge.AccessDecision;
 import io.framestream.edge.AccessGate;
 import io.framestream.edge.BearerTokens;
 import io.framestream.edge.TrustedProxies;
+import io.framestream.transport.sse.internal.GrizzlyEventOutput;
 import io.framestream.transport.sse.internal.SseEvents;
 import io.framestream.transport.sse.internal.SseViewer;
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -336,6 +342,58 @@ class SseHandlerIT {
         assertTrue(v.isEnded());
       }
     }
+  }
+
+  @Test
+  void eventsAfterTheHead_goStraightToTheConnectionAsExactChunks_andTheLastChunkEndsTheBody() throws Exception {
+    Channel cam = registry.channel("direct");
+    long before = GrizzlyEventOutput.directWrites();
+    try (RawSse sse = RawSse.open(server.port, "/sse/direct?format=base64")) {
+      assertEquals("chunked", sse.headers.get("transfer-encoding"));
+      StringBuilder preamble = new StringBuilder();
+      for (int i = 0; i < 8 && !preamble.toString().contains("event: init"); i++) {
+        preamble.append(new String(sse.readChunkStrictly(), StandardCharsets.UTF_8));
+      }
+      assertTrue(preamble.toString().startsWith("retry: 1500\n\n"), preamble.toString());
+      until("subscribed", () -> handler.viewerCount() == 1);
+      for (int i = 1; i <= 3; i++) {
+        byte[] payload = payload(i == 2 ? 0x1_0000 : 900 * i, i); // 64 KiB: a size line of five hex digits
+        cam.publish(Frame.of("image/jpeg", payload));
+        assertEquals("id: " + i + "\nevent: data\ndata: " + Base64.getEncoder().encodeToString(payload) + "\n\n",
+            new String(sse.readChunkStrictly(), StandardCharsets.US_ASCII));
+      }
+      // the write that commits the head decides; the events after it are direct
+      assertTrue(GrizzlyEventOutput.directWrites() >= before + 2,
+          "events written through the output stream: " + (GrizzlyEventOutput.directWrites() - before));
+      cam.close();
+      assertEquals(0, sse.readChunkStrictly().length, "the last chunk");
+    }
+  }
+
+  @Test
+  void anHttp10Peer_getsTheEventsUnchunkedThroughTheOutputStream() throws Exception {
+    Channel cam = registry.channel("old");
+    long before = GrizzlyEventOutput.directWrites();
+    try (Socket s = new Socket("127.0.0.1", server.port)) {
+      s.setSoTimeout(20_000);
+      s.getOutputStream().write("GET /sse/old?format=base64 HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      InputStream in = new BufferedInputStream(s.getInputStream());
+      until("subscribed", () -> handler.viewerCount() == 1);
+      byte[] payload = payload(5000, 7);
+      cam.publish(Frame.of("image/jpeg", payload));
+      String expected = "id: 1\nevent: data\ndata: " + Base64.getEncoder().encodeToString(payload) + "\n\n";
+      StringBuilder seen = new StringBuilder();
+      for (int i = 0; i < 1 << 20 && !seen.toString().endsWith(expected); i++) {
+        int b = in.read();
+        assertTrue(b >= 0, "EOF after: " + seen);
+        seen.append((char) b);
+      }
+      String text = seen.toString();
+      assertTrue(text.startsWith("HTTP/1.1 200"), text);
+      assertFalse(text.toLowerCase(Locale.ROOT).contains("transfer-encoding: chunked"), text);
+      assertTrue(text.contains("\r\n\r\nretry: 1500\n\n"), "an unchunked body: " + text);
+    }
+    assertEquals(before, GrizzlyEventOutput.directWrites());
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.framestream.transport.sse.internal;
 
+import io.framestream.core.Frame;
 import java.io.IOException;
 
 /**
@@ -55,6 +56,20 @@ public interface EventOutput {
    * @throws IOException if the peer is gone
    */
   void write(byte[] bytes) throws IOException;
+
+  /**
+   * Writes and flushes the bytes that every viewer of a frame shares (its event, or its MJPEG part), as
+   * {@link #write(byte[])} does. A host that frames the bytes itself (HTTP chunks) may keep the framed form
+   * on the frame, so that it is built once per frame and not once per viewer.
+   *
+   * @param frame the frame the bytes belong to
+   * @param bytes the frame's shared bytes, never modified
+   * @throws IOException if the peer is gone
+   * @since 0.4.0
+   */
+  default void write(Frame frame, byte[] bytes) throws IOException {
+    write(bytes);
+  }
 
   /**
    * Asks for one {@link Writable#onWritable()} call once the output can take a write. At most one request

@@ -1,17 +1,33 @@
 package io.framestream.transport.sse.internal;
 
+import io.framestream.core.Frame;
+import io.framestream.core.FrameEncoding;
 import java.io.IOException;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.glassfish.grizzly.Buffer;
 import org.glassfish.grizzly.Connection;
+import org.glassfish.grizzly.Processor;
 import org.glassfish.grizzly.WriteHandler;
+import org.glassfish.grizzly.asyncqueue.AsyncQueueWriter;
+import org.glassfish.grizzly.asyncqueue.MessageCloner;
+import org.glassfish.grizzly.asyncqueue.WritableMessage;
+import org.glassfish.grizzly.filterchain.Filter;
+import org.glassfish.grizzly.filterchain.FilterChain;
+import org.glassfish.grizzly.filterchain.TransportFilter;
+import org.glassfish.grizzly.http.HttpResponsePacket;
 import org.glassfish.grizzly.http.io.NIOOutputStream;
 import org.glassfish.grizzly.memory.Buffers;
 import org.glassfish.grizzly.memory.MemoryManager;
 import org.glassfish.grizzly.nio.NIOConnection;
+import org.glassfish.grizzly.nio.NIOTransport;
+import org.glassfish.grizzly.utils.IdleTimeoutFilter;
 
 /**
  * The Grizzly 4 side of one SSE response: a suspended response's {@link NIOOutputStream} and its {@link
@@ -30,6 +46,17 @@ import org.glassfish.grizzly.nio.NIOConnection;
  *       drained, which a stalled peer never does, so its queued bytes would stay on the heap.
  *   <li>The graceful close ({@code closeSilently()}) is bounded: if the connection is still open after
  *       {@code gracefulCloseTimeout}, it is terminated.
+ *   <li><b>Direct writes.</b> Once the response head is out, a chunked response without a content encoding
+ *       on a connection whose filter chain holds only filters known to pass writes through unchanged
+ *       (Grizzly's transport, idle-timeout and HTTP server filters, this project's own, Tyrus's server
+ *       filter) has its events framed as chunks here and handed straight to the connection's write queue:
+ *       the same queue and order the output stream's writes end in, without the filter chain, the HTTP
+ *       codec and the output buffer's bookkeeping per event. A TLS, HTTP/2, compressing or unknown filter,
+ *       an HTTP/1.0 peer (no chunks) or {@code -D}{@value #DIRECT_WRITES_PROPERTY}{@code =false} keeps every
+ *       write on the output stream. The end of the body (the last chunk) always goes through the stream.
+ *       A suspended response keeps Grizzly's idle timeout off, so writes outside the chain do not make a
+ *       busy stream look idle. From then on writability is asked of the connection's queue, not of the
+ *       stream (which would keep answering its last "yes").
  * </ul>
  *
  * <h2>Thread safety</h2>
@@ -41,14 +68,28 @@ import org.glassfish.grizzly.nio.NIOConnection;
  */
 public final class GrizzlyEventOutput implements EventOutput {
 
+  /** The system property that switches {@linkplain GrizzlyEventOutput direct writes} off when {@code false}. */
+  public static final String DIRECT_WRITES_PROPERTY = "framestream.sse.directWrites";
+
+  private static final boolean DIRECT_WRITES =
+      !"false".equalsIgnoreCase(System.getProperty(DIRECT_WRITES_PROPERTY, "true"));
+  private static final System.Logger LOG = System.getLogger(GrizzlyEventOutput.class.getName());
+  private static final byte[] CRLF = {'\r', '\n'};
+  private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+  private static final LongAdder DIRECT = new LongAdder();
+  private static final FrameEncoding<Chunks> CHUNKS = FrameEncoding.of("grizzly-http-chunks", f -> new Chunks());
+
   private final NIOOutputStream out;
   private final Connection<?> connection;
   private final MemoryManager<?> memoryManager;
   private final ScheduledExecutorService timer;
   private final long gracefulCloseTimeoutMillis;
+  private final HttpResponsePacket head; // null: never direct
+  private AsyncQueueWriter<SocketAddress> direct; // set once the head is out and the connection allows it
+  private boolean decided;
 
   /**
-   * Wraps a suspended response's output.
+   * Wraps a suspended response's output; every write goes through the output stream.
    *
    * @param out the response's non-blocking output stream
    * @param connection the response's connection
@@ -57,6 +98,23 @@ public final class GrizzlyEventOutput implements EventOutput {
    */
   public GrizzlyEventOutput(NIOOutputStream out, Connection<?> connection, ScheduledExecutorService timer,
       long gracefulCloseTimeoutMillis) {
+    this(out, null, connection, timer, gracefulCloseTimeoutMillis);
+  }
+
+  /**
+   * Wraps a suspended response's output, writing events {@linkplain GrizzlyEventOutput directly} to the
+   * connection's write queue once the response head is out, when the response and connection allow it.
+   *
+   * @param out the response's non-blocking output stream
+   * @param head the response's HTTP head (read while the response is live, to see chunking and encodings)
+   * @param connection the response's connection
+   * @param timer where to schedule the forced close after a graceful one times out
+   * @param gracefulCloseTimeoutMillis how long a graceful close may take
+   * @since 0.4.0
+   */
+  public GrizzlyEventOutput(NIOOutputStream out, HttpResponsePacket head, Connection<?> connection,
+      ScheduledExecutorService timer, long gracefulCloseTimeoutMillis) {
+    this.head = head;
     this.out = Objects.requireNonNull(out, "out");
     this.connection = Objects.requireNonNull(connection, "connection");
     MemoryManager<?> mm = connection.getMemoryManager();
@@ -67,12 +125,180 @@ public final class GrizzlyEventOutput implements EventOutput {
 
   @Override
   public boolean canWrite() {
-    return out.canWrite();
+    // Once writes go around the output stream, ask the connection's queue: the stream remembers the last
+    // "yes" until its own next write, which never comes.
+    return direct != null ? connection.canWrite() : out.canWrite();
   }
 
   @Override
   public void write(byte[] bytes) throws IOException {
+    if (direct == null) {
+      writeThroughStream(bytes);
+    } else if (bytes.length > 0) { // an empty chunk would end the body
+      writeDirect(shared(chunk(bytes))); // a viewer's own bytes (notices, a resumed init): small or once
+    }
+  }
+
+  @Override
+  public void write(Frame frame, byte[] bytes) throws IOException {
+    if (direct == null) {
+      writeThroughStream(bytes);
+    } else if (bytes.length > 0) {
+      writeDirect(shared(frame.encoded(CHUNKS).of(bytes)));
+    }
+  }
+
+  private void writeThroughStream(byte[] bytes) throws IOException {
     writeShared(out, memoryManager, bytes);
+    if (!decided) {
+      decide();
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private void writeDirect(Buffer chunk) throws IOException {
+    Connection<SocketAddress> c = (Connection<SocketAddress>) connection;
+    if (!c.isOpen()) {
+      throw new IOException("SSE connection closed");
+    }
+    chunk.allowBufferDispose(false);
+    direct.write(c, null, chunk, null, (MessageCloner<WritableMessage>) null);
+    DIRECT.increment();
+  }
+
+  /**
+   * The chunks of a frame's shared bytes (each event or part array framed as one HTTP chunk), built by the
+   * first viewer that needs one and kept with the frame. A frame has at most a few shared arrays (one per
+   * event format and one MJPEG part); more are framed without being kept.
+   */
+  private static final class Chunks {
+    private static final int KEPT = 4;
+    private final byte[][] bytes = new byte[KEPT][]; // guarded by this
+    private final byte[][] chunks = new byte[KEPT][]; // guarded by this
+
+    synchronized byte[] of(byte[] shared) {
+      int free = -1;
+      for (int i = 0; i < KEPT; i++) {
+        if (bytes[i] == shared) {
+          return chunks[i];
+        }
+        if (bytes[i] == null && free < 0) {
+          free = i;
+        }
+      }
+      byte[] chunk = chunk(shared);
+      if (free >= 0) {
+        bytes[free] = shared;
+        chunks[free] = chunk;
+      }
+      return chunk;
+    }
+  }
+
+  /**
+   * Decides, once the response head is out, whether later events go straight to the write queue.
+   */
+  @SuppressWarnings("unchecked")
+  private void decide() {
+    if (head == null || !DIRECT_WRITES) {
+      decided = true;
+      return;
+    }
+    if (!head.isCommitted()) {
+      return; // asked again after the next write
+    }
+    decided = true;
+    String refusal = directRefusal(head, connection);
+    if (refusal != null) {
+      LOG.log(System.Logger.Level.DEBUG, "SSE events through the output stream: {0}", refusal);
+      return;
+    }
+    direct = (AsyncQueueWriter<SocketAddress>) (AsyncQueueWriter<?>)
+        ((NIOTransport) connection.getTransport()).getAsyncQueueIO().getWriter();
+  }
+
+  /**
+   * Tells why a committed response's events must stay on the output stream, or {@code null} if they may be
+   * framed as chunks here and written straight to the connection's queue.
+   *
+   * @param head the committed response head
+   * @param connection its connection
+   * @return the reason, or {@code null}
+   */
+  static String directRefusal(HttpResponsePacket head, Connection<?> connection) {
+    if (!head.isChunked()) {
+      return "not chunked (HTTP/1.0 peer or a set length)";
+    }
+    if (!head.getContentEncodings().isEmpty()) {
+      return "content encoding " + head.getContentEncodings();
+    }
+    if (!(connection instanceof NIOConnection) || !(connection.getTransport() instanceof NIOTransport)) {
+      return "not an NIO connection";
+    }
+    Processor<?> processor = connection.getProcessor();
+    if (processor == null) {
+      processor = connection.getTransport().getProcessor();
+    }
+    if (!(processor instanceof FilterChain chain)) {
+      return "no filter chain";
+    }
+    for (Filter filter : chain) {
+      if (!passesWritesThrough(filter)) {
+        return "filter " + filter.getClass().getName();
+      }
+    }
+    return null;
+  }
+
+  /** Filters known to leave a response's written bytes as they are. */
+  private static boolean passesWritesThrough(Filter filter) {
+    String name = filter.getClass().getName();
+    return filter instanceof TransportFilter
+        || filter.getClass() == IdleTimeoutFilter.class
+        || name.equals("org.glassfish.grizzly.http.HttpServerFilter")
+        || name.equals("org.glassfish.grizzly.http.server.HttpServerFilter")
+        || name.equals("org.glassfish.grizzly.http.server.FileCacheFilter")
+        || name.equals("org.glassfish.tyrus.container.grizzly.server.GrizzlyServerFilter")
+        || name.startsWith("io.framestream.");
+  }
+
+  /** A view of shared bytes for the write queue, which only reads it (its own position moves, not the array). */
+  private Buffer shared(byte[] bytes) {
+    Buffer b = Buffers.wrap(memoryManager, bytes);
+    b.allowBufferDispose(false);
+    return b;
+  }
+
+  /** The bytes as one HTTP chunk: the size line, the bytes, CRLF. */
+  static byte[] chunk(byte[] bytes) {
+    byte[] head = chunkHead(bytes.length);
+    byte[] chunk = new byte[head.length + bytes.length + CRLF.length];
+    System.arraycopy(head, 0, chunk, 0, head.length);
+    System.arraycopy(bytes, 0, chunk, head.length, bytes.length);
+    System.arraycopy(CRLF, 0, chunk, head.length + bytes.length, CRLF.length);
+    return chunk;
+  }
+
+  /** The size line of a chunk: hex digits and CRLF. */
+  static byte[] chunkHead(int length) {
+    int digits = Math.max(1, (Integer.SIZE - Integer.numberOfLeadingZeros(length) + 3) / 4);
+    byte[] line = new byte[digits + 2];
+    for (int i = digits - 1, v = length; i >= 0; i--, v >>>= 4) {
+      line[i] = HEX[v & 0xf];
+    }
+    line[digits] = '\r';
+    line[digits + 1] = '\n';
+    return line;
+  }
+
+  /**
+   * Returns how many events this JVM's outputs have written straight to a connection's queue, for tests and
+   * diagnostics.
+   *
+   * @return the count
+   */
+  public static long directWrites() {
+    return DIRECT.sum();
   }
 
   /**
@@ -99,7 +325,7 @@ public final class GrizzlyEventOutput implements EventOutput {
 
   @Override
   public void notifyWritable(Writable callback) {
-    out.notifyCanWrite(new WriteHandler() {
+    WriteHandler handler = new WriteHandler() {
       @Override
       public void onWritePossible() {
         callback.onWritable();
@@ -109,11 +335,19 @@ public final class GrizzlyEventOutput implements EventOutput {
       public void onError(Throwable t) {
         callback.onError(t);
       }
-    });
+    };
+    if (direct != null) {
+      connection.notifyCanWrite(handler);
+    } else {
+      out.notifyCanWrite(handler);
+    }
   }
 
   @Override
   public void finish() throws IOException {
+    // The caller saw the connection writable; asking the stream too lets it write the last chunk without
+    // waiting for the peer (it blocks after a write it was not told is safe).
+    out.canWrite();
     out.close();
   }
 

@@ -85,7 +85,12 @@ public final class SseViewer implements FrameSink {
   private volatile SseEvents.Notices notices; // set before subscribing, with described
   private volatile Channel described;
 
-  private record Pending(byte[] bytes, SendCallback callback) {}
+  /** Bytes waiting for the output; {@code frame} is set when they are that frame's shared bytes. */
+  private record Pending(byte[] bytes, Frame frame, SendCallback callback) {
+    Pending(byte[] bytes, SendCallback callback) {
+      this(bytes, null, callback);
+    }
+  }
 
   /**
    * Creates a viewer.
@@ -218,14 +223,16 @@ public final class SseViewer implements FrameSink {
     boolean rejected = false;
     byte[] bytes = null;
     synchronized (lock) {
+      // a resuming viewer's first init event is its own; every other event is the frame's, shared
+      Frame shared = parts == null && frame.kind() == FrameKind.INIT && resumeSkipped >= 0 ? null : frame;
       if (ended) {
         rejected = true;
       } else if ((bytes = eventOf(frame)) == null) {
         // not part of this stream (a parts stream's frame of another type): nothing to write
       } else if (started && pending.isEmpty() && output.canWrite()) {
-        ending = writeLocked(bytes, callback); // nothing waits ahead of it: no queue entry needed
+        ending = writeLocked(bytes, shared, callback); // nothing waits ahead of it: no queue entry needed
       } else {
-        pending.add(new Pending(bytes, callback));
+        pending.add(new Pending(bytes, shared, callback));
         if (started) {
           ending = drainLocked();
         }
@@ -273,7 +280,7 @@ public final class SseViewer implements FrameSink {
         return null;
       }
       Pending p = pending.poll();
-      Ending ending = writeLocked(p.bytes, p.callback);
+      Ending ending = writeLocked(p.bytes, p.frame, p.callback);
       if (ending != null) {
         return ending;
       }
@@ -285,9 +292,13 @@ public final class SseViewer implements FrameSink {
    * Writes one event the output can take now and tells its callback. Returns what to do outside the lock
    * if the write failed, else {@code null}.
    */
-  private Ending writeLocked(byte[] bytes, SendCallback callback) {
+  private Ending writeLocked(byte[] bytes, Frame shared, SendCallback callback) {
     try {
-      output.write(bytes);
+      if (shared != null) {
+        output.write(shared, bytes);
+      } else {
+        output.write(bytes);
+      }
     } catch (IOException | RuntimeException e) {
       // RuntimeException too: a peer gone mid-write can recycle the host's response under us.
       callback.failed(e);

@@ -1,6 +1,10 @@
 package io.framestream.conformance;
 
+import io.framestream.core.Frame;
+import io.framestream.core.FrameEncoding;
 import io.framestream.transport.websocket.spi.RawFrameSender;
+import jakarta.websocket.SendHandler;
+import jakarta.websocket.Session;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,13 +48,26 @@ final class RawSends {
 
   /** Wraps a host's sender: records each send to a watched channel's viewer, then hands it on. */
   RawFrameSender recording(RawFrameSender delegate) {
-    return (session, frame, handler) -> {
-      String path = session.getRequestURI().getPath();
-      String channel = path.substring(path.lastIndexOf('/') + 1);
-      if (watched.contains(channel)) {
-        sends.add(new Send(channel, session.getId(), frame.duplicate()));
+    return new RawFrameSender() {
+      @Override
+      public boolean send(Session session, ByteBuffer frame, SendHandler handler) {
+        record(session, frame);
+        return delegate.send(session, frame, handler);
       }
-      return delegate.send(session, frame, handler);
+
+      @Override // the viewers' path: the host's sender gets the frame, as it would unwrapped (its direct form)
+      public boolean send(Session session, Frame frame, FrameEncoding<ByteBuffer> message, SendHandler handler) {
+        record(session, frame.encoded(message));
+        return delegate.send(session, frame, message, handler);
+      }
     };
+  }
+
+  private void record(Session session, ByteBuffer bytes) {
+    String path = session.getRequestURI().getPath();
+    String channel = path.substring(path.lastIndexOf('/') + 1);
+    if (watched.contains(channel)) {
+      sends.add(new Send(channel, session.getId(), bytes.duplicate()));
+    }
   }
 }

@@ -129,8 +129,10 @@ final class DefaultChannel implements Channel {
       }
       long now = ticker.nanoTime();
       Frame f = frame.published(++lastSequence, now);
+      Frame previous = latest;
       remember(f);
       latest = f;
+      letGo(previous);
       framesIn++;
       bytesIn += f.size();
       lastActivityNanos = now;
@@ -144,15 +146,23 @@ final class DefaultChannel implements Channel {
   /** Updates the late-joiner cache: INIT, newest KEY, and the deltas after it while they fit. */
   private void remember(Frame f) {
     switch (f.kind()) {
-      case INIT:
+      case INIT: {
+        Frame oldInit = init;
+        Frame oldKey = key;
         init = f;
         key = null;
         clearGop(true);
+        letGo(oldInit);
+        letGo(oldKey);
         break;
-      case KEY:
+      }
+      case KEY: {
+        Frame oldKey = key;
         key = f;
         clearGop(true);
+        letGo(oldKey);
         break;
+      }
       case DELTA:
         if (key != null && gopComplete) {
           if (gop.size() < config.keyframeCacheMaxFrames()
@@ -169,8 +179,31 @@ final class DefaultChannel implements Channel {
     }
   }
 
+  /**
+   * Retires a frame this channel no longer holds (not the newest, not in the late-joiner cache), so pooled
+   * encodings of it can go back to their pool once their sends are done ({@link Frame#retire()}). Called under
+   * the lock.
+   */
+  private void letGo(Frame f) {
+    if (f == null || f == latest || f == init || f == key) {
+      return;
+    }
+    for (int i = gop.size() - 1; i >= 0; i--) {
+      if (gop.get(i) == f) {
+        return;
+      }
+    }
+    f.retire();
+  }
+
   private void clearGop(boolean complete) {
-    gop.clear();
+    if (!gop.isEmpty()) {
+      Frame[] dropped = gop.toArray(new Frame[0]);
+      gop.clear();
+      for (Frame d : dropped) {
+        letGo(d);
+      }
+    }
     gopBytes = 0;
     gopComplete = complete;
   }
@@ -507,9 +540,17 @@ final class DefaultChannel implements Channel {
       subs = subscribers;
       subscribers = NONE;
       viewers = 0;
+      Frame oldInit = init;
+      Frame oldKey = key;
+      Frame oldLatest = latest;
       init = null;
       key = null;
       clearGop(true);
+      letGo(oldInit);
+      letGo(oldKey);
+      if (oldLatest != null) {
+        oldLatest.retire(); // latest stays readable (latestFrame()), but no new send will want its pools
+      }
     }
     sweeper.cancel(false);
     CloseReason reason = new CloseReason(CloseReason.Code.CHANNEL_CLOSED, "channel '" + name + "' closed");

@@ -55,6 +55,8 @@ public final class Frame {
 
   private final Object cacheLock = new Object();
   private volatile CachedEncoding[] cache = NO_ENCODINGS;
+  /** Set once, under cacheLock, when the publishing channel let go of this frame (see {@link #retire()}). */
+  private boolean retired;
 
   private static final CachedEncoding[] NO_ENCODINGS = new CachedEncoding[0];
 
@@ -308,7 +310,31 @@ public final class Frame {
       CachedEncoding[] next = Arrays.copyOf(current, current.length + 1);
       next[current.length] = new CachedEncoding(encoding, value);
       cache = next;
+      if (retired) {
+        encoding.retired(value); // computed after the channel let go: it hears so at once
+      }
       return value;
+    }
+  }
+
+  /**
+   * Tells the cached values of encodings made with {@link FrameEncoding#of(String, java.util.function.Function,
+   * java.util.function.Consumer)} that the publishing channel no longer holds this frame; values computed
+   * later hear it when they are computed. Each value hears it once; later calls do nothing.
+   */
+  void retire() {
+    CachedEncoding[] entries;
+    synchronized (cacheLock) {
+      if (retired) {
+        return;
+      }
+      retired = true;
+      entries = cache;
+    }
+    for (CachedEncoding e : entries) {
+      if (e.encoding.retires()) {
+        e.encoding.retired(e.value);
+      }
     }
   }
 

@@ -2,6 +2,7 @@ package io.framestream.core;
 
 import java.util.Base64;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -36,10 +37,13 @@ public final class FrameEncoding<T> {
 
   private final String name;
   private final Function<? super Frame, ? extends T> encoder;
+  /** Told a frame's value once the frame left its channel; null for most encodings. */
+  private final Consumer<? super T> onRetire;
 
-  private FrameEncoding(String name, Function<? super Frame, ? extends T> encoder) {
+  private FrameEncoding(String name, Function<? super Frame, ? extends T> encoder, Consumer<? super T> onRetire) {
     this.name = name;
     this.encoder = encoder;
+    this.onRetire = onRetire;
   }
 
   /**
@@ -53,7 +57,34 @@ public final class FrameEncoding<T> {
    * @throws NullPointerException if an argument is {@code null}
    */
   public static <T> FrameEncoding<T> of(String name, Function<? super Frame, ? extends T> encoder) {
-    return new FrameEncoding<>(Objects.requireNonNull(name, "name"), Objects.requireNonNull(encoder, "encoder"));
+    return new FrameEncoding<>(Objects.requireNonNull(name, "name"), Objects.requireNonNull(encoder, "encoder"), null);
+  }
+
+  /**
+   * Creates an encoding whose values hold something that should go back to a pool once the frame is no
+   * longer needed for new sends (pooled native memory, say; see {@link DirectMessage}). {@code onRetire} is
+   * called at most once per frame with its cached value: when the channel that published the frame no
+   * longer holds it (a newer frame replaced it and the late-joiner cache does not keep it, or the channel
+   * closed), or at once if the value is computed after that. Frames that never pass through a channel are
+   * never retired.
+   *
+   * <p>Retiring is a hint, not the end of the value's use: a frame can still wait in a viewer's queue, or be
+   * in a socket's write queue, and may still be asked for the encoding afterwards. A value must therefore
+   * guard its own resources (with reference counts, as {@link DirectMessage} does) and stay safe to use, if
+   * only to say that it can no longer serve.
+   *
+   * @param name a short name for diagnostics
+   * @param encoder computes the encoded value; must not return {@code null}
+   * @param onRetire told the value when the frame is retired; must not block or throw
+   * @param <T> the encoded type
+   * @return a new encoding
+   * @throws NullPointerException if an argument is {@code null}
+   * @since 0.4.0
+   */
+  public static <T> FrameEncoding<T> of(String name, Function<? super Frame, ? extends T> encoder,
+      Consumer<? super T> onRetire) {
+    return new FrameEncoding<>(Objects.requireNonNull(name, "name"), Objects.requireNonNull(encoder, "encoder"),
+        Objects.requireNonNull(onRetire, "onRetire"));
   }
 
   /**
@@ -71,6 +102,18 @@ public final class FrameEncoding<T> {
       throw new NullPointerException("encoding '" + name + "' returned null");
     }
     return value;
+  }
+
+  /** Tells whether values of this encoding want to hear that their frame was retired. */
+  boolean retires() {
+    return onRetire != null;
+  }
+
+  @SuppressWarnings("unchecked") // value came from this encoding's encoder (Frame's cache keys by encoding)
+  void retired(Object value) {
+    if (onRetire != null) {
+      ((Consumer<Object>) onRetire).accept(value);
+    }
   }
 
   @Override

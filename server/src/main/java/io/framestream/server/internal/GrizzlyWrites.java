@@ -1,5 +1,9 @@
 package io.framestream.server.internal;
 
+import io.framestream.core.DirectMessage;
+import io.framestream.core.Frame;
+import io.framestream.core.FrameEncoding;
+import io.framestream.transport.websocket.spi.WebSocketFrames;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.net.SocketAddress;
@@ -120,12 +124,19 @@ final class GrizzlyWrites {
    * Writes the message straight into Grizzly's queue if that keeps the connection's order (see the class
    * description), else declines and the caller hands it to {@code writer}.
    *
+   * <p>The message is either {@code bytes} or a frame's {@code message}; of a frame, the write takes its
+   * native-memory form when that can serve (no copy in the socket layer; the reference goes back when the write
+   * reports), else the heap form.
+   *
    * @param writer the connection's Tyrus writer
-   * @param frame the pre-framed message (a view of shared bytes, not modified)
+   * @param frame the frame, or null when {@code bytes} is the message
+   * @param message the frame's message encoding, or null
+   * @param bytes the pre-framed message (a view of shared bytes, not modified), or null
    * @param completion told the outcome if this returns true
    * @return true if written here
    */
-  boolean write(Writer writer, ByteBuffer frame, TyrusRawFrameSender.Completion completion) {
+  boolean write(Writer writer, Frame frame, FrameEncoding<ByteBuffer> message, ByteBuffer bytes,
+      TyrusRawFrameSender.Completion completion) {
     if (writerType == null || !writerType.isInstance(writer)) {
       return false;
     }
@@ -143,8 +154,23 @@ final class GrizzlyWrites {
     boolean written = false;
     try {
       if (t.queue().isEmpty() && t.connection().canWrite()) {
-        t.out().write(t.connection(), null, Buffers.wrap(t.memory(), frame), completion.grizzly,
-            (MessageCloner<WritableMessage>) null);
+        ByteBuffer out = bytes;
+        if (frame != null) {
+          DirectMessage direct = frame.encoded(WebSocketFrames.direct(message));
+          out = direct.retain();
+          if (out != null) {
+            completion.hold(direct);
+          } else {
+            out = frame.encoded(message).duplicate();
+          }
+        }
+        try {
+          t.out().write(t.connection(), null, Buffers.wrap(t.memory(), out), completion.grizzly,
+              (MessageCloner<WritableMessage>) null);
+        } catch (RuntimeException e) {
+          completion.letGo(); // no outcome will come for a write that did not start
+          throw e;
+        }
         written = true;
       }
     } finally {

@@ -1,5 +1,7 @@
 package io.framestream.server.internal;
 
+import io.framestream.core.DirectMessage;
+import io.framestream.core.FrameEncoding;
 import io.framestream.transport.websocket.spi.RawFrameSender;
 import io.framestream.transport.websocket.spi.RawFrameSender.FutureHandler;
 import jakarta.websocket.SendHandler;
@@ -11,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Lock;
 import java.util.function.BiConsumer;
 import org.glassfish.grizzly.WriteResult;
@@ -107,6 +110,23 @@ public final class TyrusRawFrameSender implements RawFrameSender {
 
   @Override
   public boolean send(Session session, ByteBuffer frame, SendHandler handler) {
+    return send(session, null, null, frame, handler);
+  }
+
+  /**
+   * Like {@link #send(Session, ByteBuffer, SendHandler)}; a write that goes straight into Grizzly's queue
+   * takes the frame's message in native memory ({@code WebSocketFrames.direct}), which the socket writes with
+   * no copy, and gives its reference back when the write completes or fails.
+   */
+  @Override
+  public boolean send(Session session, io.framestream.core.Frame frame, FrameEncoding<ByteBuffer> message,
+      SendHandler handler) {
+    return send(session, frame, message, null, handler);
+  }
+
+  /** One of {@code bytes} or ({@code frame}, {@code message}) names the message. */
+  private boolean send(Session session, io.framestream.core.Frame frame, FrameEncoding<ByteBuffer> message,
+      ByteBuffer bytes, SendHandler handler) {
     if (protocolHandlerField != null) {
       Completion completion = completionFor(session, handler);
       if (completion.session != session) {
@@ -123,7 +143,7 @@ public final class TyrusRawFrameSender implements RawFrameSender {
         }
       }
       try {
-        writeDirect(frame, completion);
+        writeDirect(frame, message, bytes, completion);
       } catch (RuntimeException e) {
         handler.onResult(new SendResult(session, e));
       }
@@ -135,7 +155,7 @@ public final class TyrusRawFrameSender implements RawFrameSender {
     }
     Future<Frame> sent;
     try {
-      sent = socket.sendRawFrame(frame);
+      sent = socket.sendRawFrame(bytes != null ? bytes : frame.encoded(message).duplicate());
     } catch (RuntimeException e) {
       handler.onResult(new SendResult(session, e));
       return true;
@@ -184,7 +204,8 @@ public final class TyrusRawFrameSender implements RawFrameSender {
    * go to the connection's {@link Writer}, so they keep their place in the connection's order (W10); the
    * outcome goes to a completion adapter made once per handler and reused.
    */
-  private void writeDirect(ByteBuffer frame, Completion completion) {
+  private void writeDirect(io.framestream.core.Frame frame, FrameEncoding<ByteBuffer> message, ByteBuffer bytes,
+      Completion completion) {
     Lock lock = completion.lock;
     lock.lock();
     try {
@@ -193,8 +214,8 @@ public final class TyrusRawFrameSender implements RawFrameSender {
         completion.session = null; // found again on the next send, should there be one
         throw new IllegalStateException("connection closed");
       }
-      if (!grizzly.write(writer, frame, completion)) {
-        writer.write(frame, completion, RAW_BINARY);
+      if (!grizzly.write(writer, frame, message, bytes, completion)) {
+        writer.write(bytes != null ? bytes : frame.encoded(message).duplicate(), completion, RAW_BINARY);
       }
     } finally {
       lock.unlock();
@@ -235,6 +256,8 @@ public final class TyrusRawFrameSender implements RawFrameSender {
     final org.glassfish.grizzly.CompletionHandler<WriteResult<WritableMessage, SocketAddress>> grizzly;
     /** The connection this handler last wrote to through Grizzly, and how; null before the first. */
     GrizzlyWrites.Target target;
+    /** The native-memory message of the write in flight through Grizzly, released when it ends; or null. */
+    private final AtomicReference<DirectMessage> held = new AtomicReference<>();
     /** The session this handler sends for, and its Tyrus objects; found on its first send. */
     Session session;
     TyrusWebSocket socket;
@@ -255,16 +278,19 @@ public final class TyrusRawFrameSender implements RawFrameSender {
       this.grizzly = new org.glassfish.grizzly.CompletionHandler<>() {
         @Override
         public void cancelled() {
+          letGo();
           Completion.this.cancelled();
         }
 
         @Override
         public void failed(Throwable cause) {
+          letGo();
           Completion.this.failed(cause);
         }
 
         @Override
         public void completed(WriteResult<WritableMessage, SocketAddress> result) {
+          letGo();
           handler.accept(null, null);
         }
 
@@ -273,6 +299,25 @@ public final class TyrusRawFrameSender implements RawFrameSender {
           // progress of a partial write: the outcome comes with completed or failed
         }
       };
+    }
+
+    /**
+     * Keeps the message a Grizzly write is about to take, until that write reports its outcome. Set before
+     * the write starts: Grizzly may report before its {@code write} call returns.
+     */
+    void hold(DirectMessage message) {
+      DirectMessage previous = held.getAndSet(message);
+      if (previous != null) {
+        previous.release(); // not reached: a handler has one write in flight at a time
+      }
+    }
+
+    /** Gives back the held message's reference, once per write whatever reports it. */
+    void letGo() {
+      DirectMessage m = held.getAndSet(null);
+      if (m != null) {
+        m.release();
+      }
     }
 
     @Override

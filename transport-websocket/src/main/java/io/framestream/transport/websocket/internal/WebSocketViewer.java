@@ -230,8 +230,7 @@ final class WebSocketViewer implements FrameSink {
     }
     enqueue(done -> {
       if (rawFrameSender != RawFrameSender.PORTABLE) {
-        ByteBuffer shared = frame.encoded(framed).duplicate();
-        if (rawFrameSender.send(session, shared, done)) {
+        if (rawFrameSender.send(session, frame, framed, done)) {
           return;
         }
       }
@@ -255,7 +254,7 @@ final class WebSocketViewer implements FrameSink {
     }
     send.arm(callback);
     try {
-      if (!rawFrameSender.send(session, frame.encoded(framed).duplicate(), send)) {
+      if (!rawFrameSender.send(session, frame, framed, send)) {
         sendPortable(frame, framed, send);
       }
     } catch (RuntimeException e) {

@@ -1,5 +1,7 @@
 package io.framestream.transport.websocket.spi;
 
+import io.framestream.core.Frame;
+import io.framestream.core.FrameEncoding;
 import jakarta.websocket.SendHandler;
 import jakarta.websocket.Session;
 import java.nio.ByteBuffer;
@@ -46,6 +48,24 @@ public interface RawFrameSender {
    *     cannot take raw frames, in which case nothing was written and the handler will not be called
    */
   boolean send(Session session, ByteBuffer frame, SendHandler handler);
+
+  /**
+   * Writes one frame's message, or declines: what the transport's viewers call. The default writes {@code
+   * frame.encoded(message)} through {@link #send(Session, ByteBuffer, SendHandler)}; a sender that can use
+   * another form of the same bytes (the native-memory {@link WebSocketFrames#direct(FrameEncoding)}, which
+   * its socket layer writes without a copy) overrides it, with the same contract.
+   *
+   * @param session the viewer's session
+   * @param frame the frame
+   * @param message the encoding of its message ({@link WebSocketFrames#BINARY}, {@link
+   *     WebSocketFrames#DATA_URI_TEXT}, or one of the chunk stream's)
+   * @param handler called once with the outcome if, and only if, this method returns {@code true}
+   * @return {@code true} if the send was started; {@code false} if declined (nothing written, no call)
+   * @since 0.4.0
+   */
+  default boolean send(Session session, Frame frame, FrameEncoding<ByteBuffer> message, SendHandler handler) {
+    return send(session, frame.encoded(message).duplicate(), handler);
+  }
 
   /**
    * A send handler that also takes the outcome as a {@link java.util.concurrent.CompletableFuture}'s {@code

@@ -1,5 +1,6 @@
 package io.framestream.transport.websocket.spi;
 
+import io.framestream.core.DirectMessage;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameEncoding;
 import java.nio.ByteBuffer;
@@ -22,6 +23,10 @@ import java.util.Base64;
  */
 public final class WebSocketFrames {
 
+  private static final int OPCODE_TEXT = 0x1;
+  private static final int OPCODE_BINARY = 0x2;
+  private static final int FIN = 0x80;
+
   /**
    * One final, unmasked binary frame carrying the payload, as a read-only buffer over a single array. Built
    * at most once per frame (the payload is copied once, not once per viewer).
@@ -37,9 +42,19 @@ public final class WebSocketFrames {
   public static final FrameEncoding<ByteBuffer> DATA_URI_TEXT =
       FrameEncoding.of("websocket-datauri-text", WebSocketFrames::dataUriText);
 
-  private static final int OPCODE_TEXT = 0x1;
-  private static final int OPCODE_BINARY = 0x2;
-  private static final int FIN = 0x80;
+  /**
+   * {@link #BINARY}'s bytes written once per frame straight into pooled native memory (header, then the
+   * payload), for a sender whose socket layer would otherwise copy a heap message once per write; see {@link
+   * DirectMessage}. The heap form is not built for it.
+   *
+   * @since 0.4.0
+   */
+  public static final FrameEncoding<DirectMessage> BINARY_DIRECT = DirectMessage.encoding("websocket-binary-direct",
+      frame -> headerLength(frame.size()) + frame.size(), (frame, out) -> {
+        header(out, OPCODE_BINARY, frame.size());
+        out.put(frame.payload());
+      });
+
   /** Payload bytes base64-encoded per step: a multiple of 3, so only the last step pads. */
   private static final int BASE64_CHUNK = 3 * 1024;
 
@@ -106,10 +121,31 @@ public final class WebSocketFrames {
     return start(text ? OPCODE_TEXT : OPCODE_BINARY, length);
   }
 
+  /**
+   * Returns the native-memory form of one of these messages: {@link #BINARY_DIRECT} for {@link #BINARY}, a
+   * {@linkplain DirectMessage#copyOf copy} for any other.
+   *
+   * @param message a heap message encoding ({@link #BINARY}, {@link #DATA_URI_TEXT}, or a host's own)
+   * @return the encoding of its direct form
+   * @since 0.4.0
+   */
+  public static FrameEncoding<DirectMessage> direct(FrameEncoding<ByteBuffer> message) {
+    return message == BINARY ? BINARY_DIRECT : DirectMessage.copyOf(message);
+  }
+
   /** Allocates a message of {@code length} payload bytes and writes its header. */
   private static ByteBuffer start(int opcode, int length) {
-    int headerLength = length <= 125 ? 2 : length <= 0xFFFF ? 4 : 10;
-    ByteBuffer out = ByteBuffer.allocate(headerLength + length);
+    ByteBuffer out = ByteBuffer.allocate(headerLength(length) + length);
+    header(out, opcode, length);
+    return out;
+  }
+
+  private static int headerLength(int length) {
+    return length <= 125 ? 2 : length <= 0xFFFF ? 4 : 10;
+  }
+
+  /** Writes the header of a final, unmasked message of {@code length} payload bytes. */
+  private static void header(ByteBuffer out, int opcode, int length) {
     out.put((byte) (FIN | opcode));
     if (length <= 125) {
       out.put((byte) length);
@@ -118,6 +154,5 @@ public final class WebSocketFrames {
     } else {
       out.put((byte) 127).putLong(length);
     }
-    return out;
   }
 }

@@ -1,0 +1,327 @@
+package io.framestream.core;
+
+import java.lang.ref.Cleaner;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+import java.util.function.ToIntFunction;
+
+/**
+ * A frame's wire message copied once into pooled native (direct) memory and shared by every write of it to a
+ * socket, so that the socket layer writes it with no copy of its own: a JDK socket channel copies every heap
+ * buffer into a temporary direct buffer before the system call, once per write, which for a frame sent to
+ * many viewers is once per viewer.
+ *
+ * <p>Obtain one through an encoding made by {@link #encoding} or {@link #copyOf}, cached on the frame like any
+ * other {@link FrameEncoding}. Each write takes a reference with {@link #retain()} (a fresh read-only view of
+ * the bytes, or {@code null} when the message cannot serve, in which case the caller writes the heap form
+ * instead) and gives it back with {@link #release()} once the socket layer is done with the bytes (the write
+ * completed or failed). The frame itself holds one reference until its channel lets go of it ({@link
+ * FrameEncoding#of(String, java.util.function.Function, java.util.function.Consumer)}); when the last
+ * reference is released the memory goes back to the pool for later frames. A reference that is never
+ * released (a write whose outcome is never reported) costs a pool miss, not a leak: the memory is freed
+ * when the garbage collector finds the buffer unreachable.
+ *
+ * <p>Memory is bounded twice. The pool keeps at most eight idle buffers per power-of-two
+ * size class and {@link #maxPooledBytes()} in all. Live native memory of this class (pooled and in use,
+ * until the collector frees dropped buffers) is capped at {@link #maxLiveBytes()}: the system property
+ * {@code framestream.directBytes} (bytes; {@code 0} turns direct messages off), by default a quarter of the
+ * maximum heap and at most 256 MiB. Past the cap, and for messages under {@value #MIN_SIZE} bytes or over
+ * {@value #MAX_SIZE}, a message cannot serve and senders use the heap form: the cap is never waited on.
+ *
+ * <h2>Thread safety</h2>
+ *
+ * Thread-safe: references are counted atomically; the pool is guarded per size class.
+ *
+ * @since 0.4.0
+ */
+public final class DirectMessage {
+
+  /** Messages smaller than this are not worth native memory (the socket layer's copy is cheap). */
+  public static final int MIN_SIZE = 1024;
+  /** Messages larger than this are not pooled: the heap form serves them. */
+  public static final int MAX_SIZE = 16 << 20;
+  /** Idle buffers kept per size class. */
+  static final int POOL_PER_CLASS = 8;
+
+  private static final int MIN_CLASS = Integer.numberOfTrailingZeros(Integer.highestOneBit(MIN_SIZE));
+  private static final int MAX_CLASS = Integer.numberOfTrailingZeros(MAX_SIZE);
+  private static final Pool POOL = new Pool(liveLimit());
+  /** Serves no write; the one value of messages that could not get memory. */
+  private static final DirectMessage NONE = new DirectMessage(null, 0);
+  private static final Map<FrameEncoding<ByteBuffer>, FrameEncoding<DirectMessage>> COPIES = new ConcurrentHashMap<>();
+  /** Messages whose memory has not gone back to the pool yet. */
+  private static final AtomicInteger IN_USE = new AtomicInteger();
+
+  private final ByteBuffer buffer; // null for NONE
+  private final int size;
+  /** Writes in progress plus one for the frame, until it is retired; 0 once the memory went back. */
+  private final AtomicInteger refs;
+
+  private DirectMessage(ByteBuffer buffer, int size) {
+    this.buffer = buffer;
+    this.size = size;
+    this.refs = new AtomicInteger(buffer == null ? 0 : 1);
+    if (buffer != null) {
+      IN_USE.incrementAndGet();
+    }
+  }
+
+  /**
+   * Creates an encoding that writes each frame's message of {@code size} bytes straight into pooled native
+   * memory. Make it once and keep it in a constant, like any encoding. When no memory can be had (see the
+   * class description) the frame's value is one that never serves.
+   *
+   * @param name a short name for diagnostics
+   * @param size the message size of a frame, in bytes
+   * @param writer puts exactly that many bytes into the buffer it is given (positioned at 0, limit = size)
+   * @return the encoding
+   */
+  public static FrameEncoding<DirectMessage> encoding(String name, ToIntFunction<Frame> size,
+      BiConsumer<Frame, ByteBuffer> writer) {
+    Objects.requireNonNull(size, "size");
+    Objects.requireNonNull(writer, "writer");
+    return FrameEncoding.of(name, frame -> build(frame, size.applyAsInt(frame), writer), DirectMessage::retire);
+  }
+
+  /**
+   * Returns the encoding that copies a heap encoding's message (a {@link ByteBuffer} from its position to its
+   * limit) into native memory; the same instance for the same heap encoding.
+   *
+   * @param heap the heap encoding
+   * @return its direct copy
+   */
+  public static FrameEncoding<DirectMessage> copyOf(FrameEncoding<ByteBuffer> heap) {
+    return COPIES.computeIfAbsent(heap, h -> encoding(h.name() + "-direct",
+        frame -> frame.encoded(h).remaining(), (frame, out) -> out.put(frame.encoded(h).duplicate())));
+  }
+
+  private static DirectMessage build(Frame frame, int size, BiConsumer<Frame, ByteBuffer> writer) {
+    if (size < MIN_SIZE || size > MAX_SIZE) {
+      return NONE;
+    }
+    ByteBuffer memory = POOL.take(size);
+    if (memory == null) {
+      return NONE;
+    }
+    memory.clear().limit(size);
+    try {
+      writer.accept(frame, memory);
+    } catch (RuntimeException | Error e) {
+      POOL.give(memory);
+      throw e;
+    }
+    if (memory.position() != size) {
+      POOL.give(memory);
+      throw new IllegalStateException("writer put " + memory.position() + " of " + size + " bytes");
+    }
+    memory.flip();
+    return new DirectMessage(memory, size);
+  }
+
+  /**
+   * Takes a reference for one write.
+   *
+   * @return a new read-only view of the message, positioned at its first byte, which the caller must
+   *     {@link #release()} exactly once when the bytes are no longer read; or {@code null} if this message
+   *     cannot serve (no memory, or the frame was retired and every earlier write is done): then write the heap
+   *     form and do not call {@code release}
+   */
+  public ByteBuffer retain() {
+    for (int n = refs.get(); n > 0; n = refs.get()) {
+      if (refs.compareAndSet(n, n + 1)) {
+        return buffer.asReadOnlyBuffer();
+      }
+    }
+    return null;
+  }
+
+  /** Gives back a reference taken by {@link #retain()}; the last one returns the memory to the pool. */
+  public void release() {
+    int n = refs.decrementAndGet();
+    if (n == 0) {
+      IN_USE.decrementAndGet();
+      POOL.give(buffer);
+    } else if (n < 0) {
+      refs.incrementAndGet();
+      throw new IllegalStateException("released more often than retained");
+    }
+  }
+
+  /** The frame's own reference, given back when the channel lets go of the frame. */
+  private void retire() {
+    if (buffer != null) {
+      release();
+    }
+  }
+
+  /**
+   * Returns the message size in bytes.
+   *
+   * @return the size; 0 for a message that cannot serve
+   */
+  public int size() {
+    return size;
+  }
+
+  /**
+   * Returns the cap on live native memory of direct messages (see the class description).
+   *
+   * @return bytes
+   */
+  public static long maxLiveBytes() {
+    return POOL.liveLimit;
+  }
+
+  /**
+   * Returns the cap on idle pooled memory.
+   *
+   * @return bytes
+   */
+  public static long maxPooledBytes() {
+    return POOL.pooledLimit;
+  }
+
+  /**
+   * Returns the native memory of direct messages now allocated and not yet freed by the collector.
+   *
+   * @return bytes
+   */
+  public static long liveBytes() {
+    return POOL.live.get();
+  }
+
+  /**
+   * Returns how many messages still hold their memory: their frame was not retired yet, or a write of theirs
+   * has not reported. Once every channel is closed and every connection is done this falls to zero; a count
+   * that stays above it names writes whose outcome was never reported.
+   *
+   * @return the count
+   */
+  public static int inUse() {
+    return IN_USE.get();
+  }
+
+  /**
+   * Returns the idle memory the pool keeps for later messages.
+   *
+   * @return bytes
+   */
+  public static long pooledBytes() {
+    synchronized (POOL) {
+      return POOL.pooled;
+    }
+  }
+
+  private static long liveLimit() {
+    String configured = System.getProperty("framestream.directBytes");
+    if (configured != null) {
+      try {
+        return Math.max(0, Long.parseLong(configured.trim()));
+      } catch (NumberFormatException e) {
+        System.getLogger(DirectMessage.class.getName()).log(System.Logger.Level.WARNING,
+            "framestream.directBytes={0} is not a number; using the default", configured);
+      }
+    }
+    return Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 4);
+  }
+
+  @Override
+  public String toString() {
+    return "DirectMessage[" + size + " bytes, refs=" + refs.get() + "]";
+  }
+
+  /**
+   * Power-of-two classes of idle direct buffers, with a cap on all live ones. The live count falls when the
+   * collector frees a dropped buffer (a {@link Cleaner} action), not when it is dropped.
+   */
+  private static final class Pool {
+    final long liveLimit;
+    final long pooledLimit;
+    final AtomicLong live = new AtomicLong();
+    private final List<ArrayDeque<ByteBuffer>> idle = new ArrayList<>();
+    private long pooled; // guarded by this
+    private volatile Cleaner cleaner;
+
+    Pool(long liveLimit) {
+      this.liveLimit = liveLimit;
+      this.pooledLimit = liveLimit / 2;
+      for (int c = 0; c <= MAX_CLASS; c++) {
+        idle.add(new ArrayDeque<>(c < MIN_CLASS ? 0 : POOL_PER_CLASS));
+      }
+    }
+
+    private static int classOf(int size) {
+      int c = 32 - Integer.numberOfLeadingZeros(size - 1); // smallest power of two >= size
+      return Math.max(c, MIN_CLASS);
+    }
+
+    ByteBuffer take(int size) {
+      int c = classOf(size);
+      synchronized (this) {
+        ByteBuffer b = idle.get(c).pollFirst();
+        if (b != null) {
+          pooled -= b.capacity();
+          return b;
+        }
+      }
+      int capacity = 1 << c;
+      if (!reserve(capacity)) {
+        return null;
+      }
+      ByteBuffer b;
+      try {
+        b = ByteBuffer.allocateDirect(capacity);
+      } catch (OutOfMemoryError e) {
+        live.addAndGet(-capacity); // the JVM's own limit on direct memory: serve from the heap
+        return null;
+      }
+      cleaner().register(b, () -> live.addAndGet(-capacity));
+      return b;
+    }
+
+    private boolean reserve(long n) {
+      for (long v = live.get(); v + n <= liveLimit; v = live.get()) {
+        if (live.compareAndSet(v, v + n)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    void give(ByteBuffer b) {
+      int c = classOf(b.capacity());
+      synchronized (this) {
+        if (idle.get(c).size() < POOL_PER_CLASS && pooled + b.capacity() <= pooledLimit) {
+          idle.get(c).addFirst(b); // most recently used first: its pages are the warm ones
+          pooled += b.capacity();
+        }
+      }
+    }
+
+    private Cleaner cleaner() {
+      Cleaner c = cleaner;
+      if (c == null) {
+        synchronized (this) {
+          c = cleaner;
+          if (c == null) {
+            c = Cleaner.create(r -> {
+              Thread t = new Thread(r, "framestream-direct-cleaner");
+              t.setDaemon(true);
+              return t;
+            });
+            cleaner = c;
+          }
+        }
+      }
+      return c;
+    }
+  }
+}

@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.ToIntFunction;
 
 /**
@@ -62,7 +63,7 @@ public final class DirectMessage {
 
   private final ByteBuffer buffer; // null for NONE
   private final int size;
-  /** Writes in progress plus one for the frame, until it is retired; 0 once the memory went back. */
+  /** Writes in progress plus one for the holder (the frame, until retired); 0 once the memory went back. */
   private final AtomicInteger refs;
 
   private DirectMessage(ByteBuffer buffer, int size) {
@@ -88,7 +89,43 @@ public final class DirectMessage {
       BiConsumer<Frame, ByteBuffer> writer) {
     Objects.requireNonNull(size, "size");
     Objects.requireNonNull(writer, "writer");
-    return FrameEncoding.of(name, frame -> build(frame, size.applyAsInt(frame), writer), DirectMessage::retire);
+    return FrameEncoding.of(name, frame -> allocate(size.applyAsInt(frame), out -> writer.accept(frame, out)),
+        DirectMessage::release);
+  }
+
+  /**
+   * Builds a message outside any frame's encoding cache (several messages kept by one encoding's value, say):
+   * the caller holds the one reference the result starts with and {@linkplain #release() releases} it when no
+   * new write will want the message. A message that cannot serve (see the class description) needs no
+   * release.
+   *
+   * @param size the message size in bytes
+   * @param writer puts exactly {@code size} bytes into the buffer it is given (positioned at 0, limit = size)
+   * @return the message
+   * @throws IllegalStateException if the writer put another number of bytes (nothing is held then)
+   */
+  public static DirectMessage allocate(int size, Consumer<ByteBuffer> writer) {
+    Objects.requireNonNull(writer, "writer");
+    if (size < MIN_SIZE || size > MAX_SIZE) {
+      return NONE;
+    }
+    ByteBuffer memory = POOL.take(size);
+    if (memory == null) {
+      return NONE;
+    }
+    memory.clear().limit(size);
+    try {
+      writer.accept(memory);
+    } catch (RuntimeException | Error e) {
+      POOL.give(memory);
+      throw e;
+    }
+    if (memory.position() != size) {
+      POOL.give(memory);
+      throw new IllegalStateException("writer put " + memory.position() + " of " + size + " bytes");
+    }
+    memory.flip();
+    return new DirectMessage(memory, size);
   }
 
   /**
@@ -101,29 +138,6 @@ public final class DirectMessage {
   public static FrameEncoding<DirectMessage> copyOf(FrameEncoding<ByteBuffer> heap) {
     return COPIES.computeIfAbsent(heap, h -> encoding(h.name() + "-direct",
         frame -> frame.encoded(h).remaining(), (frame, out) -> out.put(frame.encoded(h).duplicate())));
-  }
-
-  private static DirectMessage build(Frame frame, int size, BiConsumer<Frame, ByteBuffer> writer) {
-    if (size < MIN_SIZE || size > MAX_SIZE) {
-      return NONE;
-    }
-    ByteBuffer memory = POOL.take(size);
-    if (memory == null) {
-      return NONE;
-    }
-    memory.clear().limit(size);
-    try {
-      writer.accept(frame, memory);
-    } catch (RuntimeException | Error e) {
-      POOL.give(memory);
-      throw e;
-    }
-    if (memory.position() != size) {
-      POOL.give(memory);
-      throw new IllegalStateException("writer put " + memory.position() + " of " + size + " bytes");
-    }
-    memory.flip();
-    return new DirectMessage(memory, size);
   }
 
   /**
@@ -143,8 +157,16 @@ public final class DirectMessage {
     return null;
   }
 
-  /** Gives back a reference taken by {@link #retain()}; the last one returns the memory to the pool. */
+  /**
+   * Gives back a reference taken by {@link #retain()} (or the one {@link #allocate} returned); the last one
+   * returns the memory to the pool. Does nothing on a message that never could serve.
+   *
+   * @throws IllegalStateException if there is no reference left to give back
+   */
   public void release() {
+    if (buffer == null) {
+      return;
+    }
     int n = refs.decrementAndGet();
     if (n == 0) {
       IN_USE.decrementAndGet();
@@ -152,13 +174,6 @@ public final class DirectMessage {
     } else if (n < 0) {
       refs.incrementAndGet();
       throw new IllegalStateException("released more often than retained");
-    }
-  }
-
-  /** The frame's own reference, given back when the channel lets go of the frame. */
-  private void retire() {
-    if (buffer != null) {
-      release();
     }
   }
 

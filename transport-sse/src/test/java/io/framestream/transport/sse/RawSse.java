@@ -64,7 +64,12 @@ final class RawSse implements AutoCloseable {
 
   /** Connects, sends the request and reads the status line and headers. */
   static RawSse open(int port, String pathAndQuery, String... extraHeaders) throws IOException {
-    Socket s = send(port, pathAndQuery, 0, extraHeaders);
+    return open(port, pathAndQuery, 0, extraHeaders);
+  }
+
+  /** As {@link #open(int, String, String...)}, with a socket receive buffer of that size (0: the system's). */
+  static RawSse open(int port, String pathAndQuery, int receiveBuffer, String... extraHeaders) throws IOException {
+    Socket s = send(port, pathAndQuery, receiveBuffer, extraHeaders);
     InputStream in = new java.io.BufferedInputStream(s.getInputStream(), 64 * 1024);
     String status = readLine(in);
     Map<String, String> headers = new LinkedHashMap<>();

@@ -1,5 +1,6 @@
 package io.framestream.transport.sse.internal;
 
+import io.framestream.core.DirectMessage;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameEncoding;
 import java.io.IOException;
@@ -10,11 +11,14 @@ import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import org.glassfish.grizzly.Buffer;
 import org.glassfish.grizzly.Connection;
+import org.glassfish.grizzly.EmptyCompletionHandler;
 import org.glassfish.grizzly.Processor;
 import org.glassfish.grizzly.WriteHandler;
+import org.glassfish.grizzly.WriteResult;
 import org.glassfish.grizzly.asyncqueue.AsyncQueueWriter;
 import org.glassfish.grizzly.asyncqueue.MessageCloner;
 import org.glassfish.grizzly.asyncqueue.WritableMessage;
@@ -54,6 +58,9 @@ import org.glassfish.grizzly.utils.IdleTimeoutFilter;
  *       codec and the output buffer's bookkeeping per event. A TLS, HTTP/2, compressing or unknown filter,
  *       an HTTP/1.0 peer (no chunks) or {@code -D}{@value #DIRECT_WRITES_PROPERTY}{@code =false} keeps every
  *       write on the output stream. The end of the body (the last chunk) always goes through the stream.
+ *       A frame's chunks are built once, in pooled native memory ({@link DirectMessage}) when it can serve,
+ *       so the socket writes them without the per-write copy a heap buffer costs; each write holds a
+ *       reference until Grizzly reports its outcome.
  *       A suspended response keeps Grizzly's idle timeout off, so writes outside the chain do not make a
  *       busy stream look idle. From then on writability is asked of the connection's queue, not of the
  *       stream (which would keep answering its last "yes").
@@ -77,7 +84,8 @@ public final class GrizzlyEventOutput implements EventOutput {
   private static final byte[] CRLF = {'\r', '\n'};
   private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
   private static final LongAdder DIRECT = new LongAdder();
-  private static final FrameEncoding<Chunks> CHUNKS = FrameEncoding.of("grizzly-http-chunks", f -> new Chunks());
+  private static final FrameEncoding<Chunks> CHUNKS =
+      FrameEncoding.of("grizzly-http-chunks", f -> new Chunks(), Chunks::release);
 
   private final NIOOutputStream out;
   private final Connection<?> connection;
@@ -144,7 +152,21 @@ public final class GrizzlyEventOutput implements EventOutput {
     if (direct == null) {
       writeThroughStream(bytes);
     } else if (bytes.length > 0) {
-      writeDirect(shared(frame.encoded(CHUNKS).of(bytes)));
+      Chunks chunks = frame.encoded(CHUNKS);
+      DirectMessage message = chunks.direct(bytes);
+      ByteBuffer view = message == null ? null : message.retain();
+      if (view == null) {
+        writeDirect(shared(chunks.heap(bytes)));
+        return;
+      }
+      Buffer chunk = Buffers.wrap(memoryManager, view);
+      Release release = new Release(message);
+      try {
+        writeDirect(chunk, release);
+      } catch (IOException | RuntimeException e) {
+        release.failed(e); // the write did not start: no outcome will come
+        throw e;
+      }
     }
   }
 
@@ -155,43 +177,120 @@ public final class GrizzlyEventOutput implements EventOutput {
     }
   }
 
-  @SuppressWarnings("unchecked")
   private void writeDirect(Buffer chunk) throws IOException {
+    writeDirect(chunk, null);
+  }
+
+  @SuppressWarnings("unchecked")
+  private void writeDirect(Buffer chunk, Release release) throws IOException {
     Connection<SocketAddress> c = (Connection<SocketAddress>) connection;
     if (!c.isOpen()) {
       throw new IOException("SSE connection closed");
     }
     chunk.allowBufferDispose(false);
-    direct.write(c, null, chunk, null, (MessageCloner<WritableMessage>) null);
+    direct.write(c, null, chunk, release, (MessageCloner<WritableMessage>) null);
     DIRECT.increment();
   }
 
   /**
+   * Gives a chunk's native memory back once its write ends, whichever way; at most once (Grizzly reports
+   * once, and a write that did not start is reported here by the caller).
+   */
+  private static final class Release extends EmptyCompletionHandler<WriteResult<WritableMessage, SocketAddress>> {
+    private final AtomicReference<DirectMessage> held;
+
+    Release(DirectMessage message) {
+      this.held = new AtomicReference<>(message);
+    }
+
+    private void letGo() {
+      DirectMessage m = held.getAndSet(null);
+      if (m != null) {
+        m.release();
+      }
+    }
+
+    @Override
+    public void completed(WriteResult<WritableMessage, SocketAddress> result) {
+      letGo();
+    }
+
+    @Override
+    public void failed(Throwable cause) {
+      letGo();
+    }
+
+    @Override
+    public void cancelled() {
+      letGo();
+    }
+  }
+
+  /**
    * The chunks of a frame's shared bytes (each event or part array framed as one HTTP chunk), built by the
-   * first viewer that needs one and kept with the frame. A frame has at most a few shared arrays (one per
-   * event format and one MJPEG part); more are framed without being kept.
+   * first viewer that needs one and kept with the frame: in pooled native memory ({@link DirectMessage}),
+   * which the socket writes with no copy, or on the heap when that memory cannot serve. A frame has at most
+   * a few shared arrays (one per event format and one MJPEG part); more are framed without being kept. When
+   * the channel retires the frame, the native chunks are released (writes in flight keep theirs).
    */
   private static final class Chunks {
     private static final int KEPT = 4;
     private final byte[][] bytes = new byte[KEPT][]; // guarded by this
-    private final byte[][] chunks = new byte[KEPT][]; // guarded by this
+    private final byte[][] heap = new byte[KEPT][]; // guarded by this
+    private final DirectMessage[] direct = new DirectMessage[KEPT]; // guarded by this
+    private boolean released; // guarded by this
 
-    synchronized byte[] of(byte[] shared) {
+    /** The slot of a shared array, taking a free one; -1 when all are taken by others. */
+    private int slot(byte[] shared) {
       int free = -1;
       for (int i = 0; i < KEPT; i++) {
         if (bytes[i] == shared) {
-          return chunks[i];
+          return i;
         }
         if (bytes[i] == null && free < 0) {
           free = i;
         }
       }
-      byte[] chunk = chunk(shared);
       if (free >= 0) {
         bytes[free] = shared;
-        chunks[free] = chunk;
       }
-      return chunk;
+      return free;
+    }
+
+    /** The array's chunk in native memory, built once; null when not kept or the frame was retired. */
+    synchronized DirectMessage direct(byte[] shared) {
+      int i = slot(shared);
+      if (i < 0 || released) {
+        return null;
+      }
+      if (direct[i] == null) {
+        byte[] head = chunkHead(shared.length);
+        direct[i] = DirectMessage.allocate(head.length + shared.length + CRLF.length,
+            out -> out.put(head).put(shared).put(CRLF));
+      }
+      return direct[i];
+    }
+
+    /** The array's chunk on the heap, built once when kept. */
+    synchronized byte[] heap(byte[] shared) {
+      int i = slot(shared);
+      if (i < 0) {
+        return chunk(shared);
+      }
+      if (heap[i] == null) {
+        heap[i] = chunk(shared);
+      }
+      return heap[i];
+    }
+
+    /** The frame was retired: no new write takes the native chunks; those in flight keep their memory. */
+    synchronized void release() {
+      released = true;
+      for (DirectMessage m : direct) {
+        if (m != null) {
+          m.release();
+        }
+      }
     }
   }
 

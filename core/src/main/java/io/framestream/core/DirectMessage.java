@@ -1,15 +1,18 @@
 package io.framestream.core;
 
-import java.lang.ref.Cleaner;
+import java.lang.ref.PhantomReference;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.ToIntFunction;
@@ -35,7 +38,9 @@ import java.util.function.ToIntFunction;
  * until the collector frees dropped buffers) is capped at {@link #maxLiveBytes()}: the system property
  * {@code framestream.directBytes} (bytes; {@code 0} turns direct messages off), by default a quarter of the
  * maximum heap and at most 256 MiB. Past the cap, and for messages under {@value #MIN_SIZE} bytes or over
- * {@value #MAX_SIZE}, a message cannot serve and senders use the heap form: the cap is never waited on.
+ * {@value #MAX_SIZE}, a message cannot serve and senders use the heap form: the cap is never waited on. If
+ * the JVM itself refuses direct memory ({@code -XX:MaxDirectMemorySize} set below the cap), no new memory is
+ * asked for during the next 30 s, and the refusal is logged.
  *
  * <h2>Thread safety</h2>
  *
@@ -49,6 +54,8 @@ public final class DirectMessage {
   public static final int MIN_SIZE = 1024;
   /** Messages larger than this are not pooled: the heap form serves them. */
   public static final int MAX_SIZE = 16 << 20;
+  /** How long no new native memory is asked for after the JVM refused some. */
+  private static final long REFUSED_BACKOFF_NANOS = 30_000_000_000L;
   /** Idle buffers kept per size class. */
   static final int POOL_PER_CLASS = 8;
 
@@ -57,7 +64,8 @@ public final class DirectMessage {
   private static final Pool POOL = new Pool(liveLimit());
   /** Serves no write; the one value of messages that could not get memory. */
   private static final DirectMessage NONE = new DirectMessage(null, 0);
-  private static final Map<FrameEncoding<ByteBuffer>, FrameEncoding<DirectMessage>> COPIES = new ConcurrentHashMap<>();
+  /** References taken since start: writes served from native memory. */
+  private static final LongAdder RETAINED = new LongAdder();
   /** Messages whose memory has not gone back to the pool yet. */
   private static final AtomicInteger IN_USE = new AtomicInteger();
 
@@ -129,15 +137,17 @@ public final class DirectMessage {
   }
 
   /**
-   * Returns the encoding that copies a heap encoding's message (a {@link ByteBuffer} from its position to its
-   * limit) into native memory; the same instance for the same heap encoding.
+   * Creates an encoding that copies a heap encoding's message (a {@link ByteBuffer} from its position to its
+   * limit) into native memory. Like any encoding, call this once per heap encoding and keep the result in a
+   * constant: each call makes a new cache key.
    *
    * @param heap the heap encoding
    * @return its direct copy
    */
   public static FrameEncoding<DirectMessage> copyOf(FrameEncoding<ByteBuffer> heap) {
-    return COPIES.computeIfAbsent(heap, h -> encoding(h.name() + "-direct",
-        frame -> frame.encoded(h).remaining(), (frame, out) -> out.put(frame.encoded(h).duplicate())));
+    Objects.requireNonNull(heap, "heap");
+    return encoding(heap.name() + "-direct",
+        frame -> frame.encoded(heap).remaining(), (frame, out) -> out.put(frame.encoded(heap).duplicate()));
   }
 
   /**
@@ -151,6 +161,7 @@ public final class DirectMessage {
   public ByteBuffer retain() {
     for (int n = refs.get(); n > 0; n = refs.get()) {
       if (refs.compareAndSet(n, n + 1)) {
+        RETAINED.increment();
         return buffer.asReadOnlyBuffer();
       }
     }
@@ -210,6 +221,7 @@ public final class DirectMessage {
    * @return bytes
    */
   public static long liveBytes() {
+    POOL.reap();
     return POOL.live.get();
   }
 
@@ -222,6 +234,16 @@ public final class DirectMessage {
    */
   public static int inUse() {
     return IN_USE.get();
+  }
+
+  /**
+   * Returns how many references {@link #retain()} has handed out in this JVM: writes served from native
+   * memory, for diagnostics and tests.
+   *
+   * @return the count
+   */
+  public static long retained() {
+    return RETAINED.sum();
   }
 
   /**
@@ -253,9 +275,20 @@ public final class DirectMessage {
     return "DirectMessage[" + size + " bytes, refs=" + refs.get() + "]";
   }
 
+  /** A buffer's phantom reference with its capacity, to count it out of the live bytes once collected. */
+  private static final class Tracked extends PhantomReference<ByteBuffer> {
+    final int capacity;
+
+    Tracked(ByteBuffer buffer, ReferenceQueue<ByteBuffer> queue, int capacity) {
+      super(buffer, queue);
+      this.capacity = capacity;
+    }
+  }
+
   /**
    * Power-of-two classes of idle direct buffers, with a cap on all live ones. The live count falls when the
-   * collector frees a dropped buffer (a {@link Cleaner} action), not when it is dropped.
+   * collector has found a dropped buffer unreachable (its phantom reference is polled at the next allocation),
+   * not when it is dropped; no thread of its own.
    */
   private static final class Pool {
     final long liveLimit;
@@ -263,7 +296,12 @@ public final class DirectMessage {
     final AtomicLong live = new AtomicLong();
     private final List<ArrayDeque<ByteBuffer>> idle = new ArrayList<>();
     private long pooled; // guarded by this
-    private volatile Cleaner cleaner;
+    /** Until when allocation is not tried after the JVM refused direct memory (System.nanoTime()). */
+    private volatile long refusedUntil = System.nanoTime();
+    /** Dropped buffers, as the collector finds them (polled, not watched by a thread). */
+    private final ReferenceQueue<ByteBuffer> freed = new ReferenceQueue<>();
+    /** Keeps each buffer's phantom reference reachable until it is enqueued. */
+    private final Set<Tracked> tracked = ConcurrentHashMap.newKeySet();
 
     Pool(long liveLimit) {
       this.liveLimit = liveLimit;
@@ -288,17 +326,29 @@ public final class DirectMessage {
         }
       }
       int capacity = 1 << c;
+      reap();
       if (!reserve(capacity)) {
+        return null;
+      }
+      if (System.nanoTime() - refusedUntil < 0) {
+        live.addAndGet(-capacity);
         return null;
       }
       ByteBuffer b;
       try {
         b = ByteBuffer.allocateDirect(capacity);
       } catch (OutOfMemoryError e) {
-        live.addAndGet(-capacity); // the JVM's own limit on direct memory: serve from the heap
+        // The JVM's own limit on direct memory (-XX:MaxDirectMemorySize, below this pool's cap plus other
+        // users): the JDK collected and slept before refusing. Serve from the heap, and do not ask again for a
+        // while, so that no delivery thread pays that wait once per frame.
+        live.addAndGet(-capacity);
+        refusedUntil = System.nanoTime() + REFUSED_BACKOFF_NANOS;
+        System.getLogger(DirectMessage.class.getName()).log(System.Logger.Level.WARNING,
+            "direct memory refused ({0}); messages are written from the heap for 30 s. Raise"
+                + " -XX:MaxDirectMemorySize or lower -Dframestream.directBytes", e.getMessage());
         return null;
       }
-      cleaner().register(b, () -> live.addAndGet(-capacity));
+      tracked.add(new Tracked(b, freed, capacity));
       return b;
     }
 
@@ -321,22 +371,14 @@ public final class DirectMessage {
       }
     }
 
-    private Cleaner cleaner() {
-      Cleaner c = cleaner;
-      if (c == null) {
-        synchronized (this) {
-          c = cleaner;
-          if (c == null) {
-            c = Cleaner.create(r -> {
-              Thread t = new Thread(r, "framestream-direct-cleaner");
-              t.setDaemon(true);
-              return t;
-            });
-            cleaner = c;
-          }
+    /** Counts out the buffers the collector found unreachable since the last look; takes no thread. */
+    void reap() {
+      for (Reference<? extends ByteBuffer> r = freed.poll(); r != null; r = freed.poll()) {
+        Tracked t = (Tracked) r;
+        if (tracked.remove(t)) {
+          live.addAndGet(-t.capacity);
         }
       }
-      return c;
     }
   }
 }

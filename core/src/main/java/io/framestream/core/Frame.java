@@ -55,8 +55,8 @@ public final class Frame {
 
   private final Object cacheLock = new Object();
   private volatile CachedEncoding[] cache = NO_ENCODINGS;
-  /** Set once, under cacheLock, when the publishing channel let go of this frame (see {@link #retire()}). */
-  private boolean retired;
+  /** Set once when the publishing channel let go of this frame (see {@link #retire()}). */
+  private volatile boolean retired;
 
   private static final CachedEncoding[] NO_ENCODINGS = new CachedEncoding[0];
 
@@ -308,10 +308,11 @@ public final class Frame {
       T value = encoding.encode(this); // may re-enter for other encodings: the lock is reentrant
       CachedEncoding[] current = cache;
       CachedEncoding[] next = Arrays.copyOf(current, current.length + 1);
-      next[current.length] = new CachedEncoding(encoding, value);
+      CachedEncoding entry = new CachedEncoding(encoding, value);
+      next[current.length] = entry;
       cache = next;
       if (retired) {
-        encoding.retired(value); // computed after the channel let go: it hears so at once
+        entry.tellRetired(); // computed after (or while) the channel let go: it hears so at once
       }
       return value;
     }
@@ -320,21 +321,18 @@ public final class Frame {
   /**
    * Tells the cached values of encodings made with {@link FrameEncoding#of(String, java.util.function.Function,
    * java.util.function.Consumer)} that the publishing channel no longer holds this frame; values computed
-   * later hear it when they are computed. Each value hears it once; later calls do nothing.
+   * later hear it when they are computed. Each value hears it once; later calls do nothing. Takes no lock:
+   * the channel calls it while publishing, and an encoder running for this frame on another thread must
+   * not hold that up (the flag is written before the cache is read here, and the cache before the flag is
+   * read in {@link #encoded}, so at least one side sees the other; each entry's own flag makes it once).
    */
   void retire() {
-    CachedEncoding[] entries;
-    synchronized (cacheLock) {
-      if (retired) {
-        return;
-      }
-      retired = true;
-      entries = cache;
+    if (retired) {
+      return;
     }
-    for (CachedEncoding e : entries) {
-      if (e.encoding.retires()) {
-        e.encoding.retired(e.value);
-      }
+    retired = true;
+    for (CachedEncoding e : cache) {
+      e.tellRetired();
     }
   }
 
@@ -403,12 +401,37 @@ public final class Frame {
   }
 
   private static final class CachedEncoding {
+    private static final java.lang.invoke.VarHandle HEARD;
+
+    static {
+      try {
+        HEARD = java.lang.invoke.MethodHandles.lookup().findVarHandle(CachedEncoding.class, "heard", boolean.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
     final FrameEncoding<?> encoding;
     final Object value;
+    @SuppressWarnings("unused") // through HEARD
+    private volatile boolean heard;
 
     CachedEncoding(FrameEncoding<?> encoding, Object value) {
       this.encoding = encoding;
       this.value = value;
+    }
+
+    /** Tells the value that its frame was retired, once; a hook that throws harms no other value. */
+    void tellRetired() {
+      if (!encoding.retires() || !HEARD.compareAndSet(this, false, true)) {
+        return;
+      }
+      try {
+        encoding.retired(value);
+      } catch (RuntimeException e) {
+        System.getLogger(Frame.class.getName()).log(System.Logger.Level.WARNING,
+            "retire hook of encoding '" + encoding.name() + "' failed", e);
+      }
     }
   }
 

@@ -156,16 +156,44 @@ class DirectMessageTest {
   }
 
   @Test
-  void copyOfAHeapEncodingIsOneEncodingWithTheSameBytes() {
+  void copyOfAHeapEncodingHasTheSameBytes() {
     FrameEncoding<ByteBuffer> heap = FrameEncoding.of("heap", f -> ByteBuffer.wrap(f.copyPayload()).position(3));
-    assertSame(DirectMessage.copyOf(heap), DirectMessage.copyOf(heap));
+    FrameEncoding<DirectMessage> copy = DirectMessage.copyOf(heap);
     Frame frame = registry.channel("a").publish(Frame.of("image/jpeg", bytes(1, 5_000)));
-    DirectMessage m = frame.encoded(DirectMessage.copyOf(heap));
+    DirectMessage m = frame.encoded(copy);
     ByteBuffer view = m.retain();
     byte[] expected = new byte[4_997];
     System.arraycopy(frame.copyPayload(), 3, expected, 0, expected.length);
     assertArrayEquals(expected, read(view), "from the heap buffer's position to its limit");
     m.release();
+  }
+
+  @Test
+  void aThrowingRetireHookHarmsNoOtherValue() {
+    FrameEncoding<Object> throwing = FrameEncoding.of("throwing", f -> new Object(), v -> {
+      throw new IllegalStateException("hook failed");
+    });
+    Channel channel = registry.channel("a");
+    Frame first = channel.publish(Frame.of("image/jpeg", bytes(1, 20_000)));
+    first.encoded(throwing);
+    DirectMessage message = first.encoded(PAYLOAD);
+    channel.publish(Frame.of("image/jpeg", bytes(2, 20_000))); // retires first: the throw is logged
+    assertNull(message.retain(), "the direct message heard it too and went back");
+  }
+
+  @Test
+  void retiringWhileAnotherThreadEncodesTellsEveryValueExactlyOnce() throws Exception {
+    for (int round = 0; round < 200; round++) {
+      AtomicInteger heard = new AtomicInteger();
+      FrameEncoding<Object> counted = FrameEncoding.of("counted", f -> new Object(), v -> heard.incrementAndGet());
+      Channel channel = registry.channel("race");
+      Frame frame = channel.publish(Frame.of("image/jpeg", bytes(round, 100)));
+      Thread encoder = new Thread(() -> frame.encoded(counted));
+      encoder.start();
+      channel.publish(Frame.of("image/jpeg", bytes(round + 1, 100)));
+      encoder.join(10_000);
+      assertEquals(1, heard.get(), "round " + round + ": the value heard of its retirement once");
+    }
   }
 
   @Test

@@ -156,8 +156,9 @@ final class GrizzlyWrites {
       if (t.queue().isEmpty() && t.connection().canWrite()) {
         ByteBuffer out = bytes;
         if (frame != null) {
-          DirectMessage direct = frame.encoded(WebSocketFrames.direct(message));
-          out = direct.retain();
+          FrameEncoding<DirectMessage> nativeForm = WebSocketFrames.direct(message);
+          DirectMessage direct = nativeForm == null ? null : frame.encoded(nativeForm);
+          out = direct == null ? null : direct.retain();
           if (out != null) {
             completion.hold(direct);
           } else {

@@ -308,7 +308,10 @@ public final class TyrusRawFrameSender implements RawFrameSender {
     void hold(DirectMessage message) {
       DirectMessage previous = held.getAndSet(message);
       if (previous != null) {
-        previous.release(); // not reached: a handler has one write in flight at a time
+        // Not reached: a handler has one write in flight at a time, and lets go before it reports. Should it
+        // happen, that earlier write may still be queued: keep its memory out of the pool (the collector
+        // frees it) rather than let a later frame overwrite bytes not yet written.
+        LOG.log(System.Logger.Level.WARNING, "a send handler started a write before the last one reported");
       }
     }
 

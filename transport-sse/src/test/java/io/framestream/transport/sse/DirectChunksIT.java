@@ -2,9 +2,11 @@ package io.framestream.transport.sse;
 
 import static io.framestream.testkit.Await.until;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.framestream.core.Channel;
+import io.framestream.core.ChannelConfig;
 import io.framestream.core.ChannelRegistry;
 import io.framestream.core.DirectMessage;
 import io.framestream.core.Frame;
@@ -94,7 +96,9 @@ class DirectChunksIT {
   void e1_eventsFromReusedNativeMemoryReachFastAndLateReadersExactly_andGoBackOnClose() throws Exception {
     int inUseBefore = DirectMessage.inUse();
     long directBefore = GrizzlyEventOutput.directWrites();
-    Channel cam = registry.channel("pool");
+    long retainedBefore = DirectMessage.retained();
+    // A long stall timeout: the late reader's queued writes must wait for it, not be dropped by its eviction.
+    Channel cam = registry.declare("pool", ChannelConfig.builder().stallTimeout(Duration.ofMinutes(2)).build());
     List<byte[]> published = new ArrayList<>();
     for (int n = 0; n < FRAMES; n++) {
       published.add(payload(n));
@@ -133,9 +137,12 @@ class DirectChunksIT {
     }
     for (Thread t : readers) {
       t.join(30_000);
+      assertFalse(t.isAlive(), "a fast reader did not reach the last frame");
     }
     assertTrue(failures.isEmpty(), "fast readers: " + failures);
     assertTrue(GrizzlyEventOutput.directWrites() - directBefore > FRAMES / 2, "events went straight to the queue");
+    assertTrue(DirectMessage.retained() - retainedBefore > FRAMES / 2,
+        "events were written from native memory: " + (DirectMessage.retained() - retainedBefore));
 
     int lateCount = readChecked(late, published, FRAMES - 1, "late reader", new AtomicInteger());
     assertTrue(lateCount >= 2, "the late reader got events: " + lateCount);

@@ -12,6 +12,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.atomic.LongAdder;
 import org.glassfish.grizzly.Buffer;
 import org.glassfish.grizzly.Connection;
@@ -159,10 +160,9 @@ public final class GrizzlyEventOutput implements EventOutput {
         writeDirect(shared(chunks.heap(bytes)));
         return;
       }
-      Buffer chunk = Buffers.wrap(memoryManager, view);
       Release release = new Release(message);
       try {
-        writeDirect(chunk, release);
+        writeDirect(Buffers.wrap(memoryManager, view), release);
       } catch (IOException | RuntimeException e) {
         release.failed(e); // the write did not start: no outcome will come
         throw e;
@@ -235,12 +235,14 @@ public final class GrizzlyEventOutput implements EventOutput {
    */
   private static final class Chunks {
     private static final int KEPT = 4;
-    private final byte[][] bytes = new byte[KEPT][]; // guarded by this
-    private final byte[][] heap = new byte[KEPT][]; // guarded by this
-    private final DirectMessage[] direct = new DirectMessage[KEPT]; // guarded by this
-    private boolean released; // guarded by this
+    private final ReentrantLock lock = new ReentrantLock();
+    private final byte[][] bytes = new byte[KEPT][]; // guarded by lock
+    private final byte[][] heap = new byte[KEPT][]; // guarded by lock
+    private final DirectMessage[] direct = new DirectMessage[KEPT]; // guarded by lock
+    /** The frame was retired; set without the lock, so the channel never waits for a chunk being built. */
+    private volatile boolean released;
 
-    /** The slot of a shared array, taking a free one; -1 when all are taken by others. */
+    /** The slot of a shared array, taking a free one; -1 when all are taken by others. Under the lock. */
     private int slot(byte[] shared) {
       int free = -1;
       for (int i = 0; i < KEPT; i++) {
@@ -258,38 +260,62 @@ public final class GrizzlyEventOutput implements EventOutput {
     }
 
     /** The array's chunk in native memory, built once; null when not kept or the frame was retired. */
-    synchronized DirectMessage direct(byte[] shared) {
-      int i = slot(shared);
-      if (i < 0 || released) {
-        return null;
+    DirectMessage direct(byte[] shared) {
+      lock.lock();
+      try {
+        int i = slot(shared);
+        if (i < 0 || released) {
+          return null;
+        }
+        if (direct[i] == null) {
+          byte[] head = chunkHead(shared.length);
+          direct[i] = DirectMessage.allocate(head.length + shared.length + CRLF.length,
+              out -> out.put(head).put(shared).put(CRLF));
+        }
+        return direct[i];
+      } finally {
+        lock.unlock();
+        if (released) {
+          release(); // retired while this built a chunk: its release found the lock taken
+        }
       }
-      if (direct[i] == null) {
-        byte[] head = chunkHead(shared.length);
-        direct[i] = DirectMessage.allocate(head.length + shared.length + CRLF.length,
-            out -> out.put(head).put(shared).put(CRLF));
-      }
-      return direct[i];
     }
 
     /** The array's chunk on the heap, built once when kept. */
-    synchronized byte[] heap(byte[] shared) {
-      int i = slot(shared);
-      if (i < 0) {
-        return chunk(shared);
+    byte[] heap(byte[] shared) {
+      lock.lock();
+      try {
+        int i = slot(shared);
+        if (i < 0) {
+          return chunk(shared);
+        }
+        if (heap[i] == null) {
+          heap[i] = chunk(shared);
+        }
+        return heap[i];
+      } finally {
+        lock.unlock();
       }
-      if (heap[i] == null) {
-        heap[i] = chunk(shared);
-      }
-      return heap[i];
     }
 
-    /** The frame was retired: no new write takes the native chunks; those in flight keep their memory. */
-    synchronized void release() {
+    /**
+     * The frame was retired: no new write takes the native chunks; writes in flight keep their memory. Never
+     * waits: if a chunk is being built, that builder releases after it (it sees the flag once it lets go).
+     */
+    void release() {
       released = true;
-      for (DirectMessage m : direct) {
-        if (m != null) {
-          m.release();
+      if (!lock.tryLock()) {
+        return;
+      }
+      try {
+        for (int i = 0; i < KEPT; i++) {
+          if (direct[i] != null) {
+            direct[i].release();
+            direct[i] = null; // each once
+          }
         }
+      } finally {
+        lock.unlock();
       }
     }
   }

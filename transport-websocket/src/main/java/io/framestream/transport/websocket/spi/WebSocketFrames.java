@@ -43,6 +43,13 @@ public final class WebSocketFrames {
       FrameEncoding.of("websocket-datauri-text", WebSocketFrames::dataUriText);
 
   /**
+   * {@link #DATA_URI_TEXT} copied once per frame into pooled native memory (see {@link DirectMessage}).
+   *
+   * @since 0.4.0
+   */
+  public static final FrameEncoding<DirectMessage> DATA_URI_TEXT_DIRECT = DirectMessage.copyOf(DATA_URI_TEXT);
+
+  /**
    * {@link #BINARY}'s bytes written once per frame straight into pooled native memory (header, then the
    * payload), for a sender whose socket layer would otherwise copy a heap message once per write; see {@link
    * DirectMessage}. The heap form is not built for it.
@@ -122,15 +129,16 @@ public final class WebSocketFrames {
   }
 
   /**
-   * Returns the native-memory form of one of these messages: {@link #BINARY_DIRECT} for {@link #BINARY}, a
-   * {@linkplain DirectMessage#copyOf copy} for any other.
+   * Returns the native-memory form of one of this class's messages: {@link #BINARY_DIRECT} for {@link #BINARY},
+   * {@link #DATA_URI_TEXT_DIRECT} for {@link #DATA_URI_TEXT}; {@code null} for any other (the chunk stream's
+   * messages, made per {@code INIT} frame), whose heap form is written.
    *
-   * @param message a heap message encoding ({@link #BINARY}, {@link #DATA_URI_TEXT}, or a host's own)
-   * @return the encoding of its direct form
+   * @param message a message encoding
+   * @return the encoding of its direct form, or {@code null}
    * @since 0.4.0
    */
   public static FrameEncoding<DirectMessage> direct(FrameEncoding<ByteBuffer> message) {
-    return message == BINARY ? BINARY_DIRECT : DirectMessage.copyOf(message);
+    return message == BINARY ? BINARY_DIRECT : message == DATA_URI_TEXT ? DATA_URI_TEXT_DIRECT : null;
   }
 
   /** Allocates a message of {@code length} payload bytes and writes its header. */

@@ -44,7 +44,7 @@ import java.util.function.ToIntFunction;
  *
  * <h2>Thread safety</h2>
  *
- * Thread-safe: references are counted atomically; the pool is guarded per size class.
+ * Thread-safe: references are counted atomically; the pool takes one short lock per allocation and return.
  *
  * @since 0.4.0
  */

@@ -53,6 +53,8 @@ final class DefaultSubscription implements Subscription, Runnable {
   private double fpsOut;
 
   private final boolean relay;
+  /** The sink asked to be called on the publishing thread ({@link FrameSink#inline()}). */
+  private final boolean inline;
 
   DefaultSubscription(DefaultChannel channel, FrameSink sink, SubscriberOptions options) {
     this.channel = channel;
@@ -70,6 +72,25 @@ final class DefaultSubscription implements Subscription, Runnable {
     long age = options.maxFrameAge().isZero() ? config.maxFrameAge().toNanos() : options.maxFrameAge().toNanos();
     this.maxAgeNanos = age;
     this.relay = options.relay();
+    this.inline = askInline(sink);
+  }
+
+  private static boolean askInline(FrameSink sink) {
+    try {
+      return sink.inline();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "inline() of " + sink + " threw; delivering on the pool", e);
+      return false;
+    }
+  }
+
+  /** Schedules the delivery loop after a publish: on the publishing thread if the sink asked for it. */
+  private void schedulePublished() {
+    if (inline) {
+      dispatcher.executeInline(this);
+    } else {
+      dispatcher.execute(this);
+    }
   }
 
   /** Whether this is a relay subscription, left out of viewer counts (see {@link SubscriberOptions}). */
@@ -112,7 +133,7 @@ final class DefaultSubscription implements Subscription, Runnable {
       }
     }
     if (run) {
-      dispatcher.execute(this);
+      schedulePublished();
     }
   }
 
@@ -134,7 +155,7 @@ final class DefaultSubscription implements Subscription, Runnable {
       }
     }
     if (run) {
-      dispatcher.execute(this);
+      schedulePublished();
     }
   }
 

@@ -1,5 +1,6 @@
 package io.framestream.core;
 
+import java.util.ArrayList;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
@@ -48,6 +49,11 @@ final class Dispatcher implements Executor, AutoCloseable {
   private static final int ONE = 2;
   /** Drains waiting behind the one a drainer takes that make it wake a helper. */
   static final int HELP_AT = 16;
+  /**
+   * Whether sinks that ask for it ({@link FrameSink#inline()}) run on the publishing thread; {@code
+   * -Dframestream.inlineDelivery=false} sends every drain to the pool (docs/operations.md).
+   */
+  static final boolean INLINE = !"false".equalsIgnoreCase(System.getProperty("framestream.inlineDelivery"));
   /** How often the timer looks for drains left waiting behind a drainer that does not come back. */
   static final long WATCH_MILLIS = 100;
 
@@ -67,8 +73,8 @@ final class Dispatcher implements Executor, AutoCloseable {
   private final AtomicLong drainersStarted = new AtomicLong();
   /** Set by a forced shutdown: drainers stop taking drains. */
   private volatile boolean abandoned;
-  /** Per thread: [holds open, a drainer start was held back]; see {@link #holdStarts()}. */
-  private final ThreadLocal<int[]> held = ThreadLocal.withInitial(() -> new int[2]);
+  /** Per thread: the open holds and what they held back; see {@link #holdStarts()}. */
+  private final ThreadLocal<Hold> held = ThreadLocal.withInitial(Hold::new);
 
   Dispatcher(String prefix, int threads, Ticker ticker) {
     this(prefix, threads, ticker, WATCH_MILLIS);
@@ -127,12 +133,28 @@ final class Dispatcher implements Executor, AutoCloseable {
     }
     ready.add(task);
     waiting.incrementAndGet();
-    int[] h = held.get();
-    if (h[0] > 0) {
-      h[1] = 1; // started by releaseStarts, once for all the drains of the burst
+    Hold h = held.get();
+    if (h.depth > 0) {
+      h.startHeld = true; // started by releaseStarts, once for all the drains of the burst
       return;
     }
     startDrainerIfNeeded();
+  }
+
+  /**
+   * Runs the task (the drain of a subscription whose sink asked for it, {@link FrameSink#inline()}) on the
+   * calling thread when it is inside {@link #holdStarts()}: the outermost {@link #releaseStarts()} runs it,
+   * after the burst's lock is released and after the pool was woken for the other drains of the burst. Outside
+   * a hold it goes to the pool like any drain. This is what saves a frame the hand-off from the publishing
+   * thread to the pool (issue 14): a publisher's fan-out to sinks that only queue a write costs no wake-up.
+   */
+  void executeInline(Runnable task) {
+    Hold h = held.get();
+    if (!INLINE || h.depth == 0 || pool.isShutdown()) {
+      execute(task);
+      return;
+    }
+    h.inline.add(task);
   }
 
   /**
@@ -143,15 +165,40 @@ final class Dispatcher implements Executor, AutoCloseable {
    * waits. Calls nest; always pair them ({@code try/finally}).
    */
   void holdStarts() {
-    held.get()[0]++;
+    held.get().depth++;
   }
 
-  /** Ends a {@link #holdStarts()}; the outermost one starts a drainer if a drain was queued meanwhile. */
+  /**
+   * Ends a {@link #holdStarts()}; the outermost one starts a drainer if a drain was queued meanwhile, then
+   * runs the burst's inline drains ({@link #executeInline}) on this thread, in the order they came.
+   */
   void releaseStarts() {
-    int[] h = held.get();
-    if (--h[0] == 0 && h[1] != 0) {
-      h[1] = 0;
+    Hold h = held.get();
+    if (--h.depth != 0) {
+      return;
+    }
+    if (h.startHeld) {
+      h.startHeld = false;
       startDrainerIfNeeded();
+    }
+    if (h.inline.isEmpty() || h.runningInline) {
+      return; // a publish from inside an inline drain: the loop below (further up this stack) runs its drains
+    }
+    h.runningInline = true;
+    try {
+      // By index: a drain may publish again (a sink feeding another channel), which appends here.
+      for (int i = 0; i < h.inline.size(); i++) {
+        Runnable task = h.inline.get(i);
+        h.inline.set(i, null);
+        try {
+          task.run();
+        } catch (RuntimeException | Error e) {
+          LOG.log(System.Logger.Level.ERROR, "uncaught in an inline drain on " + Thread.currentThread().getName(), e);
+        }
+      }
+    } finally {
+      h.inline.clear();
+      h.runningInline = false;
     }
   }
 
@@ -270,6 +317,17 @@ final class Dispatcher implements Executor, AutoCloseable {
       return ((ForkJoinWorkerThread) t).getPool() == pool;
     }
     return t.getName().equals(name + "-timer");
+  }
+
+  /** One thread's open holds ({@link #holdStarts()}) and what they hold back. Used by its own thread only. */
+  private static final class Hold {
+    int depth;
+    /** A drain went to the pool during the hold: start a drainer when it ends. */
+    boolean startHeld;
+    /** The releasing thread is running {@link #inline} (further up its stack). */
+    boolean runningInline;
+    /** Drains to run on this thread when the outermost hold ends. */
+    final ArrayList<Runnable> inline = new ArrayList<>();
   }
 
   private static Runnable guard(Runnable task) {

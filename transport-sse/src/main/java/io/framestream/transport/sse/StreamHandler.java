@@ -17,7 +17,7 @@ abstract class StreamHandler extends HttpHandler implements AutoCloseable {
 
   StreamHandler(String name, SseEndpoint endpoint) {
     super(name);
-    this.endpoint = endpoint;
+    this.endpoint = endpoint.inlineViewers(); // Grizzly: every write of a viewer is non-blocking
   }
 
   /**

@@ -71,6 +71,8 @@ public final class SseEndpoint implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   /** Whether this endpoint streams MJPEG parts ({@link MjpegParts}) instead of SSE events. */
   private final boolean mjpeg;
+  /** Viewers may be called on the publishing thread ({@link #inlineViewers()}). */
+  private volatile boolean inlineViewers;
 
   /**
    * Creates an endpoint and starts its timer thread ({@code framestream-sse-timer-N}).
@@ -304,7 +306,20 @@ public final class SseEndpoint implements AutoCloseable {
     return subscribe(channel, SseViewer.parts(channel.name(), MjpegParts::partOf, viewers::remove), new byte[0]);
   }
 
+  /**
+   * Lets the channel call this endpoint's viewers on the publishing thread ({@link
+   * io.framestream.core.FrameSink#inline()}), for a host whose output writes never wait (Grizzly's
+   * non-blocking output buffer). Applies to viewers admitted afterwards.
+   *
+   * @return this endpoint
+   */
+  public SseEndpoint inlineViewers() {
+    inlineViewers = true;
+    return this;
+  }
+
   private Admitted subscribe(Channel channel, SseViewer viewer, byte[] preamble) {
+    viewer.inline(inlineViewers);
     viewers.add(viewer); // before subscribing: the viewer may end (and remove itself) at any time after
     Subscription subscription;
     try {

@@ -70,6 +70,8 @@ public final class SseViewer implements FrameSink {
   private final Function<Frame, byte[]> parts;
 
   private final Object lock = new Object();
+  /** Set by the endpoint before subscribing: whether {@link #inline()} says yes. */
+  private boolean inline;
   // Guarded by lock.
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
   private EventOutput output;
@@ -361,6 +363,25 @@ public final class SseViewer implements FrameSink {
    * Called by the channel when the subscription ends: ends the viewer, closing the connection at once for
    * {@link CloseReason.Code#STALLED} and {@link CloseReason.Code#SINK_FAILED}, gracefully otherwise.
    */
+  /**
+   * Sets whether the channel may call this viewer on the publishing thread; before subscribing only.
+   *
+   * @param inline whether the host's output never waits
+   */
+  void inline(boolean inline) {
+    this.inline = inline;
+  }
+
+  /**
+   * Every call only writes to a non-blocking output under the viewer's own lock (held by no one across I/O),
+   * queues the write, or closes at once; so on a host whose output never waits (the endpoint says so) the
+   * channel may make it on the publishing thread.
+   */
+  @Override
+  public boolean inline() {
+    return inline;
+  }
+
   @Override
   public void closed(CloseReason reason) {
     end(reason);

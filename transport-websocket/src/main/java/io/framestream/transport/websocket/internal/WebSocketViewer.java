@@ -178,6 +178,17 @@ final class WebSocketViewer implements FrameSink {
     sendMessage(frame, WebSocketFrames.BINARY, callback);
   }
 
+  /**
+   * On the fast path (Tyrus, frames written straight into the connection's queue by the raw sender) every
+   * call only queues bytes or a close and never waits, so the channel may make it on the publishing thread
+   * and save the frame a hand-off to its delivery pool (issue 14). Elsewhere the container's send may do
+   * more, and the calls stay on the pool.
+   */
+  @Override
+  public boolean inline() {
+    return fastPath;
+  }
+
   @Override
   public void status(ChannelState state) {
     if (dataUri || !session.isOpen()) {

@@ -213,6 +213,7 @@ final class DefaultChannel implements Channel {
     Objects.requireNonNull(sink, "sink");
     Objects.requireNonNull(options, "options");
     DefaultSubscription s;
+    boolean inline = DefaultSubscription.askInline(sink); // user code: not under the lock
     synchronized (lock) {
       if (closed) {
         throw new ChannelClosedException("channel '" + name + "' is closed");
@@ -223,7 +224,7 @@ final class DefaultChannel implements Channel {
         throw new LimitExceededException("channel '" + name + "' already has the maximum of "
             + config.maxSubscribers() + " subscribers (maxSubscribers)");
       }
-      s = new DefaultSubscription(this, sink, options);
+      s = new DefaultSubscription(this, sink, options, inline);
       List<Frame> catchUp = new ArrayList<>(gop.size() + 2);
       if (init != null) {
         catchUp.add(init);

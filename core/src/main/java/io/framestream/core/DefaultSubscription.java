@@ -56,7 +56,12 @@ final class DefaultSubscription implements Subscription, Runnable {
   /** The sink asked to be called on the publishing thread ({@link FrameSink#inline()}). */
   private final boolean inline;
 
-  DefaultSubscription(DefaultChannel channel, FrameSink sink, SubscriberOptions options) {
+  /**
+   * Creates a subscription; called under the channel's lock.
+   *
+   * @param inline what the sink's {@link FrameSink#inline()} said, asked before the lock was taken
+   */
+  DefaultSubscription(DefaultChannel channel, FrameSink sink, SubscriberOptions options, boolean inline) {
     this.channel = channel;
     this.sink = sink;
     this.dispatcher = channel.dispatcher();
@@ -72,13 +77,14 @@ final class DefaultSubscription implements Subscription, Runnable {
     long age = options.maxFrameAge().isZero() ? config.maxFrameAge().toNanos() : options.maxFrameAge().toNanos();
     this.maxAgeNanos = age;
     this.relay = options.relay();
-    this.inline = askInline(sink);
+    this.inline = inline;
   }
 
-  private static boolean askInline(FrameSink sink) {
+  /** Asks the sink whether it may run inline; before the channel's lock is taken (it is user code). */
+  static boolean askInline(FrameSink sink) {
     try {
       return sink.inline();
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       LOG.log(System.Logger.Level.WARNING, "inline() of " + sink + " threw; delivering on the pool", e);
       return false;
     }
@@ -220,7 +226,7 @@ final class DefaultSubscription implements Subscription, Runnable {
       if (notice != null) {
         try {
           sink.status(notice);
-        } catch (RuntimeException | Error e) {
+        } catch (Throwable e) {
           failed(e, false); // ends the subscription; the next turn of this loop signals closed
         }
         continue;
@@ -231,7 +237,7 @@ final class DefaultSubscription implements Subscription, Runnable {
       }
       try {
         sink.send(toSend, delivery);
-      } catch (RuntimeException | Error e) {
+      } catch (Throwable e) { // an undeclared checked exception too (K5)
         delivery.failed(e);
       }
     }
@@ -254,7 +260,7 @@ final class DefaultSubscription implements Subscription, Runnable {
   private void signalClosed(CloseReason why) {
     try {
       sink.closed(why);
-    } catch (RuntimeException | Error e) {
+    } catch (Throwable e) {
       LOG.log(System.Logger.Level.WARNING, "sink of subscription " + id + " threw from closed()", e);
     }
   }

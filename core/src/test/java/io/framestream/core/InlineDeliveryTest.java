@@ -201,4 +201,68 @@ class InlineDeliveryTest {
     viewer.threads.forEach(t -> assertSame(Thread.currentThread(), t));
     viewer.recorder.assertInOrder();
   }
+
+  @Test
+  void c7_anUndeclaredCheckedExceptionFromAnInlineSinkHarmsNoOtherSink() {
+    Channel ch = registry.declare("sneaky", ChannelConfig.DEFAULTS);
+    AtomicReference<CloseReason> closed = new AtomicReference<>();
+    ch.subscribe(new FrameSink() {
+      @Override
+      public void send(Frame frame, SendCallback callback) {
+        InlineDeliveryTest.<RuntimeException>sneakyThrow(new java.io.IOException("undeclared"));
+      }
+
+      @Override
+      public void closed(CloseReason reason) {
+        closed.set(reason);
+      }
+
+      @Override
+      public boolean inline() {
+        return true;
+      }
+    });
+    InlineSink after = new InlineSink(RecordingSink.Mode.IMMEDIATE);
+    ch.subscribe(after);
+    for (int i = 1; i <= 6; i++) {
+      int n = i;
+      assertDoesNotThrow(() -> ch.publish(ChannelTest.image(n)));
+    }
+    assertEquals(6, after.recorder.count(), "the sink after the thrower got every frame");
+    Await.until("the thrower is closed", () -> closed.get() != null);
+    assertEquals(CloseReason.Code.SINK_FAILED, closed.get().code());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T extends Throwable> void sneakyThrow(Throwable t) throws T {
+    throw (T) t;
+  }
+
+  @Test
+  void c1_onePublishRunsABoundedNumberOfInlineSinksAndThePoolTheRest() {
+    Channel ch = registry.declare("wide", ChannelConfig.DEFAULTS);
+    int sinks = Dispatcher.INLINE_MAX_DRAINS + 200;
+    List<String> threads = new CopyOnWriteArrayList<>();
+    for (int i = 0; i < sinks; i++) {
+      ch.subscribe(new FrameSink() {
+        @Override
+        public void send(Frame frame, SendCallback callback) {
+          threads.add(Thread.currentThread().getName());
+          callback.completed();
+        }
+
+        @Override
+        public boolean inline() {
+          return true;
+        }
+      });
+    }
+    String publisher = Thread.currentThread().getName();
+    ch.publish(ChannelTest.image(1));
+    long onPublisher = threads.stream().filter(publisher::equals).count();
+    assertTrue(onPublisher <= Dispatcher.INLINE_MAX_DRAINS, onPublisher + " ran on the publishing thread");
+    Await.until("every sink got the frame", () -> threads.size() == sinks);
+    assertTrue(threads.stream().filter(t -> t.contains("-delivery-")).count() >= 200,
+        "the rest ran on the pool: " + (sinks - onPublisher));
+  }
 }

@@ -19,11 +19,14 @@ import org.glassfish.grizzly.threadpool.ThreadPoolConfig;
  * <p>Why: a published frame arrives in several reads (a 100 KB frame in three or four), and each read handed
  * from a selector to a worker costs two context switches and a wake-up before its bytes are even looked at;
  * at 10 viewers of 100 KB that was about half of all the server's context switches (docs/performance.md).
- * What runs on the selector thread for such a read never waits on anyone: the filter copies and unmasks the
- * bytes into the frame's array and offers a complete frame to the channel's mailboxes, which hands the sends
- * to the delivery threads. The cost is that a large frame (megabytes) is copied on the selector thread, during
- * which that selector's other connections wait (about 1 ms per MB here); the handshake and every other
- * connection still run on workers.
+ * What runs on the selector thread for such a read never waits on a peer: the filter copies and unmasks the
+ * bytes into the frame's array and offers a complete frame to the channel's mailboxes; the built-in viewers
+ * ask to be written inline ({@code FrameSink.inline()}), so the same thread then queues the frame on their
+ * sockets (non-blocking writes, at most 1,024 viewers or about 5 ms per frame, the rest on the delivery
+ * pool), and every other sink gets the frame on the delivery threads. The cost is that a large frame
+ * (megabytes) is copied, and a large fan-out written, on the selector thread, during which that selector's
+ * other connections wait (about 1 ms per MB copied, 15–20 µs per viewer of a 50 KB frame, here); the
+ * handshake and every other connection still run on workers.
  *
  * <h2>Thread safety</h2>
  *

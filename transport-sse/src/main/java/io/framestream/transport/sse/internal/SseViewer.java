@@ -360,10 +360,6 @@ public final class SseViewer implements FrameSink {
   }
 
   /**
-   * Called by the channel when the subscription ends: ends the viewer, closing the connection at once for
-   * {@link CloseReason.Code#STALLED} and {@link CloseReason.Code#SINK_FAILED}, gracefully otherwise.
-   */
-  /**
    * Sets whether the channel may call this viewer on the publishing thread; before subscribing only.
    *
    * @param inline whether the host's output never waits
@@ -373,15 +369,19 @@ public final class SseViewer implements FrameSink {
   }
 
   /**
-   * Every call only writes to a non-blocking output under the viewer's own lock (held by no one across I/O),
-   * queues the write, or closes at once; so on a host whose output never waits (the endpoint says so) the
-   * channel may make it on the publishing thread.
+   * Every call only writes to a non-blocking output under the viewer's own lock (held elsewhere only for the
+   * same kind of non-blocking work), queues the write, or closes at once; so on a host whose output never
+   * waits (the endpoint says so) the channel may make it on the publishing thread.
    */
   @Override
   public boolean inline() {
     return inline;
   }
 
+  /**
+   * Called by the channel when the subscription ends: ends the viewer, closing the connection at once for
+   * {@link CloseReason.Code#STALLED} and {@link CloseReason.Code#SINK_FAILED}, gracefully otherwise.
+   */
   @Override
   public void closed(CloseReason reason) {
     end(reason);

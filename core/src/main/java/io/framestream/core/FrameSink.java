@@ -71,9 +71,9 @@ public interface FrameSink {
    * locks it takes are only ever held for such non-blocking work. The built-in viewers on the embedded server
    * qualify. One publish runs at most 1,024 such calls, for at most about 5 ms, on its thread; later ones go
    * to the pool, as do half of a fan-out to 64 or more such sinks (written meanwhile on another core) and the
-   * next frame of a sink whose previous one is still in flight. The answer is read
-   * once, when the sink subscribes (not under the channel's lock); an exception counts as {@code false}. The
-   * default is {@code false}: the sink runs on the delivery pool.
+   * next frame of a sink whose previous one is still in flight. The answer is read once, when the sink
+   * subscribes (not under the channel's lock); an exception counts as {@code false}. The default is {@code
+   * false}: the sink runs on the delivery pool.
    *
    * @return {@code true} to be called on the publishing thread
    * @since 0.4.0

@@ -62,22 +62,17 @@ class InlineDeliveryTest {
     }
   }
 
-  @Test
-  void c1_inlineSinkRunsOnThePublishingThreadAfterTheChannelLock() throws Exception {
-    Channel ch = registry.declare("inline", ChannelConfig.DEFAULTS);
-    AtomicReference<Thread> thread = new AtomicReference<>();
-    AtomicReference<Throwable> lockHeld = new AtomicReference<>();
-    FrameSink probe = new FrameSink() {
+  /** A sink that asks to run inline, made of a send and (optionally) a closed handler. */
+  private static FrameSink inline(FrameSink send, java.util.function.Consumer<CloseReason> onClosed) {
+    return new FrameSink() {
       @Override
       public void send(Frame frame, SendCallback callback) {
-        thread.set(Thread.currentThread());
-        // Another thread subscribes (which takes the channel's lock) while this call runs: it must not wait.
-        try {
-          CompletableFuture.runAsync(() -> ch.subscribe(FrameSink.of(f -> { }))).get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-          lockHeld.set(e);
-        }
-        callback.completed();
+        send.send(frame, callback);
+      }
+
+      @Override
+      public void closed(CloseReason reason) {
+        onClosed.accept(reason);
       }
 
       @Override
@@ -85,6 +80,23 @@ class InlineDeliveryTest {
         return true;
       }
     };
+  }
+
+  @Test
+  void c1_inlineSinkRunsOnThePublishingThreadAfterTheChannelLock() throws Exception {
+    Channel ch = registry.declare("inline", ChannelConfig.DEFAULTS);
+    AtomicReference<Thread> thread = new AtomicReference<>();
+    AtomicReference<Throwable> lockHeld = new AtomicReference<>();
+    FrameSink probe = inline((frame, callback) -> {
+      thread.set(Thread.currentThread());
+      // Another thread subscribes (which takes the channel's lock) while this call runs: it must not wait.
+      try {
+        CompletableFuture.runAsync(() -> ch.subscribe(FrameSink.of(f -> { }))).get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        lockHeld.set(e);
+      }
+      callback.completed();
+    }, reason -> { });
     ch.subscribe(probe);
     ch.publish(ChannelTest.image(1));
     assertSame(Thread.currentThread(), thread.get(), "called on the publishing thread before publish returned");
@@ -121,22 +133,9 @@ class InlineDeliveryTest {
   void c7_aThrowingInlineSinkClosesOnlyItsOwnSubscription() {
     Channel ch = registry.declare("throwing", ChannelConfig.DEFAULTS);
     AtomicReference<CloseReason> closed = new AtomicReference<>();
-    Subscription bad = ch.subscribe(new FrameSink() {
-      @Override
-      public void send(Frame frame, SendCallback callback) {
-        throw new IllegalStateException("boom");
-      }
-
-      @Override
-      public void closed(CloseReason reason) {
-        closed.set(reason);
-      }
-
-      @Override
-      public boolean inline() {
-        return true;
-      }
-    });
+    Subscription bad = ch.subscribe(inline((frame, callback) -> {
+      throw new IllegalStateException("boom");
+    }, closed::set));
     InlineSink inline = new InlineSink(RecordingSink.Mode.IMMEDIATE);
     RecordingSink pooled = RecordingSink.immediate();
     ch.subscribe(inline);
@@ -182,18 +181,10 @@ class InlineDeliveryTest {
     InlineSink viewer = new InlineSink(RecordingSink.Mode.IMMEDIATE);
     downstream.subscribe(viewer);
     Channel upstream = registry.declare("up", ChannelConfig.DEFAULTS);
-    upstream.subscribe(new FrameSink() {
-      @Override
-      public void send(Frame frame, SendCallback callback) {
-        downstream.publish(ChannelTest.image((int) frame.sequence()));
-        callback.completed();
-      }
-
-      @Override
-      public boolean inline() {
-        return true;
-      }
-    });
+    upstream.subscribe(inline((frame, callback) -> {
+      downstream.publish(ChannelTest.image((int) frame.sequence()));
+      callback.completed();
+    }, reason -> { }));
     for (int i = 1; i <= 10; i++) {
       upstream.publish(ChannelTest.image(i));
     }
@@ -206,22 +197,8 @@ class InlineDeliveryTest {
   void c7_anUndeclaredCheckedExceptionFromAnInlineSinkHarmsNoOtherSink() {
     Channel ch = registry.declare("sneaky", ChannelConfig.DEFAULTS);
     AtomicReference<CloseReason> closed = new AtomicReference<>();
-    ch.subscribe(new FrameSink() {
-      @Override
-      public void send(Frame frame, SendCallback callback) {
-        InlineDeliveryTest.<RuntimeException>sneakyThrow(new java.io.IOException("undeclared"));
-      }
-
-      @Override
-      public void closed(CloseReason reason) {
-        closed.set(reason);
-      }
-
-      @Override
-      public boolean inline() {
-        return true;
-      }
-    });
+    ch.subscribe(inline((frame, callback) ->
+        InlineDeliveryTest.<RuntimeException>sneakyThrow(new java.io.IOException("undeclared")), closed::set));
     InlineSink after = new InlineSink(RecordingSink.Mode.IMMEDIATE);
     ch.subscribe(after);
     for (int i = 1; i <= 6; i++) {
@@ -244,18 +221,10 @@ class InlineDeliveryTest {
     int sinks = Dispatcher.INLINE_MAX_DRAINS + 200;
     List<String> threads = new CopyOnWriteArrayList<>();
     for (int i = 0; i < sinks; i++) {
-      ch.subscribe(new FrameSink() {
-        @Override
-        public void send(Frame frame, SendCallback callback) {
-          threads.add(Thread.currentThread().getName());
-          callback.completed();
-        }
-
-        @Override
-        public boolean inline() {
-          return true;
-        }
-      });
+      ch.subscribe(inline((frame, callback) -> {
+        threads.add(Thread.currentThread().getName());
+        callback.completed();
+      }, reason -> { }));
     }
     String publisher = Thread.currentThread().getName();
     ch.publish(ChannelTest.image(1));

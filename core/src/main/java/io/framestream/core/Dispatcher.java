@@ -55,9 +55,10 @@ final class Dispatcher implements Executor, AutoCloseable {
    */
   static final boolean INLINE = !"false".equalsIgnoreCase(System.getProperty("framestream.inlineDelivery"));
   /**
-   * From this many inline drains in one publish on, the pool takes the second half at once (one wake-up), so a
-   * wide fan-out is written on two cores and holds the publishing thread half as long (S2: same CPU, lower
-   * p50 and p99 than all on one thread; docs/performance.md).
+   * From this many inline drains in one publish on, one pool task takes the second half at once (one wake-up,
+   * no helper), so a wide fan-out is written on two cores and holds the publishing thread half as long (S2:
+   * the same CPU as all on one thread or the half spread over the pool, lower p99 and half the context
+   * switches of the latter; docs/performance.md).
    */
   static final int SPLIT_AT = 64;
   /** The most inline drains one publish runs on its thread; the rest go to the pool. */
@@ -204,7 +205,8 @@ final class Dispatcher implements Executor, AutoCloseable {
    * Runs a burst's inline drains on this thread, within {@link #INLINE_MAX_DRAINS} and {@link
    * #INLINE_MAX_NANOS}; what is left when either runs out, or when a drain throws anything at all, goes to
    * the pool, so no drain is ever lost and no publish holds its thread (a selector, say) for long. From
-   * {@link #SPLIT_AT} drains on, the second half goes to the pool before the first runs here.
+   * {@link #SPLIT_AT} drains on, the second half (at most {@link #INLINE_MAX_DRAINS}) goes to the pool as one
+   * task before the first runs here.
    */
   private void runInline(Hold h) {
     h.runningInline = true;
@@ -212,14 +214,17 @@ final class Dispatcher implements Executor, AutoCloseable {
     int mine = h.inline.size();
     try {
       if (mine >= SPLIT_AT) {
-        // A wide fan-out: the pool writes the second half meanwhile, on the other cores (one wake-up).
-        mine = (mine + 1) / 2;
-        for (int j = mine; j < h.inline.size(); j++) {
-          ready.add(h.inline.get(j));
-          waiting.incrementAndGet();
-          h.inline.set(j, null);
+        // A wide fan-out: one pool task writes the second half meanwhile, on the other core (one wake-up).
+        int from = (mine + 1) / 2;
+        Runnable[] half = new Runnable[Math.min(mine - from, INLINE_MAX_DRAINS)];
+        for (int j = 0; j < half.length; j++) {
+          half[j] = h.inline.get(from + j);
         }
-        startDrainerIfNeeded();
+        execute(new Batch(half));
+        for (int j = 0; j < half.length; j++) {
+          h.inline.set(from + j, null); // only now: had execute failed, the finally below would hand them on
+        }
+        mine = from;
       }
       long start = System.nanoTime();
       // By index: a drain may publish again (a sink feeding another channel), which appends here.
@@ -369,6 +374,29 @@ final class Dispatcher implements Executor, AutoCloseable {
       return ((ForkJoinWorkerThread) t).getPool() == pool;
     }
     return t.getName().equals(name + "-timer");
+  }
+
+  /**
+   * Drains handed to the pool as one task ({@link #runInline}): one drainer runs them in order, so the half of
+   * a wide fan-out costs one wake-up and no helper. Each drain fails alone.
+   */
+  private static final class Batch implements Runnable {
+    private final Runnable[] drains;
+
+    Batch(Runnable[] drains) {
+      this.drains = drains;
+    }
+
+    @Override
+    public void run() {
+      for (Runnable drain : drains) {
+        try {
+          drain.run();
+        } catch (Throwable e) { // as on the publishing thread: the drains after it must still run
+          LOG.log(System.Logger.Level.ERROR, "uncaught in a drain on " + Thread.currentThread().getName(), e);
+        }
+      }
+    }
   }
 
   /** One thread's open holds ({@link #holdStarts()}) and what they hold back. Used by its own thread only. */

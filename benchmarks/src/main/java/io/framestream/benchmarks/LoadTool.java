@@ -33,6 +33,9 @@ import java.util.Set;
  * --threads N             viewer selector threads (default 2)
  * --max-in-flight N       frames in flight per viewer on the server's channel (default 1, as shipped)
  * --warmup S              seconds of load before measuring (default 5; the server's JIT needs them)
+ * --tool-warmup S         seconds of load that warm the load tool itself before its first scenario (default
+ *                         10; 0 skips): without them the first peer measured (framestream) shares the cores
+ *                         with a tool still compiling its readers, which costs it latency the others do not pay
  * --peers a,b,...         what runs side by side in each scenario (default: framestream,node,netty,raw):
  *                         framestream, framestream-jetty (framestream's endpoints on an embedded Jetty 12), node (a
  *                         relay on the npm ws package, benchmarks/node-relay; skipped with one line where node is
@@ -103,6 +106,7 @@ public final class LoadTool {
     double seconds = 10;
     boolean raw = false;
     double warmup = 5;
+    double toolWarmup = 10;
     int maxInFlight = 1;
     Set<String> peers = Peers.parse(String.join(",", Peers.DEFAULT));
     for (int i = 0; i < args.length; i++) {
@@ -122,6 +126,7 @@ public final class LoadTool {
         case "--seconds": seconds = Double.parseDouble(args[++i]); break;
         case "--raw": raw = true; break;
         case "--warmup": warmup = Double.parseDouble(args[++i]); break;
+        case "--tool-warmup": toolWarmup = Double.parseDouble(args[++i]); break;
         case "--max-in-flight": maxInFlight = Integer.parseInt(args[++i]); break;
         case "--peers": peers = Peers.parse(args[++i]); break;
         default: throw new IllegalArgumentException("unknown argument " + args[i] + " (see LoadTool's Javadoc)");
@@ -142,6 +147,9 @@ public final class LoadTool {
     }
     LoadTool tool = new LoadTool(threads, out, warmup, maxInFlight);
     Optional<Path> nodeRelay = peers.contains(Peers.NODE) ? Peers.prepareNode(out) : Optional.empty();
+    if (toolWarmup > 0 && !list.isEmpty()) {
+      tool.warmUpTool((long) (toolWarmup * 1000));
+    }
     List<Result> results = new ArrayList<>();
     for (int r = 0; r < repeat; r++) {
       for (Scenario s : list) {
@@ -186,6 +194,27 @@ public final class LoadTool {
       }
     }
     return results;
+  }
+
+  /**
+   * Warms the tool's own code (publisher, WebSocket and SSE readers, histograms) with a load on the framestream
+   * server that nothing measures, so that every peer, the first included, is measured by a compiled tool.
+   */
+  void warmUpTool(long millis) throws Exception {
+    out.printf(Locale.ROOT, "warming up the load tool: 20 WS + 20 SSE viewers, 50000 B at 30 fps, %d s, not measured%n",
+        millis / 1000);
+    try (ServerProcess server = ServerProcess.launch(BenchServer.class, "512m");
+        ViewerClients clients = new ViewerClients(threads);
+        Publisher pub = Publisher.webSocket(server.address(), "/ws/publish/" + BenchServer.CHANNEL, 50_000, 30)) {
+      List<Viewer> viewers = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        viewers.add(clients.open(Kind.WS, server.address(), "/ws/live/" + BenchServer.CHANNEL, false));
+        viewers.add(clients.open(Kind.SSE, server.address(), "/sse/" + BenchServer.CHANNEL + "?format=base64", false));
+      }
+      awaitConnected(viewers, 60_000);
+      clients.window(pub.nextSeq()); // counts and records, as a measured window does
+      sleep(millis);
+    }
   }
 
   /** A peer's row for a scenario it does not run in. */

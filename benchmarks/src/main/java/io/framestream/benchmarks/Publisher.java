@@ -10,7 +10,9 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The one publisher: a paced thread writing stamped frames over a blocking socket, either as masked
  * WebSocket binary messages to {@code /ws/publish/...} (mask key 0, so the payload bytes stay as they are)
- * or as {@code [int length][bytes]} records to the raw baseline.
+ * or as {@code [int length][bytes]} records to the raw baseline. A WebSocket publisher answers the server's
+ * pings (a second thread reads what the server sends), as every real client does: framestream drops a peer
+ * that goes a pong timeout without one, which a window of a minute or more would otherwise reach.
  *
  * <h2>Thread safety</h2>
  *
@@ -26,6 +28,8 @@ final class Publisher extends Thread implements AutoCloseable {
   private volatile boolean stopped;
   private volatile String failure;
   private long late;
+  /** Held for each whole message written, so a pong never lands inside a frame's partial writes. */
+  private final Object writes = new Object();
 
   private Publisher(SocketChannel channel, boolean webSocket, int size, double fps) {
     super("publisher");
@@ -56,8 +60,53 @@ final class Publisher extends Thread implements AutoCloseable {
       throw new IOException("publisher handshake refused: " + response.toString().split("\r\n")[0]);
     }
     Publisher p = new Publisher(ch, true, size, fps);
+    Thread pongs = new Thread(p::answerPings, "publisher-pongs");
+    pongs.setDaemon(true);
+    pongs.start();
     p.start();
     return p;
+  }
+
+  /** Reads the server's frames (unmasked) and answers each ping with a masked pong; ends with the connection. */
+  private void answerPings() {
+    try {
+      while (!stopped) {
+        ByteBuffer head = readExactly(2);
+        int opcode = head.get(0) & 0x0F;
+        long length = head.get(1) & 0x7F;
+        if (length == 126) {
+          length = readExactly(2).getShort() & 0xFFFF;
+        } else if (length == 127) {
+          length = readExactly(8).getLong();
+        }
+        if (opcode == 0x9 && length <= 125) {
+          ByteBuffer payload = readExactly((int) length);
+          ByteBuffer pong = ByteBuffer.allocate(6 + (int) length);
+          pong.put((byte) 0x8A).put((byte) (0x80 | length)).putInt(0).put(payload).flip(); // mask key 0
+          synchronized (writes) {
+            writeFully(channel, pong);
+          }
+        } else if (opcode == 0x8) {
+          return; // the server closes: the publishing thread sees it on its next write
+        } else {
+          for (long left = length; left > 0; left -= Math.min(left, 65_536)) {
+            readExactly((int) Math.min(left, 65_536)); // nothing else is expected; skip it
+          }
+        }
+      }
+    } catch (IOException e) {
+      // the connection ended: the publishing thread reports it if it was not closed on purpose
+    }
+  }
+
+  private ByteBuffer readExactly(int n) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(n);
+    while (b.hasRemaining()) {
+      if (channel.read(b) < 0) {
+        throw new IOException("closed by the server");
+      }
+    }
+    return b.flip();
   }
 
   /** Connects to the raw fan-out server and starts publishing. */
@@ -125,8 +174,10 @@ final class Publisher extends Thread implements AutoCloseable {
         header.flip();
         body.clear();
         ByteBuffer[] both = {header, body};
-        while (body.hasRemaining()) {
-          channel.write(both);
+        synchronized (writes) {
+          while (body.hasRemaining()) {
+            channel.write(both);
+          }
         }
         nextSeq++;
       }

@@ -23,7 +23,7 @@ class LoadToolSmokeTest {
   @Timeout(60)
   void smokeScenarioDeliversToEveryViewerAndPrintsTheTable() throws Exception {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
-    List<Result> results = LoadTool.run(new String[] {"--scenarios", "SMOKE", "--warmup", "1"},
+    List<Result> results = LoadTool.run(new String[] {"--scenarios", "SMOKE", "--warmup", "1", "--tool-warmup", "0"},
         new PrintStream(log, true, StandardCharsets.UTF_8));
     String printed = log.toString(StandardCharsets.UTF_8);
     // framestream's row; the peers add theirs (raw TCP, the Node relay; Netty is n/a: SMOKE has SSE viewers).

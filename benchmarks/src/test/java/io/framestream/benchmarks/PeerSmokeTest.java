@@ -26,7 +26,7 @@ class PeerSmokeTest {
   void peersDeliverFramesAndThePeerTableHasARowEach() throws Exception {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     List<Result> results = LoadTool.run(new String[] {"--ws", "3", "--size", "20000", "--fps", "30", "--seconds", "1",
-        "--raw", "--warmup", "1", "--peers", "framestream-jetty,raw,node,netty"}, new PrintStream(log, true, StandardCharsets.UTF_8));
+        "--raw", "--warmup", "1", "--tool-warmup", "0", "--peers", "framestream-jetty,raw,node,netty"}, new PrintStream(log, true, StandardCharsets.UTF_8));
     String printed = log.toString(StandardCharsets.UTF_8);
     assertEquals(4, results.size(), printed);
     checkRan(find(results, Peers.FRAMESTREAM_JETTY), printed);
@@ -51,7 +51,7 @@ class PeerSmokeTest {
   void nodeRelayServesSseViewersAndNettyStaysWebSocketOnly() throws Exception {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     List<Result> results = LoadTool.run(new String[] {"--ws", "0", "--sse", "3", "--stalled-sse", "1", "--size",
-        "20000", "--fps", "30", "--seconds", "1", "--warmup", "1", "--peers", "node,netty"},
+        "20000", "--fps", "30", "--seconds", "1", "--warmup", "1", "--tool-warmup", "0", "--peers", "node,netty"},
         new PrintStream(log, true, StandardCharsets.UTF_8));
     String printed = log.toString(StandardCharsets.UTF_8);
     assertEquals(2, results.size(), printed);

@@ -9,6 +9,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -27,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * never block, K1), and the queue is FIFO, so no subscriber's drain waits behind another's backlog. A sink
  * that blocks anyway holds its drainer: the next drain that becomes ready starts another on a free thread,
  * and, should none become ready, the timer looks every {@link #WATCH_MILLIS} ms for drains left waiting and
- * starts a drainer for them.
+ * starts a drainer for them. It looks only while a drainer runs or a drain waits: an idle pool (every sink
+ * inline, say) costs the timer no wake-up.
  *
  * <p>Time is the dispatcher's {@link Ticker}: a delayed task runs once that much of the ticker's time has
  * passed, and the timer looks at the ticker as often as it asks ({@link Ticker#maxSleepNanos(long)}), so
@@ -84,6 +86,10 @@ final class Dispatcher implements Executor, AutoCloseable {
   private final AtomicLong drainersStarted = new AtomicLong();
   /** Set by a forced shutdown: drainers stop taking drains. */
   private volatile boolean abandoned;
+  /** How often the timer looks for drains left waiting, in milliseconds. */
+  private final long watchMillis;
+  /** The timer's look ({@link #watch()}) is scheduled; true while drainers run or drains wait. */
+  private final AtomicBoolean watching = new AtomicBoolean();
   /** Per thread: the open holds and what they held back; see {@link #holdStarts()}. */
   private final ThreadLocal<Hold> held = ThreadLocal.withInitial(Hold::new);
 
@@ -114,7 +120,7 @@ final class Dispatcher implements Executor, AutoCloseable {
     });
     this.timer.setRemoveOnCancelPolicy(true);
     this.timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-    this.timer.scheduleWithFixedDelay(this::watch, watchMillis, watchMillis, TimeUnit.MILLISECONDS);
+    this.watchMillis = watchMillis;
   }
 
   /** The prefix of this dispatcher's thread names, {@code framestream-N}. */
@@ -259,10 +265,33 @@ final class Dispatcher implements Executor, AutoCloseable {
     }
   }
 
-  /** On the timer: starts a drainer for drains that wait while every running drainer is held by a sink. */
+  /**
+   * Schedules the timer's look for drains left waiting, unless it is scheduled: called for every drainer
+   * started, so that the timer looks while any runs.
+   */
+  private void watchWhileBusy() {
+    if (watching.get() || !watching.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      timer.schedule(this::watch, watchMillis, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      watching.set(false); // shut down: drains run on their callers from now on
+    }
+  }
+
+  /**
+   * On the timer: starts a drainer for drains that wait while every running drainer is held by a sink, and
+   * looks again later while drainers run or drains wait; otherwise stops looking until the next drainer starts.
+   */
   private void watch() {
     if (!ready.isEmpty()) {
       startDrainerIfNeeded();
+    }
+    watching.set(false);
+    // Whoever sees the other's change: a drainer started after this read re-arms the look itself.
+    if (drainers.get() != 0 || !ready.isEmpty()) {
+      watchWhileBusy();
     }
   }
 
@@ -281,6 +310,7 @@ final class Dispatcher implements Executor, AutoCloseable {
         break;
       }
     }
+    watchWhileBusy();
     try {
       pool.execute(drainer);
     } catch (RejectedExecutionException e) {
@@ -329,6 +359,11 @@ final class Dispatcher implements Executor, AutoCloseable {
       }
     }
     return true;
+  }
+
+  /** Whether the timer's look for drains left waiting is scheduled; for tests. */
+  boolean watchingForTest() {
+    return watching.get();
   }
 
   /** Drainers started so far (each a wake-up of a pool thread, or a run on a caller after shutdown). */

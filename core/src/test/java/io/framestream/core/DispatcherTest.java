@@ -1,6 +1,7 @@
 package io.framestream.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.framestream.testkit.Await;
@@ -211,6 +212,22 @@ class DispatcherTest {
       }
       Await.until("the drains behind the blocked one ran", () -> ran.get() == 3);
       release.countDown();
+    }
+  }
+
+  @Test
+  void c1_theTimerLooksForLeftDrainsOnlyWhileThePoolIsBusy() {
+    try (Dispatcher d = new Dispatcher("test", 2, Ticker.system(), 20)) {
+      assertFalse(d.watchingForTest(), "an idle pool: no look scheduled");
+      CountDownLatch release = new CountDownLatch(1);
+      d.execute(() -> await(release));
+      // Awaited, not asserted: each look clears the flag for an instant before it schedules the next.
+      Await.until("a drainer runs: the timer looks", d::watchingForTest);
+      release.countDown();
+      Await.until("the pool is idle again and the timer stopped looking", () -> !d.watchingForTest());
+      AtomicInteger ran = new AtomicInteger();
+      d.execute(ran::incrementAndGet);
+      Await.until("a later drain still runs", () -> ran.get() == 1);
     }
   }
 

@@ -24,7 +24,8 @@ import java.util.Set;
  *
  * <pre>
  * --scenarios S1,S2,...   standard scenarios (default: S1..S6); SMOKE is a short sanity run; X2 is S2's load
- *                         over two nodes joined through a nats-server (skipped if nats-server is missing)
+ *                         over two nodes joined through a nats-server (skipped if nats-server is missing); S4N is
+ *                         S4 without its stalled viewers, in as long a window (the baseline of S4's p99)
  * --ws N --sse M --stalled-ws K --stalled-sse K --size BYTES --fps F --seconds S [--raw]   a custom scenario
  * --scale X               multiplies every duration (e.g. 0.3 while developing)
  * --repeat N              runs each scenario N times

@@ -199,7 +199,8 @@ public final class LoadTool {
 
   /**
    * Warms the tool's own code (publisher, WebSocket and SSE readers, histograms) with a load on the framestream
-   * server that nothing measures, so that every peer, the first included, is measured by a compiled tool.
+   * server that nothing measures, so that every peer, the first included, is measured by a compiled tool. It
+   * uses the framestream server whatever {@code --peers} says (it serves both viewer kinds), and is not scaled.
    */
   void warmUpTool(long millis) throws Exception {
     out.printf(Locale.ROOT, "warming up the load tool: 20 WS + 20 SSE viewers, 50000 B at 30 fps, %d s, not measured%n",

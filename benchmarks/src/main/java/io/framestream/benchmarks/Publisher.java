@@ -79,6 +79,11 @@ final class Publisher extends Thread implements AutoCloseable {
         } else if (length == 127) {
           length = readExactly(8).getLong();
         }
+        if ((head.get(1) & 0x80) != 0 || length < 0) { // a server never masks; the stream is out of step
+          failure = "publisher: unreadable frame from the server (masked or negative length)";
+          close();
+          return;
+        }
         if (opcode == 0x9 && length <= 125) {
           ByteBuffer payload = readExactly((int) length);
           ByteBuffer pong = ByteBuffer.allocate(6 + (int) length);

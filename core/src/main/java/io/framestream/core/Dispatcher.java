@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * that blocks anyway holds its drainer: the next drain that becomes ready starts another on a free thread,
  * and, should none become ready, the timer looks every {@link #WATCH_MILLIS} ms for drains left waiting and
  * starts a drainer for them. It looks only while a drainer runs or a drain waits: an idle pool (every sink
- * inline, say) costs the timer no wake-up.
+ * inline, say) costs the timer no wake-up of its own (the channels' stall sweeps still run on it).
  *
  * <p>Time is the dispatcher's {@link Ticker}: a delayed task runs once that much of the ticker's time has
  * passed, and the timer looks at the ticker as often as it asks ({@link Ticker#maxSleepNanos(long)}), so
@@ -219,18 +219,21 @@ final class Dispatcher implements Executor, AutoCloseable {
     int i = 0;
     int mine = h.inline.size();
     try {
-      if (mine >= SPLIT_AT) {
+      if (mine >= SPLIT_AT && !pool.isShutdown()) {
         // A wide fan-out: one pool task writes the second half meanwhile, on the other core (one wake-up).
         int from = (mine + 1) / 2;
         Runnable[] half = new Runnable[Math.min(mine - from, INLINE_MAX_DRAINS)];
         for (int j = 0; j < half.length; j++) {
           half[j] = h.inline.get(from + j);
         }
-        execute(new Batch(half));
+        ready.add(new Batch(half));
+        waiting.incrementAndGet();
+        // Queued: from here on the batch owns them (had anything failed before, the finally below hands them on).
         for (int j = 0; j < half.length; j++) {
-          h.inline.set(from + j, null); // only now: had execute failed, the finally below would hand them on
+          h.inline.set(from + j, null);
         }
         mine = from;
+        startDrainerIfNeeded();
       }
       long start = System.nanoTime();
       // By index: a drain may publish again (a sink feeding another channel), which appends here.
@@ -277,6 +280,9 @@ final class Dispatcher implements Executor, AutoCloseable {
       timer.schedule(this::watch, watchMillis, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
       watching.set(false); // shut down: drains run on their callers from now on
+    } catch (Throwable e) {
+      watching.set(false); // not scheduled: the next drainer started tries again
+      throw e;
     }
   }
 
@@ -310,11 +316,12 @@ final class Dispatcher implements Executor, AutoCloseable {
         break;
       }
     }
-    watchWhileBusy();
     try {
       pool.execute(drainer);
     } catch (RejectedExecutionException e) {
       drain(); // shut down meanwhile: on this thread
+    } finally {
+      watchWhileBusy();
     }
   }
 
@@ -412,10 +419,14 @@ final class Dispatcher implements Executor, AutoCloseable {
   }
 
   /**
-   * Drains handed to the pool as one task ({@link #runInline}): one drainer runs them in order, so the half of
-   * a wide fan-out costs one wake-up and no helper. Each drain fails alone.
+   * Drains of inline sinks handed to the pool as one task ({@link #runInline}): one drainer runs them in order,
+   * so the half of a wide fan-out costs one wake-up and no helper. Each drain fails alone. Bounded like the
+   * publishing thread's share: after {@link #INLINE_MAX_NANOS} (slow sinks, or sinks that relay to other
+   * channels) the rest go back to the ready queue one by one, where every drainer and the timer's look see them;
+   * after a forced shutdown none runs. Inline sinks never block (K1); one that did would hold the drains after
+   * it here, as it would hold the publishing thread.
    */
-  private static final class Batch implements Runnable {
+  private final class Batch implements Runnable {
     private final Runnable[] drains;
 
     Batch(Runnable[] drains) {
@@ -424,11 +435,26 @@ final class Dispatcher implements Executor, AutoCloseable {
 
     @Override
     public void run() {
-      for (Runnable drain : drains) {
-        try {
-          drain.run();
-        } catch (Throwable e) { // as on the publishing thread: the drains after it must still run
-          LOG.log(System.Logger.Level.ERROR, "uncaught in a drain on " + Thread.currentThread().getName(), e);
+      long start = System.nanoTime();
+      int i = 0;
+      try {
+        for (; i < drains.length && !abandoned; i++) {
+          if (i > 0 && System.nanoTime() - start > INLINE_MAX_NANOS) {
+            break;
+          }
+          Runnable drain = drains[i];
+          drains[i] = null;
+          try {
+            drain.run();
+          } catch (Throwable e) { // as on the publishing thread: the drains after it must still run
+            LOG.log(System.Logger.Level.ERROR, "uncaught in a drain on " + Thread.currentThread().getName(), e);
+          }
+        }
+      } finally {
+        for (; i < drains.length && !abandoned; i++) {
+          if (drains[i] != null) {
+            execute(drains[i]);
+          }
         }
       }
     }

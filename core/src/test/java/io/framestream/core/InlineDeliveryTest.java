@@ -229,23 +229,6 @@ class InlineDeliveryTest {
         "the rest ran on the pool: " + (sinks - onPublisher));
   }
 
-  @Test
-  void c1_aWideFanOutGivesItsSecondHalfToOnePoolThread() {
-    Channel ch = registry.declare("half", ChannelConfig.DEFAULTS);
-    int sinks = 2 * Dispatcher.SPLIT_AT;
-    List<String> threads = subscribeNotingThreads(ch, sinks);
-    String publisher = Thread.currentThread().getName();
-    ch.publish(ChannelTest.image(1));
-    long onPublisher = threads.stream().filter(publisher::equals).count();
-    assertTrue(onPublisher <= sinks / 2, onPublisher + " of " + sinks + " ran on the publishing thread");
-    Await.until("every sink got the frame", () -> threads.size() == sinks);
-    List<String> pool = threads.stream().filter(t -> !t.equals(publisher)).distinct().toList();
-    assertTrue(pool.stream().allMatch(t -> t.contains("-delivery-")), "the rest ran on the pool: " + pool);
-    if (onPublisher == sinks / 2) { // else the 5 ms bound tripped on a busy machine and the rest went one by one
-      assertEquals(1, pool.size(), "the second half ran as one task on one pool thread: " + pool);
-    }
-  }
-
   /** Subscribes that many inline sinks that complete at once; the list notes each call's thread name. */
   private static List<String> subscribeNotingThreads(Channel ch, int sinks) {
     List<String> threads = new CopyOnWriteArrayList<>();

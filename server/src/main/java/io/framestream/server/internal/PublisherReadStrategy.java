@@ -23,7 +23,7 @@ import org.glassfish.grizzly.threadpool.ThreadPoolConfig;
  * bytes into the frame's array and offers a complete frame to the channel's mailboxes; the built-in viewers
  * ask to be written inline ({@code FrameSink.inline()}), so the same thread then queues the frame on their
  * sockets (non-blocking writes, at most 1,024 viewers or about 5 ms per frame, the rest on the delivery
- * pool), and every other sink gets the frame on the delivery threads. The cost is that a large frame
+ * pool; from 64 viewers on, one delivery thread writes half of them meanwhile), and every other sink gets the frame on the delivery threads. The cost is that a large frame
  * (megabytes) is copied, and a large fan-out written, on the selector thread, during which that selector's
  * other connections wait (about 1 ms per MB copied, 15–20 µs per viewer of a 50 KB frame, here); the
  * handshake and every other connection still run on workers.

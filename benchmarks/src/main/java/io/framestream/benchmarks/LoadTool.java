@@ -28,7 +28,8 @@ import java.util.Set;
  *                         S4 without its stalled viewers, in as long a window (the baseline of S4's p99)
  * --ws N --sse M --stalled-ws K --stalled-sse K --size BYTES --fps F --seconds S [--raw]   a custom scenario
  * --scale X               multiplies every duration (e.g. 0.3 while developing)
- * --repeat N              runs each scenario N times
+ * --repeat N              runs each scenario N times, the peers' order rotated by one each time (so that
+ *                         no peer is always measured first)
  * --portable              serves WebSocket viewers through the portable Jakarta send path (no fast path)
  * --compare               runs each scenario with the fast path and with the portable path
  * --threads N             viewer selector threads (default 2)
@@ -158,36 +159,7 @@ public final class LoadTool {
           results.addAll(tool.crossNode(s));
           continue;
         }
-        List<Result> fs = new ArrayList<>();
-        if (peers.contains(Peers.FRAMESTREAM) && (compare || !portable)) {
-          fs.add(tool.frameStream(s, false));
-        }
-        if (peers.contains(Peers.FRAMESTREAM) && (compare || portable)) {
-          fs.add(tool.frameStream(s, true));
-        }
-        if (peers.contains(Peers.FRAMESTREAM_JETTY)) {
-          fs.add(tool.frameStream(s, false, true));
-        }
-        Result baseline = s.raw() && (peers.contains(Peers.RAW) || !fs.isEmpty()) ? tool.rawBaseline(s) : null;
-        for (Result f : fs) {
-          f.rawCpuPerGb = baseline == null ? Double.NaN : baseline.cpuPerGb();
-          f.rawMaxMbPerSecond = baseline == null ? Double.NaN : baseline.maxMbPerSecond;
-        }
-        List<Result> rows = new ArrayList<>(fs);
-        if (peers.contains(Peers.RAW) && baseline != null) {
-          baseline.peer = true;
-          rows.add(baseline);
-        } else if (peers.contains(Peers.RAW)) {
-          rows.add(notRun(s, Peers.RAW_MODE, s.stalledWs() + s.stalledSse() > 0
-              ? "n/a: its blocking writes would wait on the stalled viewers" : "n/a: no raw baseline in this scenario"));
-        }
-        if (peers.contains(Peers.NODE)) {
-          rows.add(nodeRelay.isEmpty() ? notRun(s, Peers.NODE_MODE, "skipped: node not found or not installed")
-              : tool.relay(s, Peers.NODE_MODE, nodeRelay.get()));
-        }
-        if (peers.contains(Peers.NETTY)) {
-          rows.add(tool.relay(s, Peers.NETTY_MODE, null));
-        }
+        List<Result> rows = tool.repetition(s, r, peers, portable, compare, nodeRelay);
         for (Result row : rows) {
           row.repetition = r;
         }
@@ -195,6 +167,74 @@ public final class LoadTool {
       }
     }
     return results;
+  }
+
+  /**
+   * Runs one repetition of a scenario on every peer asked for and returns their rows in the canonical order
+   * (framestream's paths, raw TCP, the Node relay, the Netty relay). The peers run in that order rotated by the
+   * repetition number ({@code --repeat}), so that over the repeats each peer is measured first, last and in
+   * between: a peer measured right after another starts on the machine that one left (its sockets in TIME_WAIT,
+   * the kernel's caches, another tenant's burst), and a fixed order would give one peer that start every time.
+   */
+  private List<Result> repetition(Scenario s, int repetition, Set<String> peers, boolean portable, boolean compare,
+      Optional<Path> nodeRelay) throws Exception {
+    List<Result> fs = new ArrayList<>();
+    Result[] baseline = new Result[1];
+    List<Result> relays = new ArrayList<>();
+    List<Step> steps = new ArrayList<>();
+    if (peers.contains(Peers.FRAMESTREAM) && (compare || !portable)) {
+      steps.add(() -> fs.add(frameStream(s, false)));
+    }
+    if (peers.contains(Peers.FRAMESTREAM) && (compare || portable)) {
+      steps.add(() -> fs.add(frameStream(s, true)));
+    }
+    if (peers.contains(Peers.FRAMESTREAM_JETTY)) {
+      steps.add(() -> fs.add(frameStream(s, false, true)));
+    }
+    boolean anyFrameStream = !steps.isEmpty();
+    if (s.raw() && (peers.contains(Peers.RAW) || anyFrameStream)) {
+      steps.add(() -> baseline[0] = rawBaseline(s));
+    }
+    if (peers.contains(Peers.NODE) && nodeRelay.isPresent()) {
+      steps.add(() -> relays.add(relay(s, Peers.NODE_MODE, nodeRelay.get())));
+    }
+    if (peers.contains(Peers.NETTY)) {
+      steps.add(() -> relays.add(relay(s, Peers.NETTY_MODE, null)));
+    }
+    for (int i = 0; i < steps.size(); i++) {
+      steps.get((i + repetition) % steps.size()).run();
+    }
+    // fs and relays were filled in run order: put them back in the canonical one.
+    fs.sort(java.util.Comparator.comparingInt(LoadTool::frameStreamOrder));
+    relays.sort(java.util.Comparator.comparingInt(row -> Peers.NODE_MODE.equals(row.mode) ? 0 : 1));
+    for (Result f : fs) {
+      f.rawCpuPerGb = baseline[0] == null ? Double.NaN : baseline[0].cpuPerGb();
+      f.rawMaxMbPerSecond = baseline[0] == null ? Double.NaN : baseline[0].maxMbPerSecond;
+    }
+    List<Result> rows = new ArrayList<>(fs);
+    if (peers.contains(Peers.RAW) && baseline[0] != null) {
+      baseline[0].peer = true;
+      rows.add(baseline[0]);
+    } else if (peers.contains(Peers.RAW)) {
+      rows.add(notRun(s, Peers.RAW_MODE, s.stalledWs() + s.stalledSse() > 0
+          ? "n/a: its blocking writes would wait on the stalled viewers" : "n/a: no raw baseline in this scenario"));
+    }
+    if (peers.contains(Peers.NODE) && nodeRelay.isEmpty()) {
+      rows.add(notRun(s, Peers.NODE_MODE, "skipped: node not found or not installed"));
+    }
+    rows.addAll(relays);
+    return rows;
+  }
+
+  /** framestream's rows in the order their steps are made: the fast path, the portable path, on Jetty. */
+  private static int frameStreamOrder(Result row) {
+    return row.mode.endsWith("portable") ? 1 : row.mode.contains("jetty") ? 2 : 0;
+  }
+
+  /** One peer's run within a repetition. */
+  @FunctionalInterface
+  private interface Step {
+    void run() throws Exception;
   }
 
   /**

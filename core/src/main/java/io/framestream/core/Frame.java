@@ -276,6 +276,48 @@ public final class Frame {
   }
 
   /**
+   * Returns a new array holding {@code before}, the payload as standard base64 (the text of {@link #base64()},
+   * one ASCII byte per character) and {@code after}: for encoders that frame the payload's base64 in a message
+   * of their own, such as an SSE event. The base64 is encoded straight into the returned array and moved once
+   * into place, without building the {@link #base64()} text and copying it (that text is used, not built, if
+   * another caller has built it already). Nothing is cached: keep the result in a {@link FrameEncoding}.
+   *
+   * @param before the bytes that go first; not modified
+   * @param after the bytes that go last; not modified
+   * @return a new array of {@code before.length + 4 * ceil(size() / 3) + after.length} bytes
+   * @throws NullPointerException if an argument is {@code null}
+   * @throws IllegalArgumentException if the result would not fit one array
+   * @since 0.4.0
+   */
+  public byte[] base64Within(byte[] before, byte[] after) {
+    Objects.requireNonNull(before, "before");
+    Objects.requireNonNull(after, "after");
+    long encodedLength = 4L * ((payload.length + 2L) / 3);
+    long total = before.length + encodedLength + after.length;
+    if (total > Integer.MAX_VALUE - 16) {
+      throw new IllegalArgumentException("base64 message of " + total + " bytes does not fit one array");
+    }
+    byte[] out = new byte[(int) total];
+    String text = lookup(cache, FrameEncoding.BASE64);
+    if (text != null) {
+      copyAscii(text, out, before.length);
+    } else {
+      // The JDK's encoder writes from index 0 (and is an intrinsic under C2): encode there, then move once.
+      int n = java.util.Base64.getEncoder().encode(payload, out);
+      System.arraycopy(out, 0, out, before.length, n);
+    }
+    System.arraycopy(before, 0, out, 0, before.length);
+    System.arraycopy(after, 0, out, out.length - after.length, after.length);
+    return out;
+  }
+
+  /** Copies an ASCII text's characters as bytes: the low byte of each, which for ASCII is the byte. */
+  @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): exact for ASCII, one array copy
+  private static void copyAscii(String text, byte[] out, int offset) {
+    text.getBytes(0, text.length(), out, offset);
+  }
+
+  /**
    * Returns the frame as a {@code data:} URI, computed once per frame and cached.
    *
    * @return {@code data:<type>;base64,<payload>}

@@ -117,6 +117,27 @@ class FrameTest {
   }
 
   @Test
+  void base64WithinFramesTheBase64OfEveryPayloadLengthWithoutBuildingTheText() {
+    byte[] before = "id: 7\ndata: ".getBytes(StandardCharsets.US_ASCII);
+    byte[] after = {'\n', '\n'};
+    java.util.Random random = new java.util.Random(14);
+    for (int size : new int[] {0, 1, 2, 3, 4, 5, 50_000, 50_001, 50_002}) {
+      byte[] payload = new byte[size];
+      random.nextBytes(payload);
+      Frame f = Frame.of("image/jpeg", payload);
+      String expected = "id: 7\ndata: " + Base64.getEncoder().encodeToString(payload) + "\n\n";
+      assertEquals(expected, new String(f.base64Within(before, after), StandardCharsets.US_ASCII), "size " + size);
+      assertFalse(f.isEncoded(FrameEncoding.BASE64), "the base64 text is not built for it");
+      f.base64(); // now cached: the same bytes come from the text
+      assertEquals(expected, new String(f.base64Within(before, after), StandardCharsets.US_ASCII), "size " + size);
+    }
+    Frame f = Frame.of("image/jpeg", new byte[] {1, 2, 3});
+    assertEquals("AQID", new String(f.base64Within(new byte[0], new byte[0]), StandardCharsets.US_ASCII));
+    assertThrows(NullPointerException.class, () -> f.base64Within(null, after));
+    assertThrows(NullPointerException.class, () -> f.base64Within(before, null));
+  }
+
+  @Test
   void anEncodingRunsOncePerFrameUnderConcurrency() throws Exception {
     AtomicInteger runs = new AtomicInteger();
     CountDownLatch inEncoder = new CountDownLatch(1);

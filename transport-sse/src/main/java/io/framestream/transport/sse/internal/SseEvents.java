@@ -39,17 +39,18 @@ public final class SseEvents {
 
   /**
    * A frame as a {@code data} event whose data is the frame's data URI: {@code id: <seq>\nevent:
-   * data\ndata: data:<type>;base64,<payload>\n\n}. Shares the frame's cached data URI text.
+   * data\ndata: data:<type>;base64,<payload>\n\n}. The base64 is encoded straight into the event ({@link
+   * Frame#base64Within}); the frame's data URI text is not built for it.
    */
   public static final FrameEncoding<byte[]> DATA_URI_EVENT =
-      FrameEncoding.of("sse-data-event-datauri", f -> dataEvent(f.sequence(), f.dataUri()));
+      FrameEncoding.of("sse-data-event-datauri", f -> dataEvent(f, "data:" + f.contentType() + ";base64,"));
 
   /**
    * A frame as a {@code data} event whose data is bare base64: {@code id: <seq>\nevent: data\ndata:
-   * <payload>\n\n}. Shares the frame's cached base64 text.
+   * <payload>\n\n}. The base64 is encoded straight into the event; the frame's base64 text is not built for it.
    */
   public static final FrameEncoding<byte[]> BASE64_EVENT =
-      FrameEncoding.of("sse-data-event-base64", f -> dataEvent(f.sequence(), f.base64()));
+      FrameEncoding.of("sse-data-event-base64", f -> dataEvent(f, ""));
 
   /**
    * Where an {@link FrameKind#INIT} frame keeps its {@code init} event: one holder per frame, filled by
@@ -246,19 +247,18 @@ public final class SseEvents {
     return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
 
-  /** A data event; the text is base64 or a data URI, both ASCII without line breaks. */
-  @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): exact for ASCII, one array copy
-  static byte[] dataEvent(long sequence, String text) {
+  /** The bytes that end a data event: the data line's end and the empty line that dispatches it. */
+  private static final byte[] DATA_EVENT_END = ascii("\n\n");
+
+  /**
+   * A data event whose data is {@code prefix} and the payload's base64, encoded once straight into the event
+   * (one array, no base64 or data URI text in between). The prefix is ASCII without line breaks: empty, or
+   * {@code data:<type>;base64,} with a content type {@link io.framestream.core.ContentTypes} checked for
+   * control and non-ASCII characters.
+   */
+  static byte[] dataEvent(Frame frame, String prefix) {
     ENCODER_RUNS.increment();
-    byte[] head = ascii("id: " + sequence + "\nevent: data\ndata: ");
-    byte[] out = new byte[head.length + text.length() + 2];
-    System.arraycopy(head, 0, out, 0, head.length);
-    // The text is ASCII (base64 or a data URI): its chars' low bytes are its bytes. This copies the string's
-    // Latin-1 array at once instead of encoding char by char through a temporary array.
-    text.getBytes(0, text.length(), out, head.length);
-    out[out.length - 2] = '\n';
-    out[out.length - 1] = '\n';
-    return out;
+    return frame.base64Within(ascii("id: " + frame.sequence() + "\nevent: data\ndata: " + prefix), DATA_EVENT_END);
   }
 
   /**

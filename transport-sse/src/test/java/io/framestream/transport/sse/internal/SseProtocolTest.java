@@ -2,6 +2,7 @@ package io.framestream.transport.sse.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.framestream.core.Channel;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameCodecException;
+import io.framestream.core.FrameEncoding;
 import io.framestream.core.FrameKind;
 import io.framestream.core.InitMessage;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +39,8 @@ class SseProtocolTest {
           text(SseEvents.eventOf(f, "enc", SseFormat.DATA_URI)));
       assertEquals("id: 1\nevent: data\ndata: " + b64 + "\n\n", text(SseEvents.eventOf(f, "enc", SseFormat.BASE64)));
       assertSame(SseEvents.eventOf(f, "enc", SseFormat.DATA_URI), SseEvents.eventOf(f, "enc", SseFormat.DATA_URI));
+      assertFalse(f.isEncoded(FrameEncoding.BASE64) || f.isEncoded(FrameEncoding.DATA_URI),
+          "the events encode the base64 straight into their own arrays, with no text in between");
     }
   }
 

@@ -28,8 +28,8 @@ import java.util.Set;
  *                         S4 without its stalled viewers, in as long a window (the baseline of S4's p99)
  * --ws N --sse M --stalled-ws K --stalled-sse K --size BYTES --fps F --seconds S [--raw]   a custom scenario
  * --scale X               multiplies every duration (e.g. 0.3 while developing)
- * --repeat N              runs each scenario N times, the peers' order rotated by one each time (so that
- *                         no peer is always measured first)
+ * --repeat N              runs each scenario N times, the peers in the order of the next row of a balanced
+ *                         Latin square each time (no peer always first, or always after the same one)
  * --portable              serves WebSocket viewers through the portable Jakarta send path (no fast path)
  * --compare               runs each scenario with the fast path and with the portable path
  * --threads N             viewer selector threads (default 2)
@@ -171,10 +171,13 @@ public final class LoadTool {
 
   /**
    * Runs one repetition of a scenario on every peer asked for and returns their rows in the canonical order
-   * (framestream's paths, raw TCP, the Node relay, the Netty relay). The peers run in that order rotated by the
-   * repetition number ({@code --repeat}), so that over the repeats each peer is measured first, last and in
-   * between: a peer measured right after another starts on the machine that one left (its sockets in TIME_WAIT,
-   * the kernel's caches, another tenant's burst), and a fixed order would give one peer that start every time.
+   * (framestream's paths, raw TCP, the Node relay, the Netty relay). The peers run in the order of row {@code
+   * repetition} of a balanced Latin square over them ({@link #runOrder}): a peer measured right after another
+   * starts on the machine that one left (its sockets in TIME_WAIT, the kernel's caches, another tenant's burst),
+   * and a fixed order gave framestream the first place, and each peer the same predecessor, every time. Over as
+   * many repetitions as there are peers (twice as many for an odd count) each peer runs equally often in every
+   * place and after every other peer; fewer repetitions balance part of that (with {@code --repeat 3} and four
+   * peers, three of them go first once each).
    */
   private List<Result> repetition(Scenario s, int repetition, Set<String> peers, boolean portable, boolean compare,
       Optional<Path> nodeRelay) throws Exception {
@@ -201,8 +204,8 @@ public final class LoadTool {
     if (peers.contains(Peers.NETTY)) {
       steps.add(() -> relays.add(relay(s, Peers.NETTY_MODE, null)));
     }
-    for (int i = 0; i < steps.size(); i++) {
-      steps.get((i + repetition) % steps.size()).run();
+    for (int i : runOrder(steps.size(), repetition)) {
+      steps.get(i).run();
     }
     // fs and relays were filled in run order: put them back in the canonical one.
     fs.sort(java.util.Comparator.comparingInt(LoadTool::frameStreamOrder));
@@ -224,6 +227,26 @@ public final class LoadTool {
     }
     rows.addAll(relays);
     return rows;
+  }
+
+  /**
+   * Row {@code repetition} of a Williams design for {@code n} treatments: a Latin square in which, over its rows,
+   * every treatment takes every place equally often and follows every other treatment equally often ({@code n}
+   * rows for even {@code n}; for odd {@code n}, those rows and their reverses, {@code 2n}). Row 0 is 0, 1, n-1,
+   * 2, n-2, ...; row r adds r to each entry, modulo n. Rows repeat after the last.
+   */
+  static int[] runOrder(int n, int repetition) {
+    int[] base = new int[n];
+    for (int j = 1; j < n; j++) {
+      base[j] = j % 2 == 1 ? (j + 1) / 2 : n - j / 2;
+    }
+    int rows = n % 2 == 0 ? n : 2 * n;
+    int r = n == 0 ? 0 : Math.floorMod(repetition, rows);
+    int[] order = new int[n];
+    for (int j = 0; j < n; j++) {
+      order[j] = r < n ? (base[j] + r) % n : (base[n - 1 - j] + r - n) % n; // past n: row r - n reversed
+    }
+    return order;
   }
 
   /** framestream's rows in the order their steps are made: the fast path, the portable path, on Jetty. */

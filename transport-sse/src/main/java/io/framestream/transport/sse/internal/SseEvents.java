@@ -43,14 +43,15 @@ public final class SseEvents {
    * Frame#base64Within}); the frame's data URI text is not built for it.
    */
   public static final FrameEncoding<byte[]> DATA_URI_EVENT =
-      FrameEncoding.of("sse-data-event-datauri", f -> dataEvent(f, "data:" + f.contentType() + ";base64,"));
+      FrameEncoding.of("sse-data-event-datauri", f -> dataEvent(f, "data:" + f.contentType() + ";base64,",
+          SseEvents.BASE64_EVENT));
 
   /**
    * A frame as a {@code data} event whose data is bare base64: {@code id: <seq>\nevent: data\ndata:
    * <payload>\n\n}. The base64 is encoded straight into the event; the frame's base64 text is not built for it.
    */
   public static final FrameEncoding<byte[]> BASE64_EVENT =
-      FrameEncoding.of("sse-data-event-base64", f -> dataEvent(f, ""));
+      FrameEncoding.of("sse-data-event-base64", f -> dataEvent(f, "", SseEvents.DATA_URI_EVENT));
 
   /**
    * Where an {@link FrameKind#INIT} frame keeps its {@code init} event: one holder per frame, filled by
@@ -252,13 +253,23 @@ public final class SseEvents {
 
   /**
    * A data event whose data is {@code prefix} and the payload's base64, encoded once straight into the event
-   * (one array, no base64 or data URI text in between). The prefix is ASCII without line breaks: empty, or
-   * {@code data:<type>;base64,} with a content type {@link io.framestream.core.ContentTypes} checked for
-   * control and non-ASCII characters.
+   * (one array, no base64 or data URI text in between); when the frame already holds its {@code other} data
+   * event (viewers of both formats on one channel), its base64 is copied from there instead of encoded again.
+   * The prefix is ASCII without line breaks: empty, or {@code data:<type>;base64,} with a content type {@link
+   * io.framestream.core.ContentTypes} checked for control and non-ASCII characters.
    */
-  static byte[] dataEvent(Frame frame, String prefix) {
+  static byte[] dataEvent(Frame frame, String prefix, FrameEncoding<byte[]> other) {
     ENCODER_RUNS.increment();
-    return frame.base64Within(ascii("id: " + frame.sequence() + "\nevent: data\ndata: " + prefix), DATA_EVENT_END);
+    byte[] head = ascii("id: " + frame.sequence() + "\nevent: data\ndata: " + prefix);
+    if (!frame.isEncoded(other)) {
+      return frame.base64Within(head, DATA_EVENT_END);
+    }
+    byte[] done = frame.encoded(other); // ends with the base64 and DATA_EVENT_END
+    int tail = 4 * ((frame.size() + 2) / 3) + DATA_EVENT_END.length;
+    byte[] out = new byte[head.length + tail];
+    System.arraycopy(head, 0, out, 0, head.length);
+    System.arraycopy(done, done.length - tail, out, head.length, tail);
+    return out;
   }
 
   /**

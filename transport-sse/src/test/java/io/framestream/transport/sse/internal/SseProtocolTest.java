@@ -45,6 +45,28 @@ class SseProtocolTest {
   }
 
   @Test
+  void dataEvents_ofBothFormats_encodeTheBase64Once_andTheSecondCopiesItFromTheFirst() {
+    for (int size : new int[] {0, 1, 2, 3, 50_000, 50_001}) {
+      byte[] p = new byte[size];
+      new java.util.Random(size).nextBytes(p);
+      String b64 = Base64.getEncoder().encodeToString(p);
+      for (boolean dataUriFirst : new boolean[] {true, false}) {
+        try (Channel c = Channel.create("both")) {
+          Frame f = c.publish(Frame.of("image/jpeg; q=0.8", p));
+          SseFormat first = dataUriFirst ? SseFormat.DATA_URI : SseFormat.BASE64;
+          SseFormat second = dataUriFirst ? SseFormat.BASE64 : SseFormat.DATA_URI;
+          SseEvents.eventOf(f, "both", first);
+          SseEvents.eventOf(f, "both", second);
+          assertEquals("id: 1\nevent: data\ndata: data:image/jpeg; q=0.8;base64," + b64 + "\n\n",
+              text(SseEvents.eventOf(f, "both", SseFormat.DATA_URI)), "size " + size);
+          assertEquals("id: 1\nevent: data\ndata: " + b64 + "\n\n", text(SseEvents.eventOf(f, "both", SseFormat.BASE64)),
+              "size " + size);
+        }
+      }
+    }
+  }
+
+  @Test
   void initFrames_becomeInitEventsWithTheSegment() throws Exception {
     try (Channel c = Channel.create("v")) {
       Frame init = c.publish(Frame.builder(new byte[] {9, 8}).contentType("video/mp4").kind(FrameKind.INIT)

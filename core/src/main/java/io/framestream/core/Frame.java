@@ -302,7 +302,8 @@ public final class Frame {
     if (text != null) {
       copyAscii(text, out, before.length);
     } else {
-      // The JDK's encoder writes from index 0 (a C2 intrinsic on CPUs that have one, AVX-512 on x86 in JDK 17): encode there, then move once.
+      // The JDK's encoder writes from index 0 (a C2 intrinsic on CPUs that have one, AVX-512 on x86 in JDK 17):
+      // encode there, then move once.
       int n = java.util.Base64.getEncoder().encode(payload, out);
       System.arraycopy(out, 0, out, before.length, n);
     }

@@ -99,7 +99,8 @@ abstract class ConformanceSuite {
     Await.until(() -> "frames " + indices + "; received " + viewer.events() + "; " + channel.stats(),
         () -> viewer.lastIndex() == last || viewer.isClosed(), BOUND); // a closed viewer fails at once, below
     assertEquals(indices, viewer.frameIndices(), () -> "frames received: " + viewer.events()
-        + (viewer.isClosed() ? " (then the connection closed)" : "") + "; " + channel.stats());
+        + (viewer.isClosed() ? " (then the connection closed" + (viewer instanceof WsClient ws ? ": "
+            + ws.closeReason() : "") + ")" : "") + "; " + channel.stats());
   }
 
   /**

@@ -68,7 +68,15 @@ final class WsClient extends RecordingClient implements WebSocket.Listener {
       String message = text.toString();
       text.setLength(0);
       if (DataUris.isDataUri(message)) {
-        Frame f = DataUris.decode(message, MAX_DATA_URI_BYTES).build();
+        Frame f;
+        try {
+          f = DataUris.decode(message, MAX_DATA_URI_BYTES).build();
+        } catch (RuntimeException e) {
+          // Say why in the failure: the JDK client aborts the connection on a listener's exception.
+          ended.complete(new Object[] {1006, "the client could not decode a data URI of " + message.length()
+              + " characters (" + e + "): " + message.substring(0, Math.min(80, message.length())) + "..."});
+          throw e;
+        }
         add(ViewerEvent.frame(f.copyPayload(), f.contentType()));
       } else {
         JsonNode parsed = json(message);

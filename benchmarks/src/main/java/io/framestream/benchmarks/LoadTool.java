@@ -34,6 +34,10 @@ import java.util.Set;
  * --compare               runs each scenario with the fast path and with the portable path
  * --threads N             viewer selector threads (default 2)
  * --max-in-flight N       frames in flight per viewer on the server's channel (default 1, as shipped)
+ * --timeline              prints, per second of each measured window, how many frames some viewer got later
+ *                         than the window's p99 (where in the window the slow frames were)
+ * --ramp-p99-ms MS        a ramp step counts as sustained only if its p99 is at most MS (default 50): a relay
+ *                         that queues instead of dropping (raw TCP) shows overload as latency, not as misses
  * --warmup S              seconds of load before measuring (default 5; the server's JIT needs them)
  * --tool-warmup S         seconds of load that warm the load tool itself before its first scenario (default
  *                         10; 0 skips): without them the first peer measured (framestream) shares the cores
@@ -56,9 +60,12 @@ public final class LoadTool {
   private final PrintStream out;
   private final long warmupMillis;
   private final int maxInFlight;
+  private final double rampP99BoundMillis;
+  private boolean timeline;
 
-  LoadTool(int threads, PrintStream out, double warmupSeconds, int maxInFlight) {
+  LoadTool(int threads, PrintStream out, double warmupSeconds, int maxInFlight, double rampP99BoundMillis) {
     this.maxInFlight = maxInFlight;
+    this.rampP99BoundMillis = rampP99BoundMillis;
     this.threads = threads;
     this.out = out;
     this.warmupMillis = (long) (warmupSeconds * 1000);
@@ -109,7 +116,9 @@ public final class LoadTool {
     boolean raw = false;
     double warmup = 5;
     double toolWarmup = 10;
+    boolean timeline = false;
     int maxInFlight = 1;
+    double rampP99 = 50;
     Set<String> peers = Peers.parse(String.join(",", Peers.DEFAULT));
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -130,6 +139,8 @@ public final class LoadTool {
         case "--warmup": warmup = Double.parseDouble(args[++i]); break;
         case "--tool-warmup": toolWarmup = Double.parseDouble(args[++i]); break;
         case "--max-in-flight": maxInFlight = Integer.parseInt(args[++i]); break;
+        case "--ramp-p99-ms": rampP99 = Double.parseDouble(args[++i]); break;
+        case "--timeline": timeline = true; break;
         case "--peers": peers = Peers.parse(args[++i]); break;
         default: throw new IllegalArgumentException("unknown argument " + args[i] + " (see LoadTool's Javadoc)");
       }
@@ -147,7 +158,8 @@ public final class LoadTool {
         list.add(s.scaled(scale));
       }
     }
-    LoadTool tool = new LoadTool(threads, out, warmup, maxInFlight);
+    LoadTool tool = new LoadTool(threads, out, warmup, maxInFlight, rampP99);
+    tool.timeline = timeline;
     Optional<Path> nodeRelay = peers.contains(Peers.NODE) ? Peers.prepareNode(out) : Optional.empty();
     if (toolWarmup > 0 && !list.isEmpty()) {
       tool.warmUpTool((long) (toolWarmup * 1000));
@@ -195,13 +207,14 @@ public final class LoadTool {
       steps.add(() -> fs.add(frameStream(s, false, true)));
     }
     boolean anyFrameStream = !steps.isEmpty();
-    if (s.raw() && (peers.contains(Peers.RAW) || anyFrameStream)) {
+    boolean relaysRun = !s.frameStreamOnly();
+    if (relaysRun && s.raw() && (peers.contains(Peers.RAW) || anyFrameStream)) {
       steps.add(() -> baseline[0] = rawBaseline(s));
     }
-    if (peers.contains(Peers.NODE) && nodeRelay.isPresent()) {
+    if (relaysRun && peers.contains(Peers.NODE) && nodeRelay.isPresent()) {
       steps.add(() -> relays.add(relay(s, Peers.NODE_MODE, nodeRelay.get())));
     }
-    if (peers.contains(Peers.NETTY)) {
+    if (relaysRun && peers.contains(Peers.NETTY)) {
       steps.add(() -> relays.add(relay(s, Peers.NETTY_MODE, null)));
     }
     for (int i : runOrder(steps.size(), repetition)) {
@@ -215,6 +228,16 @@ public final class LoadTool {
       f.rawMaxMbPerSecond = baseline[0] == null ? Double.NaN : baseline[0].maxMbPerSecond;
     }
     List<Result> rows = new ArrayList<>(fs);
+    if (!relaysRun) {
+      String why = "n/a: " + s.name() + " is the baseline of framestream's stalled-viewer p99";
+      for (String[] peer : new String[][] {{Peers.RAW, Peers.RAW_MODE}, {Peers.NODE, Peers.NODE_MODE},
+          {Peers.NETTY, Peers.NETTY_MODE}}) {
+        if (peers.contains(peer[0])) {
+          rows.add(notRun(s, peer[1], why));
+        }
+      }
+      return rows;
+    }
     if (peers.contains(Peers.RAW) && baseline[0] != null) {
       baseline[0].peer = true;
       rows.add(baseline[0]);
@@ -442,11 +465,10 @@ public final class LoadTool {
       sleep(500);
       Result step = measure(s, mode, server, clients, healthy, List.of(), pub, s.seconds(), server != null);
       step.fps = fps;
-      // Sustained: every viewer got every frame, and the publisher kept (nearly) the asked rate.
-      boolean ok = step.missedTotal == 0 && step.connected == healthy.size()
-          && step.framesPublished >= 0.95 * fps * step.seconds;
+      boolean ok = sustained(step, healthy.size(), fps, rampP99BoundMillis);
       out.printf(Locale.ROOT, "    %s %.0f fps: %.1f MB/s, missed %d, p99 %.1f ms%s%n", mode, fps, step.mbPerSecond(),
-          step.missedTotal, step.p99, ok ? "" : " -> stop");
+          step.missedTotal, step.p99, ok ? "" : step.p99 > rampP99BoundMillis && step.missedTotal == 0
+              ? String.format(Locale.ROOT, " -> stop (p99 above %.0f ms)", rampP99BoundMillis) : " -> stop");
       if (!ok) {
         break;
       }
@@ -463,6 +485,17 @@ public final class LoadTool {
     }
     best.maxMbPerSecond = best.mbPerSecond();
     return best;
+  }
+
+  /**
+   * Whether a ramp step was sustained: every viewer connected got every frame, the publisher kept (nearly) the
+   * asked rate, and the p99 stayed within {@code p99BoundMillis}. A relay that drops for a busy viewer
+   * (framestream: newest frame wins) shows overload as misses; one that queues (raw TCP's blocking writes) shows
+   * it as a growing delay, which only the bound sees.
+   */
+  static boolean sustained(Result step, int viewers, double fps, double p99BoundMillis) {
+    return step.missedTotal == 0 && step.connected == viewers && step.framesPublished >= 0.95 * fps * step.seconds
+        && step.p99 <= p99BoundMillis;
   }
 
   /** The same healthy fan-out through the raw TCP server. */
@@ -513,6 +546,9 @@ public final class LoadTool {
     r.rssEnd = server == null ? -1 : server.rssBytes();
     sleep(1000); // let the window's last frames arrive
     tally(r, s, healthy, w, end, w.merged());
+    if (timeline) {
+      out.println("  " + mode + " " + timeline(w, end, s.fps(), r.p99));
+    }
     for (Viewer v : stalled) {
       if (v.closed) {
         r.stalledClosed++;
@@ -520,6 +556,7 @@ public final class LoadTool {
     }
     if (benchStats) {
       r.evictions = after.getOrDefault("evictions", -1L);
+      r.evictionsBeforeWindow = before.getOrDefault("evictions", -1L);
       r.allocated = after.getOrDefault("allocated", -1L) - before.getOrDefault("allocated", 0L);
       r.heapAfterGc = server.stats(true).getOrDefault("heapUsed", -1L); // after the CPU window: its GC is not counted
     }
@@ -527,6 +564,24 @@ public final class LoadTool {
       out.println("  " + mode + " " + ThreadGroups.describe(r.threads, r.framesPublished, r.delivered));
     }
     return r;
+  }
+
+  /**
+   * Where the window's slow frames were: per second of the window, how many frames some viewer received later than
+   * {@code p99Millis}.
+   */
+  static String timeline(ViewerClients.Window w, long end, double fps, double p99Millis) {
+    StringBuilder sb = new StringBuilder("frames above the p99 per second:");
+    int frames = (int) Math.min(end - w.startSeq, w.worstBySeq.length());
+    int perSecond = Math.max(1, (int) Math.round(fps));
+    for (int first = 0; first < frames; first += perSecond) {
+      int above = 0;
+      for (int i = first; i < Math.min(frames, first + perSecond); i++) {
+        above += w.worstBySeq.get(i) > p99Millis * 1000 ? 1 : 0;
+      }
+      sb.append(' ').append(above);
+    }
+    return sb.toString();
   }
 
   /** Counts what {@code healthy} received in window {@code w} (which ended before {@code end}), with latencies {@code h}. */
@@ -713,7 +768,10 @@ public final class LoadTool {
         r.scenario, r.mode, r.connected, r.viewers, r.deliveredFpsPerViewer(), r.mbPerSecond(), r.p50, r.p99, r.max,
         r.missedTotal, r.missedMax, r.serverCpu, 100 * r.serverSysCpu / r.serverCpu, r.cpuPerGb(), r.toolCpu)
         + (r.heapAfterGc < 0 ? "" : String.format(Locale.ROOT, ", RSS %.0f MB, heap after GC %.1f MB", r.rssEnd / 1e6,
-            r.heapAfterGc / 1e6));
+            r.heapAfterGc / 1e6))
+        + (r.stalled == 0 || r.evictionsBeforeWindow < 0 ? "" : String.format(Locale.ROOT,
+            ", stalled evicted %d before the window and %d in it", r.evictionsBeforeWindow,
+            r.evictions - r.evictionsBeforeWindow));
   }
 
   /**

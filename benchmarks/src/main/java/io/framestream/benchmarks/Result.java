@@ -20,6 +20,8 @@ final class Result {
   double p99 = Double.NaN;
   double max = Double.NaN;
   long evictions = -1;
+  /** Evictions the server had counted when the measured window opened (-1 when unknown). */
+  long evictionsBeforeWindow = -1;
   double serverCpu = Double.NaN;
   double serverSysCpu = Double.NaN;
   double toolCpu = Double.NaN;

@@ -37,6 +37,9 @@ final class ViewerClients implements AutoCloseable {
     volatile long endSeq = Long.MAX_VALUE;
     /** One histogram per viewer group ({@link Viewer#group}) and selector thread. */
     final Histogram[][] histograms;
+    /** The worst latency (µs) any viewer had for each of the window's first frames, by sequence number. */
+    final java.util.concurrent.atomic.AtomicLongArray worstBySeq = new java.util.concurrent.atomic.AtomicLongArray(
+        1 << 15);
 
     Window(long startSeq, int threads, int groups) {
       this.startSeq = startSeq;
@@ -496,8 +499,12 @@ final class ViewerClients implements AutoCloseable {
         v.lastSeq = seq;
       }
       v.delivered++;
-      w.histograms[Math.min(v.group, w.histograms.length - 1)][index].record(
-          System.nanoTime() - Payloads.sendNanos(head));
+      long nanos = System.nanoTime() - Payloads.sendNanos(head);
+      w.histograms[Math.min(v.group, w.histograms.length - 1)][index].record(nanos);
+      long slot = seq - w.startSeq;
+      if (slot < w.worstBySeq.length()) {
+        w.worstBySeq.accumulateAndGet((int) slot, nanos / 1000, Math::max);
+      }
     }
   }
 }

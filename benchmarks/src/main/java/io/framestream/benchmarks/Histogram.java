@@ -34,10 +34,21 @@ final class Histogram {
 
   /** The given percentile in milliseconds (NaN when empty). */
   double percentileMillis(double p) {
-    if (total == 0) {
+    return percentileMillis(p, 0);
+  }
+
+  /**
+   * The given percentile in milliseconds with {@code never} more samples that never arrived counted as later than
+   * any other (infinity when the percentile falls among them; NaN when there is no sample at all).
+   */
+  double percentileMillis(double p, long never) {
+    if (total + never == 0) {
       return Double.NaN;
     }
-    long rank = (long) Math.ceil(p / 100.0 * total);
+    long rank = (long) Math.ceil(p / 100.0 * (total + never));
+    if (rank > total) {
+      return Double.POSITIVE_INFINITY;
+    }
     long seen = 0;
     for (int i = 0; i < counts.length; i++) {
       seen += counts[i];

@@ -37,12 +37,21 @@ final class ViewerClients implements AutoCloseable {
     volatile long endSeq = Long.MAX_VALUE;
     /** One histogram per viewer group ({@link Viewer#group}) and selector thread. */
     final Histogram[][] histograms;
-    /** The worst latency (µs) any viewer had for each of the window's first frames, by sequence number. */
-    final java.util.concurrent.atomic.AtomicLongArray worstBySeq = new java.util.concurrent.atomic.AtomicLongArray(
-        1 << 15);
+    /** How many frames of a window {@link #worstBySeq} records. */
+    static final int TIMELINE_FRAMES = 1 << 15;
+    /**
+     * The worst latency (µs) any viewer had for each of the window's first {@link #TIMELINE_FRAMES} frames, by
+     * sequence number; null unless the window records a timeline.
+     */
+    final java.util.concurrent.atomic.AtomicLongArray worstBySeq;
 
     Window(long startSeq, int threads, int groups) {
+      this(startSeq, threads, groups, false);
+    }
+
+    Window(long startSeq, int threads, int groups, boolean timeline) {
       this.startSeq = startSeq;
+      this.worstBySeq = timeline ? new java.util.concurrent.atomic.AtomicLongArray(TIMELINE_FRAMES) : null;
       this.histograms = new Histogram[groups][threads];
       for (int g = 0; g < groups; g++) {
         for (int i = 0; i < threads; i++) {
@@ -175,6 +184,13 @@ final class ViewerClients implements AutoCloseable {
   /** Starts counting frames from {@code startSeq} on (and stops counting the previous window). */
   Window window(long startSeq) {
     return window(startSeq, 1);
+  }
+
+  /** The same, recording each frame's worst latency when {@code timeline} is true ({@link Window#worstBySeq}). */
+  Window window(long startSeq, boolean timeline) {
+    Window w = new Window(startSeq, readers.length, 1, timeline);
+    window = w;
+    return w;
   }
 
   /** The same, with one histogram per viewer group {@code 0 .. groups-1}. */
@@ -501,9 +517,10 @@ final class ViewerClients implements AutoCloseable {
       v.delivered++;
       long nanos = System.nanoTime() - Payloads.sendNanos(head);
       w.histograms[Math.min(v.group, w.histograms.length - 1)][index].record(nanos);
+      java.util.concurrent.atomic.AtomicLongArray worst = w.worstBySeq;
       long slot = seq - w.startSeq;
-      if (slot < w.worstBySeq.length()) {
-        w.worstBySeq.accumulateAndGet((int) slot, nanos / 1000, Math::max);
+      if (worst != null && slot < worst.length() && worst.get((int) slot) < nanos / 1000) {
+        worst.accumulateAndGet((int) slot, nanos / 1000, Math::max);
       }
     }
   }

@@ -60,9 +60,23 @@ final class Dispatcher implements Executor, AutoCloseable {
    * From this many inline drains in one publish on, one pool task takes the second half at once (one wake-up,
    * no helper), so a wide fan-out is written on two cores and holds the publishing thread half as long (S2:
    * the same CPU as all on one thread or the half spread over the pool, lower p99 and half the context
-   * switches of the latter; docs/performance.md).
+   * switches of the latter; docs/performance.md). {@code -Dframestream.inlineSplitAt=N} moves it (at least 2;
+   * docs/operations.md).
    */
-  static final int SPLIT_AT = 64;
+  static final int SPLIT_AT = splitAt(System.getProperty("framestream.inlineSplitAt"));
+  /** {@link #SPLIT_AT} from its system property: 64 when absent or not a number, at least 2. */
+  static int splitAt(String property) {
+    if (property == null) {
+      return 64;
+    }
+    try {
+      return Math.max(2, Integer.parseInt(property.trim()));
+    } catch (NumberFormatException e) {
+      LOG.log(System.Logger.Level.WARNING, "framestream.inlineSplitAt is not a number: " + property + "; using 64");
+      return 64;
+    }
+  }
+
   /** The most inline drains one publish runs on its thread; the rest go to the pool. */
   static final int INLINE_MAX_DRAINS = 1024;
   /** How long one publish runs inline drains on its thread before it hands the rest to the pool. */

@@ -275,4 +275,12 @@ class DispatcherTest {
     });
     assertEquals(1, ran.get(), "terminal signals still happen once the pool is gone");
   }
+
+  @Test
+  void c1_theSplitPointComesFromItsPropertyWithinBounds() {
+    assertEquals(64, Dispatcher.splitAt(null));
+    assertEquals(32, Dispatcher.splitAt(" 32 "));
+    assertEquals(2, Dispatcher.splitAt("0"), "at least two: a split needs a half to give away");
+    assertEquals(64, Dispatcher.splitAt("many"));
+  }
 }

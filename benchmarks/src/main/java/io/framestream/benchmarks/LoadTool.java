@@ -493,11 +493,9 @@ public final class LoadTool {
       best.mode = mode;
       best.seconds = 1;
       best.maxMbPerSecond = 0;
-      best.maxMbPerSecondNoMiss = 0;
       return best;
     }
     best.maxMbPerSecond = best.mbPerSecond();
-    best.maxMbPerSecondNoMiss = noMiss;
     out.printf(Locale.ROOT, "    %s sustained %.1f MB/s; with no frame missed at all, %.1f MB/s%n", mode,
         best.maxMbPerSecond, noMiss);
     return best;

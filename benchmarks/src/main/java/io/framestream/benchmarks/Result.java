@@ -20,8 +20,6 @@ final class Result {
   double p99 = Double.NaN;
   /** The p99 with every missed frame counted as a delivery later than any other (infinity past 1 % missed). */
   double p99CountingMisses = Double.NaN;
-  /** In a ramp: the best step by the stricter rule (no frame missed at all, p99 within the bound). */
-  double maxMbPerSecondNoMiss = Double.NaN;
   double max = Double.NaN;
   long evictions = -1;
   /** Evictions the server had counted when the measured window opened (-1 when unknown). */

@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * One load: viewer counts, frame size and rate, duration. {@code ramp} scenarios raise the rate step by
- * step until a step is not sustained: a frame missed, or a p99 above the bound (S6).
+ * step until a step is not sustained: a viewer lost, the publisher behind, or more than 1 % of the frames due
+ * late or missed ({@code LoadTool.sustained}, S6).
  *
  * @param name the label in the table
  * @param ws healthy WebSocket viewers

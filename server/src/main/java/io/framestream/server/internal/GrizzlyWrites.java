@@ -3,6 +3,7 @@ package io.framestream.server.internal;
 import io.framestream.core.DirectMessage;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameEncoding;
+import io.framestream.transport.sse.internal.GrizzlySocketWrites;
 import io.framestream.transport.websocket.spi.WebSocketFrames;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
@@ -12,9 +13,6 @@ import java.util.Queue;
 import java.util.concurrent.locks.Lock;
 import org.glassfish.grizzly.Connection;
 import org.glassfish.grizzly.asyncqueue.AsyncQueueWriter;
-import org.glassfish.grizzly.asyncqueue.MessageCloner;
-import org.glassfish.grizzly.asyncqueue.WritableMessage;
-import org.glassfish.grizzly.memory.Buffers;
 import org.glassfish.grizzly.memory.MemoryManager;
 import org.glassfish.grizzly.nio.NIOTransport;
 import org.glassfish.tyrus.spi.Writer;
@@ -166,8 +164,7 @@ final class GrizzlyWrites {
           }
         }
         try {
-          t.out().write(t.connection(), null, Buffers.wrap(t.memory(), out), completion.grizzly,
-              (MessageCloner<WritableMessage>) null);
+          GrizzlySocketWrites.write(t.connection(), t.out(), t.memory(), out, completion.grizzly);
         } catch (RuntimeException e) {
           completion.letGo(); // no outcome will come for a write that did not start
           throw e;

@@ -21,7 +21,6 @@ import org.glassfish.grizzly.Processor;
 import org.glassfish.grizzly.WriteHandler;
 import org.glassfish.grizzly.WriteResult;
 import org.glassfish.grizzly.asyncqueue.AsyncQueueWriter;
-import org.glassfish.grizzly.asyncqueue.MessageCloner;
 import org.glassfish.grizzly.asyncqueue.WritableMessage;
 import org.glassfish.grizzly.filterchain.Filter;
 import org.glassfish.grizzly.filterchain.FilterChain;
@@ -144,7 +143,7 @@ public final class GrizzlyEventOutput implements EventOutput {
     if (direct == null) {
       writeThroughStream(bytes);
     } else if (bytes.length > 0) { // an empty chunk would end the body
-      writeDirect(shared(chunk(bytes))); // a viewer's own bytes (notices, a resumed init): small or once
+      writeDirect(ByteBuffer.wrap(chunk(bytes)), null); // a viewer's own bytes (notices, a resumed init): small or once
     }
   }
 
@@ -157,12 +156,12 @@ public final class GrizzlyEventOutput implements EventOutput {
       DirectMessage message = chunks.direct(bytes);
       ByteBuffer view = message == null ? null : message.retain();
       if (view == null) {
-        writeDirect(shared(chunks.heap(bytes)));
+        writeDirect(ByteBuffer.wrap(chunks.heap(bytes)), null);
         return;
       }
       Release release = new Release(message);
       try {
-        writeDirect(Buffers.wrap(memoryManager, view), release);
+        writeDirect(view, release);
       } catch (IOException | RuntimeException e) {
         release.failed(e); // the write did not start: no outcome will come
         throw e;
@@ -177,18 +176,13 @@ public final class GrizzlyEventOutput implements EventOutput {
     }
   }
 
-  private void writeDirect(Buffer chunk) throws IOException {
-    writeDirect(chunk, null);
-  }
-
   @SuppressWarnings("unchecked")
-  private void writeDirect(Buffer chunk, Release release) throws IOException {
+  private void writeDirect(ByteBuffer chunk, Release release) throws IOException {
     Connection<SocketAddress> c = (Connection<SocketAddress>) connection;
     if (!c.isOpen()) {
       throw new IOException("SSE connection closed");
     }
-    chunk.allowBufferDispose(false);
-    direct.write(c, null, chunk, release, (MessageCloner<WritableMessage>) null);
+    GrizzlySocketWrites.write(c, direct, memoryManager, chunk, release);
     DIRECT.increment();
   }
 
@@ -385,13 +379,6 @@ public final class GrizzlyEventOutput implements EventOutput {
         || name.equals("org.glassfish.grizzly.http.server.FileCacheFilter")
         || name.equals("org.glassfish.tyrus.container.grizzly.server.GrizzlyServerFilter")
         || name.startsWith("io.framestream.");
-  }
-
-  /** A view of shared bytes for the write queue, which only reads it (its own position moves, not the array). */
-  private Buffer shared(byte[] bytes) {
-    Buffer b = Buffers.wrap(memoryManager, bytes);
-    b.allowBufferDispose(false);
-    return b;
   }
 
   /** The bytes as one HTTP chunk: the size line, the bytes, CRLF. */

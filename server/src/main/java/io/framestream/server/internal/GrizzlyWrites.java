@@ -18,7 +18,8 @@ import org.glassfish.grizzly.nio.NIOTransport;
 import org.glassfish.tyrus.spi.Writer;
 
 /**
- * Puts a viewer's pre-framed message straight into Grizzly's write queue of its connection, where Tyrus's
+ * Puts a viewer's pre-framed message straight into Grizzly's write queue of its connection (to the socket
+ * on the calling thread when that queue is idle, {@link GrizzlySocketWrites}), where Tyrus's
  * writer would otherwise take it through its own task queue and the connection's whole filter chain (a
  * buffer wrapper, a completion wrapper, a task, a queue round trip, a filter-chain context and six filters
  * per send, about a third of the delivery threads' own CPU at 200 viewers; docs/performance.md).

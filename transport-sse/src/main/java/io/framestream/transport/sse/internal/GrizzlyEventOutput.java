@@ -53,7 +53,8 @@ import org.glassfish.grizzly.utils.IdleTimeoutFilter;
  *   <li><b>Direct writes.</b> Once the response head is out, a chunked response without a content encoding
  *       on a connection whose filter chain holds only filters known to pass writes through unchanged
  *       (Grizzly's transport, idle-timeout and HTTP server filters, this project's own, Tyrus's server
- *       filter) has its events framed as chunks here and handed straight to the connection's write queue:
+ *       filter) has its events framed as chunks here and handed straight to the connection's write queue
+ *       (to the socket on the writing thread when that queue is idle, {@link GrizzlySocketWrites}):
  *       the same queue and order the output stream's writes end in, without the filter chain, the HTTP
  *       codec and the output buffer's bookkeeping per event. A TLS, HTTP/2, compressing or unknown filter,
  *       an HTTP/1.0 peer (no chunks) or {@code -D}{@value #DIRECT_WRITES_PROPERTY}{@code =false} keeps every

@@ -39,9 +39,10 @@ import org.glassfish.grizzly.nio.transport.TCPNIOConnection;
  *       meanwhile, the selector is asked to write them ({@code simulateIOEvent(WRITE)}), as Grizzly does.
  *   <li>If it takes part, what was written is given back, the rest becomes the queue's current record and the
  *       socket's write readiness is asked for: Grizzly's selector writes the rest and reports to the handler.
- *   <li>A write that fails or cannot start here (the connection is closed, the socket throws before taking
- *       a byte, too many writes nested on this thread) gives its reservation back and goes to Grizzly's
- *       writer, which reports the failure its own way.
+ *   <li>A write whose socket throws is handed over the same way, untouched: the selector's attempt fails it
+ *       and Grizzly closes the connection. (Giving the reservation back instead could strand a write another
+ *       thread queued meanwhile, which waits for the current write to hand over.) A closed connection and
+ *       writes nested too deep on one thread go to Grizzly's writer before any reservation.
  * </ol>
  *
  * <p>Only messages in native memory are written here (a heap message would be copied by the socket layer
@@ -84,29 +85,26 @@ public final class GrizzlySocketWrites {
       queue(connection, writer, memory, message, handler);
       return;
     }
-    TaskQueue<AsyncWriteQueueRecord> queue = c.getAsyncWriteQueue();
-    if (queue.reserveSpace(size) != size) {
-      queue.releaseSpace(size); // others are queued or being written: queue behind them
-      queue(connection, writer, memory, message, handler);
-      return;
-    }
     Writer.Reentrant nested = Writer.Reentrant.getWriteReentrant();
-    if (!nested.inc()) { // a completion writing again, too deep on this thread: let the selector write it
+    if (!nested.inc()) { // a completion writing again, too deep on this thread: Grizzly's writer handles it
       nested.dec();
-      queue.releaseSpace(size);
-      queue(connection, writer, memory, message, handler);
-      return;
-    }
-    int written;
-    try {
-      written = ((SocketChannel) c.getChannel()).write(message);
-    } catch (IOException | RuntimeException e) {
-      nested.dec();
-      queue.releaseSpace(size); // the socket took nothing in this call: Grizzly writes or fails it
       queue(connection, writer, memory, message, handler);
       return;
     }
     try {
+      TaskQueue<AsyncWriteQueueRecord> queue = c.getAsyncWriteQueue();
+      if (queue.reserveSpace(size) != size) {
+        queue.releaseSpace(size); // others are queued or being written: queue behind them
+        queue(connection, writer, memory, message, handler);
+        return;
+      }
+      // From here this write is the queue's current one: writes offered meanwhile wait for it to hand over.
+      int written;
+      try {
+        written = ((SocketChannel) c.getChannel()).write(message);
+      } catch (IOException e) {
+        written = 0; // handed over below: the selector's attempt fails it, and Grizzly closes the connection
+      }
       if (!message.hasRemaining()) {
         boolean others = queue.releaseSpaceAndNotify(size) != 0;
         try {

@@ -224,6 +224,8 @@ class WebSocketServerIT {
       publisher.abort();
       JdkWsClient vanishingViewer = connect("/ws/live/gone");
       vanishingViewer.abort();
+      // One publisher per channel: the next one is refused (409) until the server has seen this one vanish.
+      Await.until("the vanished publisher's slot is free", () -> registry.channel("gone").publisherCount() == 0);
     }
     Await.until(() -> "only the steady viewer is left: " + server.webSocket().openSessions() + " sessions, "
         + registry.channel("gone").subscriberCount() + " subscribers",

@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -167,8 +168,14 @@ class GrizzlySocketWritesIT {
     Outcomes grizzlys = new Outcomes(n);
     AtomicReference<Throwable> readFailure = new AtomicReference<>();
     AtomicInteger read = new AtomicInteger();
+    // The peer reads nothing and the other writer waits until this thread has written the first `held`
+    // messages: the first goes to the empty socket whole, and later ones cannot all fit into the sockets'
+    // buffers (at least 400 KB against about 200 KB), so both paths run whatever the machine's timing.
+    int held = 20;
+    CountDownLatch go = new CountDownLatch(1);
     Thread reader = new Thread(() -> {
       try {
+        go.await();
         readAll(peer.getInputStream(), 2 * n, read);
       } catch (Throwable t) {
         readFailure.set(t);
@@ -177,6 +184,11 @@ class GrizzlySocketWritesIT {
     reader.start();
     // Grizzly's own writer on another thread, as a Tyrus ping or a refusal's close frame would write.
     Thread other = new Thread(() -> {
+      try {
+        go.await();
+      } catch (InterruptedException e) {
+        return;
+      }
       for (int seq = 0; seq < n; seq++) {
         queueWriter().write(connection, null, Buffers.wrap(memory(), message(2, seq, seq % 2 == 0)),
             grizzlys.of(seq), (MessageCloner<WritableMessage>) null);
@@ -188,6 +200,9 @@ class GrizzlySocketWritesIT {
     other.start();
     int whole = 0; // told before write returned: written on this thread
     for (int seq = 0; seq < n; seq++) {
+      if (seq == held) {
+        go.countDown();
+      }
       GrizzlySocketWrites.write(connection, queueWriter(), memory(), message(1, seq, true), mine.of(seq));
       whole += mine.completed.get(seq);
       if (seq % 10 == 9) {

@@ -199,15 +199,19 @@ class GrizzlySocketWritesIT {
     }, "grizzly-writer");
     other.start();
     int whole = 0; // told before write returned: written on this thread
-    for (int seq = 0; seq < n; seq++) {
-      if (seq == held) {
-        go.countDown();
+    try {
+      for (int seq = 0; seq < n; seq++) {
+        if (seq == held) {
+          go.countDown();
+        }
+        GrizzlySocketWrites.write(connection, queueWriter(), memory(), message(1, seq, true), mine.of(seq));
+        whole += mine.completed.get(seq);
+        if (seq % 10 == 9) {
+          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // let the queue drain now and then: both paths
+        }
       }
-      GrizzlySocketWrites.write(connection, queueWriter(), memory(), message(1, seq, true), mine.of(seq));
-      whole += mine.completed.get(seq);
-      if (seq % 10 == 9) {
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // let the queue drain now and then: both paths
-      }
+    } finally {
+      go.countDown(); // never leave the peer and the other writer waiting, even if a write throws
     }
     other.join(10_000);
     until(() -> "all messages read (" + read.get() + " of " + 2 * n + ", failure " + readFailure.get() + ")",

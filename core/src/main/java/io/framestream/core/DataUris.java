@@ -46,7 +46,23 @@ public final class DataUris {
    * @return the text length limit
    */
   public static long maxTextLength(long maxBytes) {
-    return (maxBytes + 2) / 3 * 4 + ContentTypes.MAX_LENGTH + SCHEME.length() + BASE64.length() + 1;
+    return base64Length(maxBytes) + ContentTypes.MAX_LENGTH + SCHEME.length() + BASE64.length() + 1;
+  }
+
+  /**
+   * Returns the length of the standard, padded base64 of {@code bytes} bytes (RFC 4648 §4): four characters for
+   * every three bytes or part of three. The one formula every encoder that sizes a base64 message uses.
+   *
+   * @param bytes a byte count, at least 0
+   * @return {@code 4 * ceil(bytes / 3)}
+   * @throws IllegalArgumentException if {@code bytes} is negative or the result would overflow a {@code long}
+   * @since 0.4.0
+   */
+  public static long base64Length(long bytes) {
+    if (bytes < 0 || bytes > Long.MAX_VALUE / 4 * 3) {
+      throw new IllegalArgumentException("byte count out of range: " + bytes);
+    }
+    return (bytes + 2) / 3 * 4;
   }
 
   /**

@@ -292,7 +292,7 @@ public final class Frame {
   public byte[] base64Within(byte[] before, byte[] after) {
     Objects.requireNonNull(before, "before");
     Objects.requireNonNull(after, "after");
-    long encodedLength = 4L * ((payload.length + 2L) / 3);
+    long encodedLength = DataUris.base64Length(payload.length);
     long total = before.length + encodedLength + after.length;
     if (total > Integer.MAX_VALUE - 16) {
       throw new IllegalArgumentException("base64 message of " + total + " bytes does not fit one array");

@@ -24,6 +24,16 @@ class DataUrisTest {
   }
 
   @Test
+  void base64LengthIsWhatTheJdkEncoderWrites() {
+    for (int n = 0; n <= 10; n++) {
+      assertEquals(Base64.getEncoder().encode(new byte[n]).length, DataUris.base64Length(n), n + " bytes");
+    }
+    assertEquals(4L * 715_827_883, DataUris.base64Length(Integer.MAX_VALUE));
+    assertThrows(IllegalArgumentException.class, () -> DataUris.base64Length(-1));
+    assertThrows(IllegalArgumentException.class, () -> DataUris.base64Length(Long.MAX_VALUE));
+  }
+
+  @Test
   void malformedUrisGiveAPreciseError() {
     assertMalformed("image/jpeg;base64,AAAA", "does not start");
     assertMalformed("data:image/jpeg;base64AAAA", "no ','");

@@ -2,6 +2,7 @@ package io.framestream.transport.sse.internal;
 
 import io.framestream.core.Channel;
 import io.framestream.core.ChannelState;
+import io.framestream.core.DataUris;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameEncoding;
 import io.framestream.core.FrameKind;
@@ -265,7 +266,7 @@ public final class SseEvents {
       return frame.base64Within(head, DATA_EVENT_END);
     }
     byte[] done = frame.encoded(other); // ends with the base64 and DATA_EVENT_END
-    int tail = 4 * ((frame.size() + 2) / 3) + DATA_EVENT_END.length;
+    int tail = (int) DataUris.base64Length(frame.size()) + DATA_EVENT_END.length;
     byte[] out = new byte[head.length + tail];
     System.arraycopy(head, 0, out, 0, head.length);
     System.arraycopy(done, done.length - tail, out, head.length, tail);

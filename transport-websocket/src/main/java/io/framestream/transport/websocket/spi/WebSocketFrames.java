@@ -1,12 +1,11 @@
 package io.framestream.transport.websocket.spi;
 
+import io.framestream.core.DataUris;
 import io.framestream.core.DirectMessage;
 import io.framestream.core.Frame;
 import io.framestream.core.FrameEncoding;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.Base64;
 
 /**
  * The pre-framed viewer messages a {@link RawFrameSender} is handed: server-to-client WebSocket frames built
@@ -62,8 +61,7 @@ public final class WebSocketFrames {
         out.put(frame.payload());
       });
 
-  /** Payload bytes base64-encoded per step: a multiple of 3, so only the last step pads. */
-  private static final int BASE64_CHUNK = 3 * 1024;
+  private static final byte[] NOTHING = new byte[0];
 
   private WebSocketFrames() {}
 
@@ -82,33 +80,24 @@ public final class WebSocketFrames {
   }
 
   /**
-   * Frames a frame's data URI as one text message, base64-encoding the payload in small steps directly into
-   * the message.
+   * Frames a frame's data URI as one text message: the header and the {@code data:<type>;base64,} prefix, then
+   * the payload's base64 encoded straight into the message by {@link Frame#base64Within(byte[], byte[])} (or
+   * copied from the frame's base64 text when another viewer has built it already).
    *
    * @param frame the frame
    * @return header and data URI in one read-only buffer
    */
   static ByteBuffer dataUriText(Frame frame) {
-    ByteBuffer payload = frame.payload();
     // Content types are ASCII (ContentTypes validates them); UTF-8 is right for a text frame either way.
     byte[] prefix = ("data:" + frame.contentType() + ";base64,").getBytes(StandardCharsets.UTF_8);
-    long length = prefix.length + 4L * ((payload.remaining() + 2L) / 3);
+    long length = prefix.length + DataUris.base64Length(frame.size());
     if (length > Integer.MAX_VALUE - 16) {
       throw new IllegalArgumentException("data URI of " + length + " bytes does not fit one buffer");
     }
-    ByteBuffer out = start(OPCODE_TEXT, (int) length);
-    out.put(prefix);
-    Base64.Encoder base64 = Base64.getEncoder();
-    byte[] in = new byte[BASE64_CHUNK];
-    byte[] encoded = new byte[BASE64_CHUNK / 3 * 4];
-    while (payload.hasRemaining()) {
-      int n = Math.min(in.length, payload.remaining());
-      payload.get(in, 0, n);
-      int m = base64.encode(n == in.length ? in : Arrays.copyOf(in, n), encoded);
-      out.put(encoded, 0, m);
-    }
-    out.flip();
-    return out.asReadOnlyBuffer();
+    ByteBuffer head = ByteBuffer.allocate(headerLength((int) length) + prefix.length);
+    header(head, OPCODE_TEXT, (int) length);
+    head.put(prefix);
+    return ByteBuffer.wrap(frame.base64Within(head.array(), NOTHING)).asReadOnlyBuffer();
   }
 
   /**

@@ -21,6 +21,15 @@ final class ThreadAllocation {
   private ThreadAllocation() {}
 
   /**
+   * Bytes the calling thread has allocated so far.
+   *
+   * @return HotSpot's counter for the calling thread
+   */
+  static long ofCurrentThread() {
+    return THREADS.getThreadAllocatedBytes(Thread.currentThread().getId());
+  }
+
+  /**
    * Sums the bytes allocated by every live thread that is not skipped.
    *
    * @param skip the threads not to count (the benchmark's own, the clients')

@@ -7,13 +7,14 @@ import io.framestream.transport.websocket.spi.RawFrameSender.FutureHandler;
 import jakarta.websocket.SendHandler;
 import jakarta.websocket.SendResult;
 import jakarta.websocket.Session;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.reflect.Field;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Lock;
 import java.util.function.BiConsumer;
 import org.glassfish.grizzly.WriteResult;
@@ -256,8 +257,22 @@ public final class TyrusRawFrameSender implements RawFrameSender {
     final org.glassfish.grizzly.CompletionHandler<WriteResult<WritableMessage, SocketAddress>> grizzly;
     /** The connection this handler last wrote to through Grizzly, and how; null before the first. */
     GrizzlyWrites.Target target;
-    /** The native-memory message of the write in flight through Grizzly, released when it ends; or null. */
-    private final AtomicReference<DirectMessage> held = new AtomicReference<>();
+    /**
+     * The native-memory message of the write in flight through Grizzly, released when it ends; or null. A
+     * field of this object reached through {@code HELD}, so a send touches no second object for it.
+     */
+    @SuppressWarnings("unused")
+    private volatile DirectMessage held;
+
+    private static final VarHandle HELD;
+
+    static {
+      try {
+        HELD = MethodHandles.lookup().findVarHandle(Completion.class, "held", DirectMessage.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
     /** The session this handler sends for, and its Tyrus objects; found on its first send. */
     Session session;
     TyrusWebSocket socket;
@@ -306,7 +321,7 @@ public final class TyrusRawFrameSender implements RawFrameSender {
      * the write starts: Grizzly may report before its {@code write} call returns.
      */
     void hold(DirectMessage message) {
-      DirectMessage previous = held.getAndSet(message);
+      DirectMessage previous = (DirectMessage) HELD.getAndSet(this, message);
       if (previous != null) {
         // Not reached: a handler has one write in flight at a time, and lets go before it reports. Should it
         // happen, that earlier write may still be queued: keep its memory out of the pool (the collector
@@ -317,7 +332,7 @@ public final class TyrusRawFrameSender implements RawFrameSender {
 
     /** Gives back the held message's reference, once per write whatever reports it. */
     void letGo() {
-      DirectMessage m = held.getAndSet(null);
+      DirectMessage m = (DirectMessage) HELD.getAndSet(this, null);
       if (m != null) {
         m.release();
       }

@@ -325,7 +325,7 @@ final class WebSocketViewer implements FrameSink {
    * that deque's lock) before the callback runs.
    */
   private final class FrameSend implements RawFrameSender.FutureHandler {
-    @SuppressWarnings("unused") // through ARMED
+    /** Set by {@link #arm}, cleared once through {@code ARMED} by the one report that counts. */
     private volatile boolean armed;
     private volatile SendCallback callback;
     /** Set when a send threw: the handler may still be called late, so it is never reused. */
